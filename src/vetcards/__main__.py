@@ -1,0 +1,3 @@
+from vetcards.cli import main
+
+main()

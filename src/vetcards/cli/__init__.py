@@ -1,0 +1,83 @@
+"""The vetcards command line: a thin layer over the library.
+
+Each command group is one module with its own ``typer.Typer`` joined here
+with ``add_typer``. Commands parse options, open the database, call one
+library function and print the result; they import the library inside the
+command body so that ``vetcards --help`` never imports SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Optional
+
+import typer
+
+from .. import __version__
+from . import audit as audit_cmd
+from . import client as client_cmd
+from . import init as init_cmd
+from . import pet as pet_cmd
+from . import practice as practice_cmd
+from . import species as species_cmd
+from .errors import VetcardsGroup
+from .options import ActorOpt, DbOpt, KeyFileOpt
+from .state import State
+
+app = typer.Typer(
+    name="vetcards",
+    cls=VetcardsGroup,
+    help=(
+        "Client and patient cards for a Dutch veterinary practice, in one encrypted "
+        "SQLite file (SQLCipher), with the privacy duties of the AVG/GDPR built in.\n\n"
+        "Examples:\n\n"
+        "  vetcards --key-file practice.key init --new-key-file practice.key\n\n"
+        "  vetcards client add --name 'A. Jansen' --street 'Dorpsstraat 1' "
+        "--postcode '1234 AB' --city Utrecht --consent\n\n"
+        "  vetcards pet add K000001 --name Bello --species dog --weight 12,5"
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    add_completion=True,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"vetcards {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: DbOpt = None,
+    key_file: KeyFileOpt = None,
+    actor: ActorOpt = None,
+    version: Annotated[
+        Optional[bool],
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    ] = None,
+) -> None:
+    """Global options come before the command: vetcards --db FILE --key-file KEY COMMAND ..."""
+    # New files (database, WAL, exports, key files) are private to the user.
+    os.umask(0o077)
+    state = State(db=db, key_file=key_file, actor=actor)
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+app.add_typer(init_cmd.app)
+app.add_typer(client_cmd.app, name="client")
+app.add_typer(pet_cmd.app, name="pet")
+app.add_typer(practice_cmd.app, name="practice")
+app.add_typer(species_cmd.app, name="species")
+app.add_typer(audit_cmd.app, name="audit")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="vetcards")

@@ -1,0 +1,53 @@
+"""``vetcards audit ...``: read and verify the hash-chained audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from . import output
+from .options import FormatOpt
+from .state import get_state
+
+app = typer.Typer(help="The audit log: show entries, verify the hash chain.", no_args_is_help=True)
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    action: Annotated[Optional[str], typer.Option("--action", help="Only this action (e.g. purge, client.add).")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Only entries on or after this date.")] = None,
+    last: Annotated[Optional[int], typer.Option("--last", min=1, help="Only the last N entries.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Show audit entries (ids, numbers and counts; never names).
+
+    Example: vetcards audit show --action purge --last 1
+    """
+    from .. import audit, validation
+
+    since_iso = validation.parse_date(since, field="--since").isoformat() if since else None
+    with get_state(ctx).reader() as conn:
+        data = audit.entries(conn, action=action, since=since_iso, limit=last)
+    output.rows(data, ("id", "ts", "actor", "action", "entity", "entity_ids", "details"), fmt, title="Audit log")
+
+
+@app.command("verify")
+def verify(ctx: typer.Context, json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Recompute the hash chain; name the first broken entry (exit 1 if broken).
+
+    Example: vetcards audit verify
+    """
+    from .. import audit
+    from ..errors import Conflict
+
+    with get_state(ctx).reader() as conn:
+        result = audit.verify(conn)
+    if json_out:
+        output.emit_json({"ok": result.ok, "entries": result.entries,
+                          "first_broken_id": result.first_broken_id, "problem": result.problem or None})
+    if not result.ok:
+        raise Conflict(f"audit log broken at entry {result.first_broken_id}: {result.problem}")
+    if not json_out:
+        output.message(f"audit log OK: {result.entries} entries, hash chain intact")

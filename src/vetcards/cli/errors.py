@@ -1,0 +1,99 @@
+"""The one error boundary of the CLI.
+
+Library code raises typed :class:`vetcards.errors.VetcardsError`; here each
+becomes one line on stderr and the exit code of SPEC §7 (1 domain, 2 usage,
+3 key or database). Usage errors from the parser become one line too. Any
+other exception is a bug: one line naming its type, never a traceback and
+never local variables (a passphrase may be one). Set VETCARDS_DEBUG=1 to get
+the traceback while developing.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Optional, Sequence
+
+from typer.core import TyperGroup
+
+# Typer >= 0.29 vendors Click; its parser errors derive from TyperException.
+from typer import Abort as _Abort
+from typer import Exit as _Exit
+from typer.exceptions import TyperException as _ClickException
+
+from ..errors import VetcardsError
+
+
+def error_line(message: str) -> None:
+    """Print one error line on stderr."""
+    text = " ".join(str(message).split())  # one line, whatever the message
+    print(f"error: {text}", file=sys.stderr)
+
+
+def _usage_hint(exc: Any) -> str:
+    ctx = getattr(exc, "ctx", None)
+    path = getattr(ctx, "command_path", None) if ctx is not None else None
+    return f" (see: {path} --help)" if path else ""
+
+
+class VetcardsGroup(TyperGroup):
+    """Root command group that owns the error boundary."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Optional[Sequence[str]] = None,
+        prog_name: Optional[str] = None,
+        complete_var: Optional[str] = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        code = 0
+        try:
+            rv = super().main(
+                args=args,
+                prog_name=prog_name or "vetcards",
+                complete_var=complete_var,
+                standalone_mode=False,
+                windows_expand_args=windows_expand_args,
+                **extra,
+            )
+            code = rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
+        except VetcardsError as exc:
+            error_line(exc.message)
+            code = exc.exit_code
+        except _ClickException as exc:
+            if getattr(exc, "exit_code", 2) == 0:  # e.g. --help on no args
+                code = 0
+            else:
+                error_line(exc.format_message() + _usage_hint(exc))
+                code = exc.exit_code
+        except _Exit as exc:
+            code = exc.exit_code
+        except (_Abort, KeyboardInterrupt, EOFError):
+            error_line("aborted; nothing was changed")
+            code = 130
+        except BrokenPipeError:
+            code = 1
+        except Exception as exc:  # noqa: BLE001 - this is the boundary
+            if os.environ.get("VETCARDS_DEBUG") == "1":
+                raise
+            from .. import db
+
+            translated = None
+            try:
+                translated = db.translate_db_error(db.Path("database"), exc)
+            except Exception:  # noqa: BLE001
+                pass
+            if isinstance(translated, VetcardsError):
+                error_line(translated.message)
+                code = translated.exit_code
+            else:
+                error_line(
+                    f"internal error ({type(exc).__name__}); nothing was changed. "
+                    "Please report this with the command you ran (not its data)."
+                )
+                code = 1
+        if standalone_mode:
+            sys.exit(code)
+        return code

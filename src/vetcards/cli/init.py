@@ -1,0 +1,73 @@
+"""``vetcards init``: create the encrypted database."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import output
+from .state import get_state, interactive
+
+app = typer.Typer()
+
+
+@app.command("init")
+def init(
+    ctx: typer.Context,
+    new_key_file: Annotated[
+        Optional[Path],
+        typer.Option("--new-key-file", help="Generate a random 256-bit key into this file (mode 0600) and use it.",
+                     dir_okay=False),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Create a new encrypted practice database.
+
+    With --new-key-file a random key is written to a new file (keep it apart
+    from backups). Otherwise the key comes from --key-file, VETCARDS_KEY_FILE,
+    VETCARDS_PASSPHRASE, or a passphrase asked twice on the terminal.
+
+    Example: vetcards --db practice.db init --new-key-file practice.key
+    """
+    from .. import audit
+    from ..db import create_database
+    from ..errors import DatabaseError, KeyFailure, UsageError
+    from ..keys import Key, write_new_key_file
+
+    state = get_state(ctx)
+    path = state.db_path()
+    if path.exists():
+        raise DatabaseError(f"{path} already exists; not overwritten")
+    if new_key_file is not None:
+        if state.key_file is not None:
+            raise UsageError("give either --key-file or --new-key-file, not both")
+        key = write_new_key_file(new_key_file)
+    elif state.key_file is not None or os.environ.get("VETCARDS_KEY_FILE") or os.environ.get("VETCARDS_PASSPHRASE"):
+        key = state.key()
+    elif interactive():
+        first = getpass.getpass("New passphrase: ")
+        second = getpass.getpass("Repeat passphrase: ")
+        if first != second:
+            raise KeyFailure("the passphrases differ; nothing created")
+        if len(first) < 12:
+            raise KeyFailure("passphrase: must be at least 12 characters; nothing created")
+        key = Key(secret=first, raw=False, source="prompt")
+    else:
+        raise UsageError("no key: give --new-key-file PATH, --key-file PATH or VETCARDS_PASSPHRASE")
+    database = create_database(path, key)
+    state._database = database
+    with database.connect() as conn:
+        conn.info["actor"] = state.who()
+        audit.record(conn, "init", "database", [], {"key": "raw" if key.raw else "passphrase"})
+    result = {"database": str(path), "key": "key file" if key.raw else "passphrase",
+              "key_file": str(new_key_file) if new_key_file else None}
+    if json_out:
+        output.emit_json(result)
+    else:
+        output.message(f"created encrypted database {path}")
+        if new_key_file:
+            output.message(f"key file: {new_key_file} (mode 0600; keep it apart from backups)")

@@ -1,0 +1,65 @@
+"""Options shared by many commands, written once as ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+
+class Format(str, Enum):
+    table = "table"
+    plain = "plain"
+    csv = "csv"
+    json = "json"
+
+
+FormatOpt = Annotated[
+    Optional[Format],
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output: table (Rich, default on a terminal), plain (default otherwise), csv or json.",
+        case_sensitive=False,
+    ),
+]
+
+JsonOpt = Annotated[
+    bool,
+    typer.Option("--json", help="Print one JSON object (for scripts), with the new id and number."),
+]
+
+DateOpt = Annotated[
+    Optional[str],
+    typer.Option("--date", help="Date, ISO 2026-11-27 or Dutch 27-11-2026 (default: today)."),
+]
+
+DbOpt = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--db",
+        help="Database file (else $VETCARDS_DB, else the platform data dir).",
+        show_default=False,
+        dir_okay=False,
+    ),
+]
+
+KeyFileOpt = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--key-file",
+        help="Key file with a 256-bit raw key (else $VETCARDS_KEY_FILE, $VETCARDS_PASSPHRASE, or a prompt).",
+        show_default=False,
+        dir_okay=False,
+    ),
+]
+
+ActorOpt = Annotated[
+    Optional[str],
+    typer.Option("--actor", help="Who is working, for the audit log (else $VETCARDS_ACTOR, else the OS user)."),
+]
+
+ClientArg = Annotated[str, typer.Argument(help="Client number (K000012) or numeric id.", show_default=False)]
+PetArg = Annotated[str, typer.Argument(help="Pet number (P000034) or numeric id.", show_default=False)]

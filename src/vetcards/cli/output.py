@@ -1,0 +1,127 @@
+"""One output object: data to stdout, messages to stderr.
+
+Every listing goes through :func:`rows` and every card through
+:func:`record`, so ``--format table|plain|csv|json`` behaves the same
+everywhere. Rich is imported only for the table format, tabulate only for
+plain, so scripts do not pay for them.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Iterable, Optional, Sequence
+
+from .options import Format
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(type(value).__name__)
+
+
+def to_json(obj: Any) -> str:
+    return json.dumps(obj, default=_default, ensure_ascii=False, indent=2)
+
+
+def resolve(fmt: Optional[Format]) -> Format:
+    """The format asked for, else a Rich table on a terminal and plain text otherwise."""
+    if fmt is not None:
+        return fmt
+    return Format.table if sys.stdout.isatty() else Format.plain
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def message(text: str) -> None:
+    """A message for the person (stderr), never data."""
+    print(text, file=sys.stderr)
+
+
+def emit_json(obj: Any) -> None:
+    sys.stdout.write(to_json(obj) + "\n")
+
+
+def rows(data: Sequence[dict[str, Any]], columns: Sequence[str], fmt: Optional[Format],
+         title: Optional[str] = None) -> None:
+    """Print a listing in the chosen format."""
+    fmt = resolve(fmt)
+    if fmt is Format.json:
+        emit_json([{c: r.get(c) for c in columns} for r in data])
+    elif fmt is Format.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        for r in data:
+            writer.writerow([_cell(r.get(c)) for c in columns])
+    elif fmt is Format.plain:
+        from tabulate import tabulate
+
+        if title:
+            print(f"{title}")
+        if data:
+            print(tabulate([[_cell(r.get(c)) for c in columns] for r in data],
+                           headers=list(columns), tablefmt="simple", disable_numparse=True))
+        else:
+            print("(none)")
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=title, title_justify="left")
+        for c in columns:
+            table.add_column(c.replace("_", " "))
+        for r in data:
+            table.add_row(*[_cell(r.get(c)) for c in columns])
+        Console().print(table if data else f"{title or ''} (none)".strip())
+
+
+def record(card: dict[str, Any], fields: Sequence[str], fmt: Optional[Format], title: str,
+           sections: Iterable[tuple[str, str, Sequence[str]]] = ()) -> None:
+    """Print one card: its fields, then listed sections (key, title, columns).
+
+    JSON prints the whole card (sections included); CSV prints the card's own
+    fields as one row (use the matching ``list`` command for the sections).
+    """
+    fmt = resolve(fmt)
+    sections = list(sections)
+    if fmt is Format.json:
+        emit_json(card)
+        return
+    if fmt is Format.csv:
+        rows([card], fields, fmt)
+        return
+    pairs = [(f.replace("_", " "), _cell(card.get(f))) for f in fields]
+    if fmt is Format.plain:
+        from tabulate import tabulate
+
+        print(title)
+        print(tabulate(pairs, tablefmt="plain", disable_numparse=True))
+        for key, sec_title, columns in sections:
+            print()
+            rows(card.get(key) or [], columns, fmt, title=sec_title)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_header=False, title_justify="left")
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    for k, v in pairs:
+        table.add_row(k, v)
+    Console().print(table)
+    for key, sec_title, columns in sections:
+        rows(card.get(key) or [], columns, fmt, title=sec_title)

@@ -1,0 +1,179 @@
+"""``vetcards pet ...``: the patient card."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from . import output
+from .options import ClientArg, DateOpt, FormatOpt, JsonOpt, PetArg
+from .state import get_state, today
+
+app = typer.Typer(help="Patient cards (patiëntenkaart): add, edit, show, list, weigh, deceased.",
+                  no_args_is_help=True)
+
+NameOpt = Annotated[Optional[str], typer.Option("--name", help="The animal's name.")]
+SpeciesOpt = Annotated[Optional[str], typer.Option("--species", help="Species from the known list (vetcards species list).")]
+BreedOpt = Annotated[Optional[str], typer.Option("--breed", help="Breed.")]
+SexOpt = Annotated[Optional[str], typer.Option("--sex", help="male, female, male neutered, female spayed or unknown.")]
+BirthOpt = Annotated[Optional[str], typer.Option("--birth-date", help="Birth date (not in the future).")]
+ChipOpt = Annotated[Optional[str], typer.Option("--chip", help="Chip number: 15 digits (ISO 11784).")]
+ColourOpt = Annotated[Optional[str], typer.Option("--colour", help="Colour.")]
+CoatOpt = Annotated[Optional[str], typer.Option("--coat", help="Coat type.")]
+InsuredOpt = Annotated[Optional[bool], typer.Option("--insured/--not-insured", help="Pet insurance yes/no.",
+                                                    show_default=False)]
+
+CARD_FIELDS = ("number", "client", "name", "species", "breed", "sex", "birth_date", "chip",
+               "colour", "coat", "insured", "weight_kg", "deceased_on")
+LIST_COLUMNS = ("number", "client", "name", "species", "breed", "sex", "birth_date", "chip",
+                "weight_kg", "deceased_on")
+
+
+def _raw(name, species, breed, sex, birth_date, chip, colour, coat, insured, weight=None) -> dict:
+    return {"name": name, "species": species, "breed": breed, "sex": sex, "birth_date": birth_date,
+            "chip": chip, "colour": colour, "coat": coat, "weight": weight,
+            "insured": None if insured is None else ("yes" if insured else "no")}
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    client: ClientArg,
+    name: NameOpt = None,
+    species: SpeciesOpt = None,
+    breed: BreedOpt = None,
+    sex: SexOpt = None,
+    birth_date: BirthOpt = None,
+    chip: ChipOpt = None,
+    weight: Annotated[Optional[str], typer.Option("--weight", help="Body weight in kg, e.g. 12,5 (starts the weight history).")] = None,
+    colour: ColourOpt = None,
+    coat: CoatOpt = None,
+    insured: InsuredOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Add an animal to a client.
+
+    Example: vetcards pet add K000001 --name Bello --species dog --breed Labrador
+    --sex "male neutered" --birth-date 01-05-2020 --chip 528210000000001 --weight 31,4 --insured
+    """
+    from .. import patients
+
+    with get_state(ctx).session() as session:
+        pet = patients.add_pet(session, client,
+                               _raw(name, species, breed, sex, birth_date, chip, colour, coat, insured, weight),
+                               today=today())
+        result = {"id": pet.id, "number": pet.number}
+    if json_out:
+        output.emit_json(result)
+    else:
+        print(result["number"])
+        output.message(f"pet {result['number']} added")
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    pet: PetArg,
+    name: NameOpt = None,
+    species: SpeciesOpt = None,
+    breed: BreedOpt = None,
+    sex: SexOpt = None,
+    birth_date: BirthOpt = None,
+    chip: ChipOpt = None,
+    colour: ColourOpt = None,
+    coat: CoatOpt = None,
+    insured: InsuredOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Correct a patient card; only the given fields change (weights: pet weigh).
+
+    Example: vetcards pet edit P000001 --chip 528210000000001 --insured
+    """
+    from .. import patients
+
+    with get_state(ctx).session() as session:
+        card, changed = patients.edit_pet(session, pet,
+                                          _raw(name, species, breed, sex, birth_date, chip, colour, coat, insured),
+                                          today=today())
+        result = {"id": card.id, "number": card.number, "changed": changed}
+    if json_out:
+        output.emit_json(result)
+    else:
+        output.message(f"pet {result['number']}: " + (", ".join(changed) + " changed" if changed else "nothing changed"))
+
+
+@app.command("show")
+def show(ctx: typer.Context, pet: PetArg, fmt: FormatOpt = None) -> None:
+    """Show a patient card with its weight history and medical record.
+
+    Example: vetcards pet show P000001
+    """
+    from .. import views
+
+    with get_state(ctx).reader() as conn:
+        card = views.pet_card(conn, pet)
+    output.record(card, CARD_FIELDS, fmt, title=f"Pet {card['number']}",
+                  sections=[("weights", "Weight history", ("date", "kg")),
+                            ("record", "Medical record", ("date", "kind", "what", "details", "vet"))])
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    client: Annotated[Optional[str], typer.Option("--client", help="Only this client's animals.")] = None,
+    species: Annotated[Optional[str], typer.Option("--species", help="Only this species.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """List animals, all or one client's.
+
+    Example: vetcards pet list --client K000001
+    """
+    from .. import views
+
+    with get_state(ctx).reader() as conn:
+        data = views.list_pets(conn, client, species)
+    output.rows(data, LIST_COLUMNS, fmt, title="Pets")
+
+
+@app.command("weigh")
+def weigh(
+    ctx: typer.Context,
+    pet: PetArg,
+    kg: Annotated[str, typer.Argument(help="Weight in kg, e.g. 12,5.", show_default=False)],
+    date_: DateOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Add a weighing to the weight history.
+
+    Example: vetcards pet weigh P000001 12,8 --date 27-11-2026
+    """
+    from .. import patients, validation
+
+    on = validation.parse_date(date_) if date_ else today()
+    with get_state(ctx).session() as session:
+        w = patients.weigh(session, pet, kg, on=on, today=today())
+        result = {"id": w.id, "pet": pet, "date": w.measured_on.isoformat(), "grams": w.grams}
+    if json_out:
+        output.emit_json(result)
+    else:
+        output.message(f"weight recorded for pet {pet}")
+
+
+@app.command("deceased")
+def deceased(
+    ctx: typer.Context,
+    pet: PetArg,
+    date_: Annotated[Optional[str], typer.Option("--date", help="Date of death (default: today).")] = None,
+) -> None:
+    """Mark an animal as deceased: its reminders stop.
+
+    Example: vetcards pet deceased P000001 --date 27-11-2026
+    """
+    from .. import patients, validation
+
+    on = validation.parse_date(date_) if date_ else today()
+    with get_state(ctx).session() as session:
+        p = patients.mark_deceased(session, pet, on=on, today=today())
+        number = p.number
+    output.message(f"pet {number} marked deceased on {on.isoformat()}")

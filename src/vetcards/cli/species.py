@@ -1,0 +1,39 @@
+"""``vetcards species ...``: the known species list (extensible)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from . import output
+from .options import FormatOpt
+from .state import get_state
+
+app = typer.Typer(help="The list of known species used to validate pet cards.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_(ctx: typer.Context, fmt: FormatOpt = None) -> None:
+    """List the known species.
+
+    Example: vetcards species list
+    """
+    from sqlalchemy import text
+
+    with get_state(ctx).reader() as conn:
+        data = [{"species": r[0]} for r in conn.execute(text("SELECT name FROM species ORDER BY name"))]
+    output.rows(data, ("species",), fmt, title="Species")
+
+
+@app.command("add")
+def add(ctx: typer.Context, name: Annotated[str, typer.Argument(help="New species name, e.g. 'alpaca'.")]) -> None:
+    """Add a species to the known list.
+
+    Example: vetcards species add alpaca
+    """
+    from .. import patients
+
+    with get_state(ctx).session() as session:
+        added = patients.add_species(session, name)
+    output.message(f"species '{added}' added")

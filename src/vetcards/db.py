@@ -1,0 +1,250 @@
+"""The encrypted database: path, engine, pragmas, key check, migrations.
+
+One engine per process. Only SQLAlchemy Core is imported here (not the ORM,
+not SQLModel, not Alembic), so that read-only commands start fast; Alembic is
+imported only when a migration is actually pending.
+
+Opening order (each step fails with one clear line and touches nothing):
+1. the file must exist (``init`` creates it, nothing else does);
+2. ``PRAGMA cipher_log_level = NONE`` so SQLCipher's own log lines never reach
+   the terminal;
+3. ``PRAGMA key`` (done by SQLAlchemy's ``sqlite+pysqlcipher`` dialect from the
+   URL's password);
+4. a first read of ``sqlite_master``: ``connect()`` succeeds with any key, the
+   first read is what fails with a wrong one;
+5. only then the pragmas that may write (WAL) and the schema-version check.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator, Optional
+
+from .errors import DatabaseError, KeyFailure
+from .keys import Key
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.orm import Session
+
+#: The Alembic revision this version of vetcards writes. A test checks that it
+#: equals the head of ``vetcards/migrations``; keep them in step.
+SCHEMA_HEAD = "0001"
+
+#: Seconds a writer waits for another writer before giving up.
+BUSY_TIMEOUT_MS = 60_000
+
+_SQLITE_PLAIN_HEADER = b"SQLite format 3\x00"
+
+
+def default_db_path() -> Path:
+    """The platform data dir (platformdirs), e.g. ~/.local/share/vetcards."""
+    from platformdirs import user_data_path
+
+    return user_data_path("vetcards", appauthor=False) / "vetcards.db"
+
+
+def resolve_db_path(db: Optional[Path], env: dict[str, str]) -> Path:
+    """``--db``, else ``VETCARDS_DB``, else the platform data dir."""
+    if db is not None:
+        return Path(db).expanduser()
+    if env.get("VETCARDS_DB"):
+        return Path(env["VETCARDS_DB"]).expanduser()
+    return default_db_path()
+
+
+def _silence_sqlcipher_log() -> None:
+    """SQLCipher's log level is process-wide; switch it off once."""
+    import sqlcipher3
+
+    conn = sqlcipher3.connect(":memory:")
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+    finally:
+        conn.close()
+
+
+def _make_engine(path: Path, key: Key, write: bool, cache_mib: int = 0) -> "Engine":
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.engine import URL
+    from sqlalchemy.pool import SingletonThreadPool
+
+    _silence_sqlcipher_log()
+    url = URL.create(
+        "sqlite+pysqlcipher",
+        username="",
+        password=key.pragma_value(),
+        database=str(path),
+    )
+    engine = create_engine(url, poolclass=SingletonThreadPool)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+        # The dialect has run PRAGMA key by now. We drive transactions
+        # ourselves (BEGIN below) so that writers take the lock up front.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute("SELECT count(*) FROM sqlite_master").fetchall()
+            cur.execute("PRAGMA foreign_keys = ON")
+            cur.execute("PRAGMA secure_delete = ON")
+            cur.execute("PRAGMA temp_store = MEMORY")
+            cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if cache_mib:
+                cur.execute(f"PRAGMA cache_size = -{cache_mib * 1024}")
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cur.close()
+
+    begin_sql = "BEGIN IMMEDIATE" if write else "BEGIN"
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # noqa: ANN001
+        conn.exec_driver_sql(begin_sql)
+
+    return engine
+
+
+def _classify_open_error(path: Path, exc: BaseException) -> Exception:
+    text = str(getattr(exc, "orig", exc)).lower()
+    if "file is not a database" in text or "not an error" in text:
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(16)
+        except OSError:
+            head = b""
+        if head == _SQLITE_PLAIN_HEADER:
+            return DatabaseError(f"{path} is a plain (unencrypted) SQLite file, not a vetcards database")
+        return KeyFailure(f"cannot open {path}: wrong key, or not a vetcards database")
+    if "locked" in text or "busy" in text:
+        return DatabaseError(f"{path} is busy: another vetcards process is writing; try again later")
+    if "unable to open" in text or "readonly" in text or "read-only" in text:
+        return DatabaseError(f"cannot open {path}: permission denied or read-only")
+    return DatabaseError(f"cannot open {path}: {type(getattr(exc, 'orig', exc)).__name__}")
+
+
+class Database:
+    """An open vetcards database: the engine plus helpers.
+
+    Create with :func:`open_database` (existing file) or :func:`create_database`.
+    """
+
+    def __init__(self, path: Path, engine: "Engine", write: bool) -> None:
+        self.path = path
+        self.engine = engine
+        self.write = write
+
+    @contextmanager
+    def connect(self) -> Iterator["Connection"]:
+        """A Core connection in one transaction: committed on success."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except Exception as exc:
+            raise translate_db_error(self.path, exc) from exc
+
+    @contextmanager
+    def session(self) -> Iterator["Session"]:
+        """An ORM session. Nothing is committed unless the caller commits."""
+        from sqlmodel import Session
+
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+            except Exception as exc:
+                session.rollback()
+                raise translate_db_error(self.path, exc) from exc
+            else:
+                session.rollback()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def translate_db_error(path: Path, exc: BaseException) -> BaseException:
+    """Turn a driver error into our one-line error; leave our own errors be."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    if isinstance(exc, OperationalError):
+        text = str(exc.orig).lower()
+        if "locked" in text or "busy" in text:
+            return DatabaseError(f"{path} is busy: another vetcards process is writing; try again later")
+        return DatabaseError(f"database error on {path}: {type(exc.orig).__name__}")
+    if isinstance(exc, DBAPIError):
+        return DatabaseError(f"database error on {path}: {type(exc.orig).__name__}")
+    return exc
+
+
+def _schema_version(conn: "Connection") -> Optional[str]:
+    from sqlalchemy import text
+
+    has_table = conn.execute(
+        text("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='alembic_version'")
+    ).scalar()
+    if not has_table:
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def open_database(path: Path, key: Key, *, write: bool = False, cache_mib: int = 0) -> Database:
+    """Open an existing vetcards database, checking the key and the schema.
+
+    A database made by an older vetcards is migrated (Alembic) on open.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DatabaseError(f"no database at {path}; create one with: vetcards init")
+    if path.is_dir():
+        raise DatabaseError(f"{path} is a directory, not a vetcards database")
+    engine = _make_engine(path, key, write=write, cache_mib=cache_mib)
+    try:
+        with engine.connect() as conn:
+            version = _schema_version(conn)
+            conn.rollback()
+    except Exception as exc:
+        engine.dispose()
+        raise _classify_open_error(path, exc) from None
+    if version is None:
+        engine.dispose()
+        raise DatabaseError(f"{path} opens with this key but is not a vetcards database")
+    if version != SCHEMA_HEAD:
+        from .migrate import is_known_revision, upgrade
+
+        if not is_known_revision(version):
+            engine.dispose()
+            raise DatabaseError(
+                f"{path} was made by a newer vetcards (schema {version}); upgrade vetcards"
+            )
+        upgrade(engine)
+    return Database(path, engine, write)
+
+
+def create_database(path: Path, key: Key) -> Database:
+    """Create a new, empty vetcards database (mode 0600) at the head schema."""
+    path = Path(path)
+    if path.exists():
+        raise DatabaseError(f"{path} already exists; not overwritten")
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise DatabaseError(f"cannot create {path}: {exc.strerror}") from None
+    os.close(fd)
+    os.chmod(path, 0o600)
+    engine = _make_engine(path, key, write=True)
+    try:
+        from .migrate import upgrade
+
+        upgrade(engine)
+    except Exception:
+        engine.dispose()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            try:
+                os.unlink(str(path) + suffix)
+            except FileNotFoundError:
+                pass
+        raise
+    return Database(path, engine, write=True)

@@ -1,0 +1,312 @@
+"""Retention rules (SPEC §3 "Last activity", §4 purge, §5 request deadlines).
+
+Everything here is a pure function of plain values: no database, no clock.
+The reference date ``as_of`` is always passed in by the caller, and the
+periods come from the practice settings (:class:`Periods`). Date arithmetic
+uses :class:`dateutil.relativedelta.relativedelta`, which clamps to the end of
+the month (29 Feb 2016 + 7 years = 28 Feb 2023; 31 Jan + 1 month = 28/29 Feb).
+
+Boundary choices, all inclusive on the side of keeping data:
+
+* Inactivity: a client is inactive iff ``last < as_of - N years``. Exactly N
+  years before ``as_of`` is *not* inactive; one day more is.
+* No activity date at all (``None``) is *not* inactive: we never purge what we
+  cannot date. Such a card is left for a human to look at.
+* Fiscal hold: kept until 31 December of ``invoice year + N``, that day
+  included.
+* Medicine-record hold: kept until ``record date + N years``, that day
+  included.
+* Claim hold: any invoice open or in collection (or, when balances are given,
+  with an amount still owed) holds the client.
+* Precedence when inactive: legal hold > claim hold > purge.
+
+Only the sibling module :mod:`vetcards.errors` is imported from the package
+(stdlib only), so that bad settings or unknown states raise the project's
+typed errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+from dateutil.relativedelta import relativedelta
+
+from vetcards.errors import InvalidInput
+
+__all__ = [
+    "INVOICE_STATES",
+    "OPEN_STATES",
+    "ClientFacts",
+    "Periods",
+    "PurgeDecision",
+    "decide",
+    "fiscal_hold_until",
+    "has_claim",
+    "inactivity_cutoff",
+    "is_inactive",
+    "last_activity",
+    "medicine_hold_until",
+    "normalise_state",
+    "request_due",
+    "under_fiscal_hold",
+    "under_medicine_hold",
+]
+
+
+# --------------------------------------------------------------------------
+# Settings
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Periods:
+    """Retention periods in whole years (practice settings, SPEC §4)."""
+
+    inactivity_years: int = 7
+    fiscal_years: int = 7
+    medicine_years: int = 5
+
+    def __post_init__(self) -> None:
+        for name in ("inactivity_years", "fiscal_years", "medicine_years"):
+            value = getattr(self, name)
+            # bool is an int subclass; True years is a settings bug, not 1.
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InvalidInput(name, "must be a whole number of years")
+            if value < 1:
+                raise InvalidInput(name, "must be at least 1 year")
+
+
+DEFAULT_PERIODS = Periods()
+
+
+def _as_date(value: date | datetime) -> date:
+    """Reduce a datetime to its date; a date stays as it is."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raise TypeError(f"expected a date or datetime, got {type(value).__name__}")
+
+
+# --------------------------------------------------------------------------
+# Last activity and inactivity (SPEC §3, §4)
+# --------------------------------------------------------------------------
+
+
+def last_activity(dates: Iterable[date | datetime | None]) -> date | None:
+    """The latest of ``dates`` as a date; ``None`` values are ignored.
+
+    The caller passes every activity date of the client (card created or
+    edited, pets added or edited, visits, vaccinations, invoices, payments,
+    disclosures at the client's request). Datetimes are reduced to their
+    date. Returns ``None`` when there is no date at all.
+    """
+    latest: date | None = None
+    for value in dates:
+        if value is None:
+            continue
+        d = _as_date(value)
+        if latest is None or d > latest:
+            latest = d
+    return latest
+
+
+def inactivity_cutoff(as_of: date, periods: Periods = DEFAULT_PERIODS) -> date:
+    """``as_of`` minus ``inactivity_years`` (29 Feb - 7 years = 28 Feb).
+
+    A client whose last activity is strictly before this date is inactive.
+    """
+    return _as_date(as_of) - relativedelta(years=periods.inactivity_years)
+
+
+def is_inactive(
+    last: date | datetime | None, as_of: date, periods: Periods = DEFAULT_PERIODS
+) -> bool:
+    """True when ``last`` is MORE than ``inactivity_years`` before ``as_of``.
+
+    Precisely: ``last < as_of - relativedelta(years=N)``. Exactly N years
+    before is not inactive; one day earlier is.
+
+    ``last is None`` (a card with no datable activity) returns False: we never
+    purge what we cannot date.
+    """
+    if last is None:
+        return False
+    return _as_date(last) < inactivity_cutoff(as_of, periods)
+
+
+# --------------------------------------------------------------------------
+# Fiscal hold (SPEC §4): 7 years from the end of the invoice's calendar year
+# --------------------------------------------------------------------------
+
+
+def fiscal_hold_until(invoice_date: date, periods: Periods = DEFAULT_PERIODS) -> date:
+    """Last day (inclusive) an invoice must be kept: 31 Dec of year + N.
+
+    2019-03-01 -> 2026-12-31; 2019-12-31 -> 2026-12-31; 2020-01-01 -> 2027-12-31.
+    """
+    year = _as_date(invoice_date).year + periods.fiscal_years
+    return date(year, 12, 31)
+
+
+def under_fiscal_hold(
+    invoice_date: date, as_of: date, periods: Periods = DEFAULT_PERIODS
+) -> bool:
+    """True while ``as_of <= fiscal_hold_until(invoice_date)``."""
+    return _as_date(as_of) <= fiscal_hold_until(invoice_date, periods)
+
+
+# --------------------------------------------------------------------------
+# Medicine-record hold (SPEC §4, EU 2019/6 art. 103): 5 years from the record
+# --------------------------------------------------------------------------
+
+
+def medicine_hold_until(record_date: date, periods: Periods = DEFAULT_PERIODS) -> date:
+    """Last day (inclusive) a medicine record must be kept: date + N years.
+
+    Uses relativedelta, so 2020-02-29 + 5 years = 2025-02-28.
+    """
+    return _as_date(record_date) + relativedelta(years=periods.medicine_years)
+
+
+def under_medicine_hold(
+    record_date: date, as_of: date, periods: Periods = DEFAULT_PERIODS
+) -> bool:
+    """True while ``as_of <= medicine_hold_until(record_date)``.
+
+    Choice: the anniversary day itself is still held (inclusive end), the same
+    convention as the fiscal hold; the record may go from the next day on.
+    """
+    return _as_date(as_of) <= medicine_hold_until(record_date, periods)
+
+
+# --------------------------------------------------------------------------
+# Claim hold (SPEC §4)
+# --------------------------------------------------------------------------
+
+#: Every invoice state (SPEC §3: open, paid, in collection, credited).
+INVOICE_STATES = frozenset({"open", "paid", "in_collection", "credited"})
+#: States that mean money is still owed: they make a claim hold.
+OPEN_STATES = frozenset({"open", "in_collection"})
+
+
+def normalise_state(state: str) -> str:
+    """Canonical spelling of an invoice state: ``"In collection"`` -> ``"in_collection"``.
+
+    Raises :class:`~vetcards.errors.InvalidInput` for an unknown state, so a
+    typo can never silently turn a claim into "no claim".
+    """
+    if not isinstance(state, str):
+        raise InvalidInput("invoice state", "must be text")
+    key = state.strip().lower().replace("-", "_").replace(" ", "_")
+    if key not in INVOICE_STATES:
+        raise InvalidInput(
+            "invoice state", "must be one of " + ", ".join(sorted(INVOICE_STATES))
+        )
+    return key
+
+
+def has_claim(
+    invoice_states: Iterable[str], balances_cents: Iterable[int] | None = None
+) -> bool:
+    """True when any invoice is open (unpaid or partly paid) or in collection.
+
+    ``balances_cents``, when given, are the outstanding amounts of the same
+    invoices in the same order (must be as many as the states). An invoice
+    with a positive balance is then a claim too, whatever its state says
+    (a belt-and-braces check: we keep rather than purge on inconsistent data).
+    A zero or negative balance (overpaid: the practice owes the client) does
+    not by itself make a claim; it does not clear an open state either.
+    """
+    states = [normalise_state(s) for s in invoice_states]
+    if any(s in OPEN_STATES for s in states):
+        return True
+    if balances_cents is None:
+        return False
+    balances = list(balances_cents)
+    if len(balances) != len(states):
+        raise InvalidInput("balances", "must be given for each invoice, in order")
+    for b in balances:
+        if isinstance(b, bool) or not isinstance(b, int):
+            raise InvalidInput("balances", "must be whole cents")
+    return any(b > 0 for b in balances)
+
+
+# --------------------------------------------------------------------------
+# Purge decision (SPEC §4)
+# --------------------------------------------------------------------------
+
+PurgeAction = Literal["purge", "claim_hold", "legal_hold", "keep"]
+
+
+@dataclass(frozen=True)
+class ClientFacts:
+    """What the purge needs to know about one client, as plain values.
+
+    ``invoice_states``: states of the client's non-restricted invoices.
+    ``legal_hold``: a manual legal hold is set on the client.
+    """
+
+    last_activity: date | None
+    invoice_states: tuple[str, ...] = ()
+    legal_hold: bool = False
+
+    def __post_init__(self) -> None:
+        # Accept any iterable (list, generator) but store a tuple: hashable.
+        object.__setattr__(self, "invoice_states", tuple(self.invoice_states))
+
+
+@dataclass(frozen=True)
+class PurgeDecision:
+    """The outcome for one client; ``reason`` names rules and dates, never people."""
+
+    action: PurgeAction
+    reason: str
+
+
+def decide(
+    facts: ClientFacts, as_of: date, periods: Periods = DEFAULT_PERIODS
+) -> PurgeDecision:
+    """Decide what the purge does with one client.
+
+    ``keep`` unless inactive (see :func:`is_inactive`; no date -> keep). When
+    inactive: a manual legal hold wins over a claim hold, which wins over
+    purge. The fiscal hold is not decided here: it applies per invoice to
+    what survives a purge (see :func:`under_fiscal_hold`).
+    """
+    n = periods.inactivity_years
+    last = facts.last_activity
+    if last is None:
+        return PurgeDecision("keep", "no activity date: never purged undated")
+    if not is_inactive(last, as_of, periods):
+        return PurgeDecision(
+            "keep", f"active: last activity {_as_date(last).isoformat()} within {n} years"
+        )
+    if facts.legal_hold:
+        return PurgeDecision("legal_hold", "manual legal hold")
+    if has_claim(facts.invoice_states):
+        return PurgeDecision("claim_hold", "unpaid invoice or invoice in collection")
+    return PurgeDecision(
+        "purge",
+        f"inactive: last activity {_as_date(last).isoformat()} more than {n} years"
+        f" before {_as_date(as_of).isoformat()}",
+    )
+
+
+# --------------------------------------------------------------------------
+# Data-subject requests (SPEC §5, GDPR art. 12(3))
+# --------------------------------------------------------------------------
+
+
+def request_due(received: date, extended: bool = False) -> date:
+    """Due date of a data-subject request: one month after receipt.
+
+    Extended (by two further months, with a reason recorded by the caller):
+    three months after receipt. Month ends clamp: 31 Jan -> 28/29 Feb;
+    extended 30 Nov -> 28/29 Feb.
+    """
+    months = 3 if extended else 1
+    return _as_date(received) + relativedelta(months=months)

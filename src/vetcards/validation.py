@@ -1,0 +1,322 @@
+"""Validation and normalisation of raw field values (SPEC §3).
+
+Every function takes the raw string as typed on the command line and returns
+the normalised value to store, or raises :class:`vetcards.errors.InvalidInput`
+naming the CLI field and the rule that was broken. Error messages never contain
+the rejected value: it may be personal data.
+
+Heavy libraries (phonenumbers, email_validator, python-stdnum, python-dateutil)
+are imported inside the functions that need them to keep CLI start-up fast.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Iterable
+
+from vetcards.errors import InvalidInput
+
+__all__ = [
+    "DEFAULT_SPECIES",
+    "PAYMENT_METHODS",
+    "SEXES",
+    "SPECIES_ALIASES",
+    "birth_date",
+    "chip",
+    "email",
+    "parse_date",
+    "payment_method",
+    "phone",
+    "postcode",
+    "sex",
+    "species",
+    "text",
+    "weight_grams",
+]
+
+# --------------------------------------------------------------------------
+# Rules (the messages shown to the user, after "FIELD: ")
+# --------------------------------------------------------------------------
+
+RULE_REQUIRED = "is required"
+RULE_CONTROL = "must not contain control characters"
+RULE_POSTCODE = "must be a Dutch postcode like 1234 AB"
+RULE_EMAIL = "must be a valid e-mail address like name@example.nl"
+RULE_PHONE = "must be a valid phone number like 06 12345678 or +31 20 123 4567"
+RULE_DATE = "must be a date like 2026-11-27 or 27-11-2026"
+RULE_FUTURE = "must not be in the future"
+RULE_TOO_OLD = "must not be before 1900-01-01"
+RULE_CHIP_FORMAT = "must be a chip number of exactly 15 digits"
+RULE_CHIP_000 = "000 is not a valid country or manufacturer code"
+RULE_CHIP_999 = "999 is a test chip number and cannot be registered"
+RULE_WEIGHT_FORMAT = "must be a weight in kilograms like 4,25 (at most 3 decimals)"
+RULE_WEIGHT_POSITIVE = "must be greater than 0 kg"
+RULE_WEIGHT_MAX = "must be at most 2000 kg"
+RULE_SPECIES = "must be one of the known species (see `vetcards species list`)"
+
+MIN_BIRTH_DATE = date(1900, 1, 1)
+MAX_WEIGHT_GRAMS = 2_000_000
+
+SEXES: tuple[str, ...] = ("male", "female", "male neutered", "female spayed", "unknown")
+RULE_SEX = "must be one of: " + ", ".join(SEXES)
+
+_SEX_ALIASES: dict[str, str] = {
+    "reu": "male",
+    "teef": "female",
+    "reu gecastreerd": "male neutered",
+    "teef gesteriliseerd": "female spayed",
+    "onbekend": "unknown",
+}
+
+PAYMENT_METHODS: tuple[str, ...] = ("cash", "pin", "account")
+RULE_PAYMENT = "must be one of: " + ", ".join(PAYMENT_METHODS)
+
+DEFAULT_SPECIES: tuple[str, ...] = (
+    "dog",
+    "cat",
+    "rabbit",
+    "guinea pig",
+    "hamster",
+    "rat",
+    "mouse",
+    "gerbil",
+    "chinchilla",
+    "ferret",
+    "bird",
+    "parrot",
+    "chicken",
+    "reptile",
+    "tortoise",
+    "snake",
+    "lizard",
+    "fish",
+    "horse",
+    "pony",
+    "donkey",
+    "goat",
+    "sheep",
+    "pig",
+    "cow",
+    "other",
+)
+
+SPECIES_ALIASES: dict[str, str] = {
+    "hond": "dog",
+    "kat": "cat",
+    "konijn": "rabbit",
+    "cavia": "guinea pig",
+    "hamster": "hamster",
+    "rat": "rat",
+    "muis": "mouse",
+    "gerbil": "gerbil",
+    "chinchilla": "chinchilla",
+    "fret": "ferret",
+    "vogel": "bird",
+    "papegaai": "parrot",
+    "kip": "chicken",
+    "reptiel": "reptile",
+    "schildpad": "tortoise",
+    "slang": "snake",
+    "hagedis": "lizard",
+    "vis": "fish",
+    "paard": "horse",
+    "pony": "pony",
+    "ezel": "donkey",
+    "geit": "goat",
+    "schaap": "sheep",
+    "varken": "pig",
+    "koe": "cow",
+    "overig": "other",
+}
+
+# --------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------
+
+_ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+_DUTCH_DATE_RE = re.compile(r"([0-9]{1,2})([-/.])([0-9]{1,2})\2([0-9]{4})", re.ASCII)
+_CHIP_RE = re.compile(r"[0-9]{15}", re.ASCII)
+_WEIGHT_RE = re.compile(r"([+-]?)([0-9]{1,12})(?:[.,]([0-9]+))?", re.ASCII)
+_SPACES_RE = re.compile(r"\s+")
+
+
+def _stripped(value: str | None, field: str) -> str:
+    """Strip surrounding whitespace; an empty value is an error."""
+    v = (value or "").strip()
+    if not v:
+        raise InvalidInput(field, RULE_REQUIRED)
+    return v
+
+
+def _words(value: str) -> str:
+    """Lower-case, treat '-' and '_' as spaces, collapse runs of whitespace."""
+    v = value.lower().replace("-", " ").replace("_", " ")
+    return _SPACES_RE.sub(" ", v).strip()
+
+
+# --------------------------------------------------------------------------
+# Public validators
+# --------------------------------------------------------------------------
+
+
+def text(
+    value: str | None,
+    *,
+    field: str,
+    max_len: int = 200,
+    required: bool = True,
+) -> str | None:
+    """Free text (a name, a street ...): stripped, NFC-normalised, one line.
+
+    Empty returns ``None`` when not ``required``. Control characters
+    (Unicode category Cc, including newlines and tabs) are refused.
+    """
+    v = unicodedata.normalize("NFC", (value or "")).strip()
+    if not v:
+        if required:
+            raise InvalidInput(field, RULE_REQUIRED)
+        return None
+    if any(unicodedata.category(ch) == "Cc" for ch in v):
+        raise InvalidInput(field, RULE_CONTROL)
+    if len(v) > max_len:
+        raise InvalidInput(field, f"must be at most {max_len} characters")
+    return v
+
+
+def postcode(value: str, field: str = "--postcode") -> str:
+    """Dutch postcode, returned as ``1234 AB``."""
+    from stdnum.exceptions import ValidationError
+    from stdnum.nl import postcode as nl_postcode
+
+    v = _stripped(value, field)
+    try:
+        return nl_postcode.validate(v)
+    except (ValidationError, ValueError, TypeError):
+        raise InvalidInput(field, RULE_POSTCODE) from None
+
+
+def email(value: str, field: str = "--email") -> str:
+    """E-mail address (syntax only, no DNS look-up), returned normalised."""
+    from email_validator import EmailNotValidError, validate_email
+
+    v = _stripped(value, field)
+    try:
+        result = validate_email(v, check_deliverability=False)
+    except (EmailNotValidError, ValueError, TypeError):
+        raise InvalidInput(field, RULE_EMAIL) from None
+    return result.normalized
+
+
+def phone(value: str, field: str = "--phone") -> str:
+    """Phone number (Dutch unless an international prefix is given), as E.164."""
+    import phonenumbers
+
+    v = _stripped(value, field)
+    try:
+        number = phonenumbers.parse(v, "NL")
+    except phonenumbers.NumberParseException:
+        raise InvalidInput(field, RULE_PHONE) from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidInput(field, RULE_PHONE)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_date(value: str, field: str = "--date") -> date:
+    """ISO ``2026-11-27`` or Dutch day-first ``27-11-2026`` (also with / or .)."""
+    from dateutil import parser as du_parser
+
+    v = _stripped(value, field)
+    try:
+        if _ISO_DATE_RE.fullmatch(v):
+            return du_parser.isoparse(v).date()
+        m = _DUTCH_DATE_RE.fullmatch(v)
+        if m:
+            parsed = du_parser.parse(v, dayfirst=True).date()
+            # dateutil silently swaps day and month when the month would be
+            # out of range (05-13-2026 -> 13 May); insist on what was typed.
+            if (parsed.day, parsed.month, parsed.year) != (
+                int(m.group(1)),
+                int(m.group(3)),
+                int(m.group(4)),
+            ):
+                raise ValueError("day/month mismatch")
+            return parsed
+    except (ValueError, OverflowError):
+        raise InvalidInput(field, RULE_DATE) from None
+    raise InvalidInput(field, RULE_DATE)
+
+
+def birth_date(value: str, *, today: date, field: str = "--birth-date") -> date:
+    """A date of birth: not after ``today`` and not before 1900-01-01."""
+    d = parse_date(value, field=field)
+    if d > today:
+        raise InvalidInput(field, RULE_FUTURE)
+    if d < MIN_BIRTH_DATE:
+        raise InvalidInput(field, RULE_TOO_OLD)
+    return d
+
+
+def chip(value: str, field: str = "--chip") -> str:
+    """ISO 11784 chip number: 15 digits, country 001-899 or manufacturer 900-998."""
+    v = _stripped(value, field).replace(" ", "")
+    if not _CHIP_RE.fullmatch(v):
+        raise InvalidInput(field, RULE_CHIP_FORMAT)
+    prefix = v[:3]
+    if prefix == "000":
+        raise InvalidInput(field, RULE_CHIP_000)
+    if prefix == "999":
+        raise InvalidInput(field, RULE_CHIP_999)
+    return v
+
+
+def weight_grams(value: str, field: str = "--weight") -> int:
+    """Weight in kilograms (``4,25`` or ``4.25``) returned as integer grams."""
+    v = _stripped(value, field).replace(" ", "")
+    m = _WEIGHT_RE.fullmatch(v)
+    if not m:
+        raise InvalidInput(field, RULE_WEIGHT_FORMAT)
+    sign, whole, frac = m.group(1), m.group(2), m.group(3) or ""
+    if len(frac) > 3:
+        raise InvalidInput(field, RULE_WEIGHT_FORMAT)
+    try:
+        kg = Decimal(f"{sign}{whole}.{frac or '0'}")
+    except InvalidOperation:  # pragma: no cover - the regex guards the shape
+        raise InvalidInput(field, RULE_WEIGHT_FORMAT) from None
+    grams = kg * 1000
+    if grams <= 0:
+        raise InvalidInput(field, RULE_WEIGHT_POSITIVE)
+    if grams > MAX_WEIGHT_GRAMS:
+        raise InvalidInput(field, RULE_WEIGHT_MAX)
+    return int(grams)
+
+
+def sex(value: str, field: str = "--sex") -> str:
+    """One of :data:`SEXES`; case-insensitive, '-'/'_' as space, Dutch aliases."""
+    v = _words(_stripped(value, field))
+    v = _SEX_ALIASES.get(v, v)
+    if v not in SEXES:
+        raise InvalidInput(field, RULE_SEX)
+    return v
+
+
+def species(value: str, known: Iterable[str], field: str = "--species") -> str:
+    """A species from ``known`` (kept in the database); Dutch names accepted."""
+    v = _SPACES_RE.sub(" ", _stripped(value, field).lower())
+    known_set = {_SPACES_RE.sub(" ", k.strip().lower()) for k in known}
+    candidate = SPECIES_ALIASES.get(v, v)
+    if candidate in known_set:
+        return candidate
+    if v in known_set:
+        return v
+    raise InvalidInput(field, RULE_SPECIES)
+
+
+def payment_method(value: str, field: str = "--payment") -> str:
+    """One of :data:`PAYMENT_METHODS` (cash, pin, account), case-insensitive."""
+    v = _stripped(value, field).lower()
+    if v not in PAYMENT_METHODS:
+        raise InvalidInput(field, RULE_PAYMENT)
+    return v

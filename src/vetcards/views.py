@@ -1,0 +1,208 @@
+"""Read models: what `show` and `list` commands print, as plain dicts.
+
+Reads use SQLAlchemy Core with plain SQL (the "views" of Architecture
+Patterns with Python, ch. 12): no ORM, no SQLModel, so a `client show`
+costs little more than importing SQLAlchemy. Restricted data (kept only for a
+hold, GDPR art. 18) never appears here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Optional
+
+from sqlalchemy import text
+
+from . import numbering
+from .activity import last_activity
+from .errors import NotFound
+
+
+def _rows(conn: Any, sql: str, **params: Any) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in conn.execute(text(sql), params)]
+
+
+def kg(grams: Optional[int]) -> Optional[str]:
+    """Grams as a kilogram string: 4250 -> '4.25'."""
+    if grams is None:
+        return None
+    whole, rest = divmod(grams, 1000)
+    return f"{whole}.{rest:03d}".rstrip("0").rstrip(".") if rest else str(whole)
+
+
+def client_id(conn: Any, ref: str) -> int:
+    how, value = numbering.parse_ref(str(ref), "client")
+    col = "id" if how == "id" else "number"
+    row = conn.execute(
+        text(f"SELECT id FROM client WHERE {col} = :v AND restricted = 0"), {"v": value}
+    ).scalar()
+    if row is None:
+        raise NotFound(f"client {ref} not found")
+    return row
+
+
+def pet_id(conn: Any, ref: str) -> int:
+    how, value = numbering.parse_ref(str(ref), "pet")
+    col = "p.id" if how == "id" else "p.number"
+    row = conn.execute(
+        text(f"SELECT p.id FROM pet p JOIN client c ON c.id = p.client_id "
+             f"WHERE {col} = :v AND c.restricted = 0"), {"v": value}
+    ).scalar()
+    if row is None:
+        raise NotFound(f"pet {ref} not found")
+    return row
+
+
+_PET_COLUMNS = """p.number, p.name, p.species, p.breed, p.sex, p.birth_date, p.chip,
+    p.colour, p.coat, p.insured, p.deceased_on,
+    (SELECT grams FROM weight w WHERE w.pet_id = p.id
+     ORDER BY w.measured_on DESC, w.id DESC LIMIT 1) AS weight_grams"""
+
+
+def _pet_out(row: dict[str, Any]) -> dict[str, Any]:
+    row = dict(row)
+    row["weight_kg"] = kg(row.pop("weight_grams"))
+    if row.get("insured") is not None:
+        row["insured"] = bool(row["insured"])
+    return row
+
+
+def client_card(conn: Any, ref: str) -> dict[str, Any]:
+    """The client card with pets, consents, last activity and services rendered."""
+    cid = client_id(conn, ref)
+    card = _rows(
+        conn,
+        "SELECT id, number, name, street, postcode, city, phone, email, birth_date, "
+        "date(created_at) AS created_on, legal_hold_reason FROM client WHERE id = :cid",
+        cid=cid,
+    )[0]
+    last = last_activity(conn, cid)
+    card["last_activity"] = last.isoformat() if last else None
+    card["pets"] = [
+        _pet_out(r)
+        for r in _rows(conn, f"SELECT {_PET_COLUMNS} FROM pet p WHERE p.client_id = :cid ORDER BY p.id", cid=cid)
+    ]
+    card["consents"] = _rows(
+        conn,
+        "SELECT purpose, given_on, statement_version, method, withdrawn_on FROM consent "
+        "WHERE client_id = :cid ORDER BY given_on, id",
+        cid=cid,
+    )
+    card["services"] = services(conn, cid)
+    return card
+
+
+def services(conn: Any, cid: int) -> list[dict[str, Any]]:
+    """Services rendered: invoice lines and visits, in date order."""
+    return _rows(
+        conn,
+        """
+        SELECT i.invoice_date AS date, 'invoice' AS kind, i.number AS reference,
+               p.number AS pet, l.description AS description, l.quantity AS quantity,
+               l.net_cents AS net_cents
+          FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id
+          LEFT JOIN pet p ON p.id = i.pet_id
+         WHERE i.client_id = :cid AND i.kind = 'invoice'
+        UNION ALL
+        SELECT v.visit_date, 'visit', NULL, p.number, v.reason, NULL, NULL
+          FROM visit v JOIN pet p ON p.id = v.pet_id
+         WHERE p.client_id = :cid
+        ORDER BY 1, 2, 3
+        """,
+        cid=cid,
+    )
+
+
+def list_clients(conn: Any, query: Optional[str] = None, limit: Optional[int] = None) -> list[dict[str, Any]]:
+    """Clients (not restricted), optionally matching a search text.
+
+    The search matches name, street, postcode, city, phone, e-mail, client
+    number, and the name or chip number of one of the client's pets.
+    """
+    sql = (
+        "SELECT c.number, c.name, c.street, c.postcode, c.city, c.phone, c.email, "
+        "(SELECT count(*) FROM pet p WHERE p.client_id = c.id) AS pets "
+        "FROM client c WHERE c.restricted = 0"
+    )
+    params: dict[str, Any] = {}
+    if query:
+        q = query.strip()
+        params["q"] = f"%{q}%"
+        # A postcode may be typed without its space, a phone as 06...
+        compact = q.replace(" ", "").upper()
+        params["pc"] = f"%{compact[:4]} {compact[4:]}%" if len(compact) == 6 else f"%{q}%"
+        digits = "".join(ch for ch in q if ch.isdigit())
+        params["tel"] = f"%{digits.lstrip('0')}%" if len(digits) >= 6 else "\x00"
+        sql += (
+            " AND (c.name LIKE :q OR c.street LIKE :q OR c.city LIKE :q OR c.email LIKE :q"
+            " OR c.number LIKE :q OR c.postcode LIKE :pc OR c.phone LIKE :tel"
+            " OR EXISTS (SELECT 1 FROM pet p WHERE p.client_id = c.id"
+            "            AND (p.name LIKE :q OR p.chip LIKE :q)))"
+        )
+    sql += " ORDER BY c.name COLLATE NOCASE, c.id"
+    if limit:
+        sql += " LIMIT :limit"
+        params["limit"] = limit
+    return _rows(conn, sql, **params)
+
+
+def pet_card(conn: Any, ref: str) -> dict[str, Any]:
+    """The patient card: details, owner number, weight history and record."""
+    pid = pet_id(conn, ref)
+    card = _pet_out(
+        _rows(conn, f"SELECT p.id, c.number AS client, {_PET_COLUMNS} FROM pet p "
+                    "JOIN client c ON c.id = p.client_id WHERE p.id = :pid", pid=pid)[0]
+    )
+    card["weights"] = [
+        {"date": r["measured_on"], "kg": kg(r["grams"])}
+        for r in _rows(conn, "SELECT measured_on, grams FROM weight WHERE pet_id = :pid "
+                             "ORDER BY measured_on, id", pid=pid)
+    ]
+    card["record"] = record(conn, pid)
+    return card
+
+
+def record(conn: Any, pid: int) -> list[dict[str, Any]]:
+    """The medical record of one pet in date order (visits, vaccinations, medicines)."""
+    return _rows(
+        conn,
+        """
+        SELECT visit_date AS date, 'visit' AS kind, reason AS what,
+               trim(coalesce('findings: ' || findings || '; ', '') ||
+                    coalesce('diagnosis: ' || diagnosis || '; ', '') ||
+                    coalesce('treatment: ' || treatment, ''), '; ') AS details,
+               vet
+          FROM visit WHERE pet_id = :pid
+        UNION ALL
+        SELECT given_on, 'vaccination', vaccine,
+               trim(coalesce('batch ' || batch || '; ', '') ||
+                    coalesce('next due ' || next_due, ''), '; '), NULL
+          FROM vaccination WHERE pet_id = :pid
+        UNION ALL
+        SELECT record_date, CASE dispensed WHEN 1 THEN 'dispensed' ELSE 'administered' END,
+               product,
+               trim('quantity ' || quantity || '; ' || coalesce('batch ' || batch || '; ', '') ||
+                    coalesce('expiry ' || expiry, ''), '; '), vet
+          FROM medicine_record WHERE pet_id = :pid
+        ORDER BY 1, 2
+        """,
+        pid=pid,
+    )
+
+
+def list_pets(conn: Any, client_ref: Optional[str] = None, species: Optional[str] = None) -> list[dict[str, Any]]:
+    sql = (f"SELECT {_PET_COLUMNS}, c.number AS client FROM pet p JOIN client c ON c.id = p.client_id "
+           "WHERE c.restricted = 0")
+    params: dict[str, Any] = {}
+    if client_ref is not None:
+        params["cid"] = client_id(conn, client_ref)
+        sql += " AND p.client_id = :cid"
+    if species:
+        params["species"] = species.lower()
+        sql += " AND p.species = :species"
+    sql += " ORDER BY p.id"
+    return [_pet_out(r) for r in _rows(conn, sql, **params)]
+
+
+def today() -> date:  # pragma: no cover - trivial
+    return date.today()
