@@ -16,9 +16,13 @@ import typer
 from .. import __version__
 from . import audit as audit_cmd
 from . import client as client_cmd
+from . import hold as _hold  # noqa: F401  (adds client hold/unhold)
 from . import init as init_cmd
+from . import invoice as invoice_cmd
 from . import pet as pet_cmd
 from . import practice as practice_cmd
+from . import purge as purge_cmd
+from . import rights as rights_cmd
 from . import species as species_cmd
 from .errors import VetcardsGroup
 from .options import ActorOpt, DbOpt, KeyFileOpt
@@ -75,6 +79,9 @@ app.add_typer(client_cmd.app, name="client")
 app.add_typer(pet_cmd.app, name="pet")
 app.add_typer(practice_cmd.app, name="practice")
 app.add_typer(species_cmd.app, name="species")
+app.add_typer(invoice_cmd.app, name="invoice")
+app.add_typer(purge_cmd.app)
+app.add_typer(rights_cmd.app)
 app.add_typer(audit_cmd.app, name="audit")
 
 

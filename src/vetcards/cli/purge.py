@@ -1,0 +1,7 @@
+"""``vetcards purge``: the retention purge for cron."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer()

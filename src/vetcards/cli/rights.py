@@ -1,0 +1,7 @@
+"""``vetcards export`` / ``import`` / ``erase``: data-subject rights."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer()
