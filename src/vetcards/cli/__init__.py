@@ -16,6 +16,7 @@ import typer
 from .. import __version__
 from . import audit as audit_cmd
 from . import client as client_cmd
+from . import erase as erase_cmd
 from . import hold as _hold  # noqa: F401  (adds client hold/unhold)
 from . import init as init_cmd
 from . import invoice as invoice_cmd
@@ -83,6 +84,8 @@ app.add_typer(species_cmd.app, name="species")
 app.add_typer(invoice_cmd.app, name="invoice")
 app.add_typer(purge_cmd.app)
 app.add_typer(rights_cmd.app)
+app.add_typer(erase_cmd.app)
+app.add_typer(erase_cmd.request_app, name="request")
 app.add_typer(audit_cmd.app, name="audit")
 
 
