@@ -120,6 +120,9 @@ def verify(conn: Any) -> VerifyResult:
         if digest != row.hash:
             return VerifyResult(False, count, row.id, "entry content does not match its hash (changed)")
         prev = row.hash
+    if count == 0:
+        # Every vetcards database starts with its `init` entry.
+        return VerifyResult(False, 0, None, "the audit log is empty: its entries were deleted")
     return VerifyResult(True, count)
 
 
@@ -138,5 +141,5 @@ def entries(conn: Any, action: Optional[str] = None, since: Optional[str] = None
     sql += " ORDER BY id"
     if limit:
         sql = f"SELECT * FROM ({sql.replace(' ORDER BY id', ' ORDER BY id DESC')} LIMIT :limit) ORDER BY id"
-        params["limit"] = limit
+        params["limit"] = min(limit, 2**63 - 1)  # SQLite binds at most 64 bits
     return [dict(r._mapping) for r in conn.execute(text(sql), params)]

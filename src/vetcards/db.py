@@ -12,7 +12,8 @@ Opening order (each step fails with one clear line and touches nothing):
    URL's password);
 4. a first read of ``sqlite_master``: ``connect()`` succeeds with any key, the
    first read is what fails with a wrong one;
-5. only then the pragmas that may write (WAL) and the schema-version check.
+5. only then the pragmas, and WAL (which writes) only on a vetcards file
+   (or one being created), then the schema-version check.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: The Alembic revision this version of vetcards writes. A test checks that it
 #: equals the head of ``vetcards/migrations``; keep them in step.
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 
 #: Seconds a writer waits for another writer before giving up.
 BUSY_TIMEOUT_MS = 60_000
@@ -66,7 +67,7 @@ def _silence_sqlcipher_log() -> None:
         conn.close()
 
 
-def _make_engine(path: Path, key: Key, write: bool, cache_mib: int = 0) -> "Engine":
+def _make_engine(path: Path, key: Key, write: bool, cache_mib: int = 0, create: bool = False) -> "Engine":
     from sqlalchemy import create_engine, event
     from sqlalchemy.engine import URL
     from sqlalchemy.pool import SingletonThreadPool
@@ -87,14 +88,21 @@ def _make_engine(path: Path, key: Key, write: bool, cache_mib: int = 0) -> "Engi
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         try:
-            cur.execute("SELECT count(*) FROM sqlite_master").fetchall()
+            # The first read: fails here with a wrong key (nothing written).
+            ours = cur.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+            ).fetchone()[0]
             cur.execute("PRAGMA foreign_keys = ON")
             cur.execute("PRAGMA secure_delete = ON")
             cur.execute("PRAGMA temp_store = MEMORY")
             cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if cache_mib:
                 cur.execute(f"PRAGMA cache_size = -{cache_mib * 1024}")
-            cur.execute("PRAGMA journal_mode = WAL")
+            if ours or create:
+                # Switching to WAL writes to the file: never on a file that
+                # is not (yet) ours, e.g. an empty file given by mistake,
+                # which must stay untouched when it is refused.
+                cur.execute("PRAGMA journal_mode = WAL")
             cur.execute("PRAGMA synchronous = NORMAL")
         finally:
             cur.close()
@@ -222,11 +230,21 @@ def open_database(path: Path, key: Key, *, write: bool = False, cache_mib: int =
     return Database(path, engine, write)
 
 
+def check_can_create(path: Path) -> None:
+    """Refuse to create over an existing file, or beside a left-over journal."""
+    if path.exists():
+        raise DatabaseError(f"{path} already exists; not overwritten")
+    for suffix in ("-wal", "-shm", "-journal"):
+        # A journal left by an earlier file of this name would be replayed
+        # into the new one: refuse rather than mix two databases.
+        if Path(str(path) + suffix).exists():
+            raise DatabaseError(f"{path}{suffix} is left from an earlier database; move it away first")
+
+
 def create_database(path: Path, key: Key) -> Database:
     """Create a new, empty vetcards database (mode 0600) at the head schema."""
     path = Path(path)
-    if path.exists():
-        raise DatabaseError(f"{path} already exists; not overwritten")
+    check_can_create(path)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -234,7 +252,7 @@ def create_database(path: Path, key: Key) -> Database:
         raise DatabaseError(f"cannot create {path}: {exc.strerror}") from None
     os.close(fd)
     os.chmod(path, 0o600)
-    engine = _make_engine(path, key, write=True)
+    engine = _make_engine(path, key, write=True, create=True)
     try:
         from .migrate import upgrade
 

@@ -6,7 +6,12 @@ from typing import Any
 
 from sqlalchemy import text
 
+from .errors import NotFound
+
 PREFIX = {"client": "K", "pet": "P"}
+
+#: The largest SQLite row id (a signed 64-bit integer).
+_MAX_ROWID = 2**63 - 1
 
 
 def next_number(conn: Any, kind: str) -> str:
@@ -20,5 +25,8 @@ def parse_ref(ref: str, kind: str) -> tuple[str, Any]:
     """``"12"`` -> ("id", 12); ``"k000012"`` -> ("number", "K000012")."""
     ref = ref.strip()
     if ref.isdigit() and ref.isascii():
-        return "id", int(ref)
+        value = int(ref)
+        if value > _MAX_ROWID:  # SQLite cannot even bind it: no such row
+            raise NotFound(f"{kind} {ref} not found")
+        return "id", value
     return "number", ref.upper()

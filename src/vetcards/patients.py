@@ -128,7 +128,12 @@ def weigh(session: Session, ref: str, kg: str, *, on: date, today: date) -> Weig
     grams = validation.weight_grams(kg, field="KG")
     if on > today:
         raise InvalidInput("--date", validation.RULE_FUTURE)
+    if pet.birth_date and on < pet.birth_date:
+        raise InvalidInput("--date", "must not be before the pet's birth date")
+    if pet.deceased_on and on > pet.deceased_on:
+        raise InvalidInput("--date", "must not be after the pet's date of death")
     weight = Weight(pet_id=pet.id, measured_on=on, grams=grams)
+    weight.pet = pet
     session.add(weight)
     session.flush()
     audit.record(session, "pet.weigh", "pet", [pet.number])

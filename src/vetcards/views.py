@@ -18,6 +18,10 @@ from .activity import last_activity
 from .errors import NotFound
 
 
+#: SQLite binds at most a signed 64-bit integer; a larger LIMIT means "all".
+_MAX_LIMIT = 2**63 - 1
+
+
 def _rows(conn: Any, sql: str, **params: Any) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in conn.execute(text(sql), params)]
 
@@ -113,6 +117,11 @@ def services(conn: Any, cid: int) -> list[dict[str, Any]]:
     )
 
 
+def _like_escape(value: str) -> str:
+    """Make ``%`` and ``_`` typed by the user match themselves in a LIKE."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def list_clients(conn: Any, query: Optional[str] = None, limit: Optional[int] = None) -> list[dict[str, Any]]:
     """Clients (not restricted), optionally matching a search text.
 
@@ -127,22 +136,27 @@ def list_clients(conn: Any, query: Optional[str] = None, limit: Optional[int] = 
     params: dict[str, Any] = {}
     if query:
         q = query.strip()
-        params["q"] = f"%{q}%"
+        params["q"] = f"%{_like_escape(q)}%"
         # A postcode may be typed without its space, a phone as 06...
         compact = q.replace(" ", "").upper()
-        params["pc"] = f"%{compact[:4]} {compact[4:]}%" if len(compact) == 6 else f"%{q}%"
-        digits = "".join(ch for ch in q if ch.isdigit())
-        params["tel"] = f"%{digits.lstrip('0')}%" if len(digits) >= 6 else "\x00"
+        params["pc"] = (f"%{_like_escape(compact[:4])} {_like_escape(compact[4:])}%"
+                        if len(compact) == 6 else params["q"])
+        # A phone is matched on its digits without the trunk 0 (06... is
+        # stored +316...), and only on enough of them to mean something.
+        digits = "".join(ch for ch in q if ch.isascii() and ch.isdigit()).lstrip("0")
+        params["tel"] = f"%{digits}%" if len(digits) >= 6 else "\x00"
         sql += (
-            " AND (c.name LIKE :q OR c.street LIKE :q OR c.city LIKE :q OR c.email LIKE :q"
-            " OR c.number LIKE :q OR c.postcode LIKE :pc OR c.phone LIKE :tel"
+            " AND (c.name LIKE :q ESCAPE '\\' OR c.street LIKE :q ESCAPE '\\'"
+            " OR c.city LIKE :q ESCAPE '\\' OR c.email LIKE :q ESCAPE '\\'"
+            " OR c.number LIKE :q ESCAPE '\\' OR c.postcode LIKE :pc ESCAPE '\\'"
+            " OR c.phone LIKE :tel"
             " OR EXISTS (SELECT 1 FROM pet p WHERE p.client_id = c.id"
-            "            AND (p.name LIKE :q OR p.chip LIKE :q)))"
+            "            AND (p.name LIKE :q ESCAPE '\\' OR p.chip LIKE :q ESCAPE '\\')))"
         )
     sql += " ORDER BY c.name COLLATE NOCASE, c.id"
     if limit:
         sql += " LIMIT :limit"
-        params["limit"] = limit
+        params["limit"] = min(limit, _MAX_LIMIT)
     return _rows(conn, sql, **params)
 
 
@@ -198,7 +212,10 @@ def list_pets(conn: Any, client_ref: Optional[str] = None, species: Optional[str
         params["cid"] = client_id(conn, client_ref)
         sql += " AND p.client_id = :cid"
     if species:
-        params["species"] = species.lower()
+        from .validation import SPECIES_ALIASES
+
+        wanted = " ".join(species.lower().split())
+        params["species"] = SPECIES_ALIASES.get(wanted, wanted)
         sql += " AND p.species = :species"
     sql += " ORDER BY p.id"
     return [_pet_out(r) for r in _rows(conn, sql, **params)]

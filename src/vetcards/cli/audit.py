@@ -48,6 +48,8 @@ def verify(ctx: typer.Context, json_out: Annotated[bool, typer.Option("--json", 
         output.emit_json({"ok": result.ok, "entries": result.entries,
                           "first_broken_id": result.first_broken_id, "problem": result.problem or None})
     if not result.ok:
+        if result.first_broken_id is None:
+            raise Conflict(f"audit log broken: {result.problem}")
         raise Conflict(f"audit log broken at entry {result.first_broken_id}: {result.problem}")
     if not json_out:
         output.message(f"audit log OK: {result.entries} entries, hash chain intact")

@@ -33,7 +33,7 @@ def error_line(message: str) -> None:
 def _usage_hint(exc: Any) -> str:
     ctx = getattr(exc, "ctx", None)
     path = getattr(ctx, "command_path", None) if ctx is not None else None
-    return f" (see: {path} --help)" if path else ""
+    return f" (see: {path or 'vetcards'} --help)"
 
 
 class VetcardsGroup(TyperGroup):
@@ -65,6 +65,11 @@ class VetcardsGroup(TyperGroup):
         except _ClickException as exc:
             if getattr(exc, "exit_code", 2) == 0:  # e.g. --help on no args
                 code = 0
+            elif type(exc).__name__ == "NoArgsIsHelpError":
+                # `vetcards` or `vetcards client` alone: the help, as Click
+                # shows it (on stderr, exit 2), not squeezed into one line.
+                print(exc.format_message(), file=sys.stderr)
+                code = exc.exit_code
             else:
                 error_line(exc.format_message() + _usage_hint(exc))
                 code = exc.exit_code

@@ -34,14 +34,13 @@ def init(
     Example: vetcards --db practice.db init --new-key-file practice.key
     """
     from .. import audit
-    from ..db import create_database
-    from ..errors import DatabaseError, KeyFailure, UsageError
+    from ..db import check_can_create, create_database
+    from ..errors import KeyFailure, UsageError
     from ..keys import Key, write_new_key_file
 
     state = get_state(ctx)
     path = state.db_path()
-    if path.exists():
-        raise DatabaseError(f"{path} already exists; not overwritten")
+    check_can_create(path)  # before a key file is written
     if new_key_file is not None:
         if state.key_file is not None:
             raise UsageError("give either --key-file or --new-key-file, not both")
@@ -57,7 +56,10 @@ def init(
             raise KeyFailure("passphrase: must be at least 12 characters; nothing created")
         key = Key(secret=first, raw=False, source="prompt")
     else:
-        raise UsageError("no key: give --new-key-file PATH, --key-file PATH or VETCARDS_PASSPHRASE")
+        raise KeyFailure(
+            "no key: give --new-key-file PATH, --key-file PATH or set VETCARDS_PASSPHRASE "
+            "(no prompt outside a terminal); nothing created"
+        )
     database = create_database(path, key)
     state._database = database
     with database.connect() as conn:

@@ -8,11 +8,8 @@ plain, so scripts do not pay for them.
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, Iterable, Optional, Sequence
 
 from .options import Format
@@ -21,12 +18,16 @@ from .options import Format
 def _default(value: Any) -> Any:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
+    from decimal import Decimal
+
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError(type(value).__name__)
 
 
 def to_json(obj: Any) -> str:
+    import json  # here, not at the top: `vetcards --help` need not import it
+
     return json.dumps(obj, default=_default, ensure_ascii=False, indent=2)
 
 
@@ -63,6 +64,8 @@ def rows(data: Sequence[dict[str, Any]], columns: Sequence[str], fmt: Optional[F
     if fmt is Format.json:
         emit_json([{c: r.get(c) for c in columns} for r in data])
     elif fmt is Format.csv:
+        import csv
+
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
         for r in data:
@@ -80,13 +83,15 @@ def rows(data: Sequence[dict[str, Any]], columns: Sequence[str], fmt: Optional[F
     else:
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
 
-        table = Table(title=title, title_justify="left")
+        # Values are Text, never markup: a name like "Jansen [B.V.]" is data.
+        table = Table(title=Text(title) if title else None, title_justify="left")
         for c in columns:
-            table.add_column(c.replace("_", " "))
+            table.add_column(Text(c.replace("_", " ")))
         for r in data:
-            table.add_row(*[_cell(r.get(c)) for c in columns])
-        Console().print(table if data else f"{title or ''} (none)".strip())
+            table.add_row(*[Text(_cell(r.get(c))) for c in columns])
+        Console().print(table if data else Text(f"{title or ''} (none)".strip()))
 
 
 def record(card: dict[str, Any], fields: Sequence[str], fmt: Optional[Format], title: str,
@@ -116,12 +121,13 @@ def record(card: dict[str, Any], fields: Sequence[str], fmt: Optional[Format], t
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, show_header=False, title_justify="left")
+    table = Table(title=Text(title), show_header=False, title_justify="left")
     table.add_column("field", style="bold")
     table.add_column("value")
     for k, v in pairs:
-        table.add_row(k, v)
+        table.add_row(Text(k), Text(v))
     Console().print(table)
     for key, sec_title, columns in sections:
         rows(card.get(key) or [], columns, fmt, title=sec_title)

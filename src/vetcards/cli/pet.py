@@ -153,11 +153,11 @@ def weigh(
     on = validation.parse_date(date_) if date_ else today()
     with get_state(ctx).session() as session:
         w = patients.weigh(session, pet, kg, on=on, today=today())
-        result = {"id": w.id, "pet": pet, "date": w.measured_on.isoformat(), "grams": w.grams}
+        result = {"id": w.id, "pet": w.pet.number, "date": w.measured_on.isoformat(), "grams": w.grams}
     if json_out:
         output.emit_json(result)
     else:
-        output.message(f"weight recorded for pet {pet}")
+        output.message(f"weight recorded for pet {result['pet']}")
 
 
 @app.command("deceased")

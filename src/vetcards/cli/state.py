@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import sys
 from contextlib import contextmanager
@@ -24,6 +23,8 @@ def interactive() -> bool:
 
 
 def ask_passphrase() -> str:
+    import getpass
+
     return getpass.getpass("Passphrase: ")
 
 
@@ -49,6 +50,8 @@ class State:
             return self.actor
         if os.environ.get("VETCARDS_ACTOR"):
             return os.environ["VETCARDS_ACTOR"]
+        import getpass
+
         try:
             return getpass.getuser()
         except Exception:  # noqa: BLE001

@@ -1,0 +1,214 @@
+"""Schema migrations: models and migrations never drift, and a database made by
+vetcards 0.1.0 always opens, with nothing lost.
+
+``tests/data/v0.1.0.db`` (key ``v0.1.0.key``) was made once by vetcards 0.1.0
+through its CLI (``tests/data/make_v0_1_0.py``) and is never remade. Keep
+``test_v0_1_0_database_opens_with_all_its_data`` in every later version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+V010_DB_SHA256 = "37f44d1fbfa46c2699344c393a5c8b5bff1e95a8f3966f4f9d2ee7e8cc3db0e3"
+
+
+def sql_write(db: Path, key_file: Path, query: str) -> None:
+    import sqlcipher3
+
+    conn = sqlcipher3.connect(str(db))
+    try:
+        conn.execute(f"PRAGMA key = \"x'{key_file.read_text().strip()}'\"")
+        conn.execute(query)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+# --------------------------------------------------------------------------
+# models == migrations
+# --------------------------------------------------------------------------
+
+
+def test_schema_head_is_the_migrations_head():
+    from vetcards import db, migrate
+
+    assert db.SCHEMA_HEAD == migrate.head_revision()
+
+
+def test_new_database_is_at_the_head(vet):
+    from vetcards import db
+
+    assert vet.sql("SELECT version_num FROM alembic_version") == [(db.SCHEMA_HEAD,)]
+
+
+def _diff(vet, metadata):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from vetcards.db import open_database
+    from vetcards.keys import read_key_file
+
+    database = open_database(vet.db, read_key_file(vet.key_file))
+    try:
+        with database.engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            return compare_metadata(ctx, metadata)
+    finally:
+        database.close()
+
+
+def test_migrated_schema_equals_the_models(vet):
+    """Autogenerate finds nothing to do: tables, columns, types, indexes, keys agree."""
+    from sqlmodel import SQLModel
+
+    import vetcards.models  # noqa: F401
+
+    assert _diff(vet, SQLModel.metadata) == []
+
+
+def test_migrated_tables_and_columns_equal_the_models(vet):
+    from sqlmodel import SQLModel
+
+    import vetcards.models  # noqa: F401
+
+    tables = {r[0] for r in vet.sql("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                     "AND name NOT LIKE 'sqlite_%' AND name != 'alembic_version'")}
+    assert tables == set(SQLModel.metadata.tables)
+    for name, table in SQLModel.metadata.tables.items():
+        # PRAGMA table_info: (cid, name, type, notnull, default, pk)
+        cols = {r[1]: (bool(r[3]), bool(r[5])) for r in vet.sql(f'PRAGMA table_info("{name}")')}
+        assert set(cols) == {c.name for c in table.columns}, name
+        for col in table.columns:
+            notnull, pk = cols[col.name]
+            assert pk == bool(col.primary_key), (name, col.name)
+            if not col.primary_key:
+                assert notnull == (not col.nullable), (name, col.name)
+
+
+def test_drift_would_be_detected(vet):
+    """The comparison can fail: a column the migrations do not have shows up."""
+    from sqlalchemy import Column, MetaData, String
+
+    from sqlmodel import SQLModel
+
+    import vetcards.models  # noqa: F401
+
+    copy = MetaData(naming_convention=SQLModel.metadata.naming_convention)
+    for table in SQLModel.metadata.tables.values():
+        table.to_metadata(copy)
+    copy.tables["client"].append_column(Column("nickname", String(50)))
+    diff = _diff(vet, copy)
+    assert any(d[0] == "add_column" and d[3].name == "nickname" for d in diff), diff
+
+
+def test_database_from_a_newer_version_is_refused(vet):
+    before = vet.db.read_bytes()
+    sql_write(vet.db, vet.key_file, "UPDATE alembic_version SET version_num = 'ffff9999'")
+    changed = vet.db.read_bytes()
+    assert changed != before
+    r = vet.run("client", "list")
+    assert r.exit_code == 3
+    assert "newer" in r.stderr and len(r.stderr.splitlines()) == 1
+    assert hashlib.sha256(vet.db.read_bytes()).digest() == hashlib.sha256(changed).digest()
+
+
+# --------------------------------------------------------------------------
+# upgrade path: a database made by 0.1.0
+# --------------------------------------------------------------------------
+
+EXPECTED_CLIENT = {
+    "number": "K000001",
+    "name": "Anna Jansen",
+    "street": "Dorpsstraat 1",
+    "postcode": "1234 AB",
+    "city": "Utrecht",
+    "phone": "+31612345678",
+    "email": "anna.jansen@example.nl",
+    "birth_date": "1980-02-03",
+    "created_on": "2026-11-27",
+    "legal_hold_reason": None,
+    "last_activity": "2026-11-27",
+    "pets": [
+        {"number": "P000001", "name": "Bello", "species": "dog", "breed": "Labrador", "sex": "male neutered",
+         "birth_date": "2019-05-01", "chip": "528210000000001", "colour": "black", "coat": "short",
+         "insured": True, "deceased_on": None, "weight_kg": "31.45"},
+        {"number": "P000002", "name": "Minoes", "species": "cat", "breed": None, "sex": "female spayed",
+         "birth_date": "2021-08-15", "chip": None, "colour": None, "coat": None, "insured": False,
+         "deceased_on": None, "weight_kg": "4.25"},
+    ],
+    "consents": [
+        {"purpose": "care", "given_on": "2026-11-27", "statement_version": "1", "method": "in-person",
+         "withdrawn_on": None},
+        {"purpose": "reminders", "given_on": "2026-11-27", "statement_version": "1", "method": "in-person",
+         "withdrawn_on": None},
+    ],
+    "services": [],
+}
+
+EXPECTED_WEIGHTS = {
+    "P000001": [{"date": "2024-01-10", "kg": "30.2"}, {"date": "2025-06-20", "kg": "31.45"}],
+    "P000002": [{"date": "2025-03-05", "kg": "4.1"}, {"date": "2025-09-30", "kg": "4.25"}],
+}
+
+
+def assert_contains(actual, expected, where="card"):
+    """``actual`` shows all of ``expected`` (later versions may add fields, never lose or change them)."""
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict), where
+        for key, value in expected.items():
+            assert key in actual, f"{where}.{key} missing"
+            assert_contains(actual[key], value, f"{where}.{key}")
+    elif isinstance(expected, list):
+        assert isinstance(actual, list) and len(actual) == len(expected), where
+        for i, (a, e) in enumerate(zip(actual, expected)):
+            assert_contains(a, e, f"{where}[{i}]")
+    else:
+        assert actual == expected, (where, actual, expected)
+
+
+@pytest.fixture
+def v010(tmp_path):
+    """A copy of the 0.1.0 database and its key (mode 0600 here: git keeps no modes)."""
+    from conftest import Vet
+
+    db, key = tmp_path / "v0.1.0.db", tmp_path / "v0.1.0.key"
+    shutil.copyfile(DATA / "v0.1.0.db", db)
+    shutil.copyfile(DATA / "v0.1.0.key", key)
+    db.chmod(0o600)
+    key.chmod(0o600)
+    return Vet(dir=tmp_path, db=db, key_file=key)
+
+
+def test_v0_1_0_database_opens_with_all_its_data(v010):
+    card = v010.ok("client", "show", "K000001", "--format", "json").json()
+    assert_contains(card, EXPECTED_CLIENT)
+    for number, weights in EXPECTED_WEIGHTS.items():
+        pet = v010.ok("pet", "show", number, "--format", "json").json()
+        assert_contains(pet["weights"], weights, number)
+        assert pet["client"] == "K000001"
+    assert [c["number"] for c in v010.ok("client", "list", "--format", "json").json()] == ["K000001"]
+
+
+def test_v0_1_0_database_is_upgraded_to_the_head_and_stays_usable(v010):
+    from vetcards import db
+
+    v010.ok("client", "list")
+    assert v010.sql("SELECT version_num FROM alembic_version") == [(db.SCHEMA_HEAD,)]
+    v010.ok("audit", "verify")
+    k = v010.add_client("Bert de Boer")
+    assert k == "K000002"  # numbers continue, never reused
+    assert v010.add_pet(k, "Rex") == "P000003"
+    v010.ok("pet", "weigh", "P000001", "32")
+    v010.ok("audit", "verify")
+
+
+def test_fixture_files_are_the_committed_ones():
+    """The fixture is frozen: if this fails, someone remade or edited it."""
+    assert hashlib.sha256((DATA / "v0.1.0.db").read_bytes()).hexdigest() == V010_DB_SHA256
+    assert len((DATA / "v0.1.0.key").read_text().strip()) == 64
