@@ -2,6 +2,250 @@
 
 from __future__ import annotations
 
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
 import typer
 
+from . import output
+from .options import ClientArg, DateOpt, Format, JsonOpt
+from .state import get_state, today
+
 app = typer.Typer(help="Invoices: create, show, list, pay, collect, credit.", no_args_is_help=True)
+
+InvoiceArg = Annotated[
+    str, typer.Argument(help="Invoice number (2026-00042) or numeric id.", show_default=False)
+]
+
+
+class ShowFormat(str, Enum):
+    table = "table"
+    plain = "plain"
+    csv = "csv"
+    json = "json"
+    pdf = "pdf"
+
+
+def _totals_json(invoice: Any) -> dict[str, Any]:
+    from .. import money
+
+    totals = invoice.totals
+    return {
+        "net_cents": invoice.net_cents,
+        "vat_cents": invoice.vat_cents,
+        "gross_cents": invoice.gross_cents,
+        "total": money.format_cents(invoice.gross_cents),
+        "vat_rates": [
+            {"rate": rt.rate, "net_cents": rt.net_cents, "vat_cents": rt.vat_cents,
+             "gross_cents": rt.gross_cents}
+            for rt in totals.per_rate
+        ],
+    }
+
+
+def _on(value: Optional[str]):
+    from .. import validation
+
+    return validation.parse_date(value, field="--date") if value else None
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    client: ClientArg,
+    line: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--line",
+            help='A line "DESCRIPTION;QTY;UNIT_PRICE[;VAT%]" (unit price excl. VAT; VAT 21 (default), 9 '
+                 "or 0); repeat for more lines. Amounts take a dot or a comma: 45.00 or 45,00.",
+            show_default=False,
+        ),
+    ] = None,
+    payment: Annotated[
+        Optional[str],
+        typer.Option("--payment", help="cash or pin (paid at once) or account (needs the client's birth date).",
+                     show_default=False),
+    ] = None,
+    pet: Annotated[Optional[str], typer.Option("--pet", help="The animal treated (pet number or id).")] = None,
+    date_: Annotated[Optional[str], typer.Option("--date", help="Invoice date, ISO or Dutch (default: today).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Issue an invoice with a number of its own (YYYY-NNNNN, gap-free per year).
+
+    Example: vetcards invoice create K000001 --pet P000001 --line "Consult;1;45,00"
+    --line "Vaccinatie cocktail;1;32.50;9" --payment pin
+    """
+    from .. import invoicing
+
+    on = _on(date_)
+    with get_state(ctx).session() as session:
+        inv = invoicing.create_invoice(session, client, line or [], payment or "", on=on, pet_ref=pet,
+                                       today=today())
+        result = {"id": inv.id, "number": inv.number, "kind": inv.kind, "status": inv.status,
+                  "invoice_date": inv.invoice_date.isoformat(), "payment_method": inv.payment_method,
+                  **_totals_json(inv)}
+    if json_out:
+        output.emit_json(result)
+    else:
+        print(result["number"])
+        output.message(f"invoice {result['number']} created: total {result['total']} ({result['status']})")
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    invoice: InvoiceArg,
+    fmt: Annotated[
+        Optional[ShowFormat],
+        typer.Option("--format", "-f", case_sensitive=False,
+                     help="table (default on a terminal), plain, csv, json, or pdf (needs --out)."),
+    ] = None,
+    out: Annotated[
+        Optional[Path],
+        typer.Option("--out", dir_okay=False, help="File to write the PDF to (mode 0600)."),
+    ] = None,
+) -> None:
+    """Show an invoice or credit note: snapshot, lines, VAT per rate, payments, balance.
+
+    Example: vetcards invoice show 2026-00042 --format pdf --out factuur-2026-00042.pdf
+    """
+    from .. import invoice_views
+    from ..errors import UsageError
+
+    state = get_state(ctx)
+    if fmt is ShowFormat.pdf:
+        if out is None:
+            raise UsageError("--format pdf needs --out FILE")
+        from .. import audit, invoice_pdf
+
+        # A PDF is a copy of personal data outside the encrypted file: log it.
+        with state.writer() as conn:
+            card = invoice_views.invoice_card(conn, invoice)
+            path = invoice_pdf.write_pdf(card, out)
+            audit.record(conn, "invoice.pdf", "invoice", [card["number"]], {"format": "pdf"})
+        output.message(f"{'credit note' if card['kind'] == 'credit_note' else 'invoice'} "
+                       f"{card['number']} written to {path}")
+        return
+    if out is not None:
+        raise UsageError("--out is only used with --format pdf")
+    with state.reader() as conn:
+        card = invoice_views.invoice_card(conn, invoice)
+    title = f"{'Credit note' if card['kind'] == 'credit_note' else 'Invoice'} {card['number']}"
+    output.record(
+        card, invoice_views.CARD_FIELDS, None if fmt is None else Format(fmt.value), title=title,
+        sections=[("lines", "Lines", invoice_views.LINE_COLUMNS),
+                  ("vat_rates", "VAT per rate", invoice_views.VAT_COLUMNS),
+                  ("payments", "Payments", invoice_views.PAYMENT_COLUMNS)],
+    )
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    client: Annotated[Optional[str], typer.Option("--client", help="Only this client's invoices.")] = None,
+    pet: Annotated[Optional[str], typer.Option("--pet", help="Only invoices for this animal.")] = None,
+    status: Annotated[Optional[str], typer.Option("--status", help="open, paid, in_collection or credited.")] = None,
+    year: Annotated[Optional[int], typer.Option("--year", help="Only invoices numbered in this year.")] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only unpaid invoices past their payment term.")] = False,
+    fmt: Annotated[
+        Optional[Format],
+        typer.Option("--format", "-f", case_sensitive=False,
+                     help="Output: table (Rich, default on a terminal), plain (default otherwise), csv or json."),
+    ] = None,
+) -> None:
+    """List invoices and credit notes, oldest first.
+
+    Example: vetcards invoice list --overdue --format csv
+    """
+    from .. import invoice_views
+
+    with get_state(ctx).reader() as conn:
+        data = invoice_views.list_invoices(conn, client=client, pet=pet, status=status, year=year,
+                                           overdue=overdue, today=today())
+    columns = invoice_views.LIST_COLUMNS
+    if fmt is Format.json:
+        columns = ("id",) + columns + ("gross_cents", "paid_cents", "balance_cents")
+    output.rows(data, columns, fmt, title="Invoices")
+
+
+@app.command("pay")
+def pay(
+    ctx: typer.Context,
+    invoice: InvoiceArg,
+    amount: Annotated[
+        Optional[str],
+        typer.Option("--amount", help="Amount paid, e.g. 45.00 or 45,00 (at most what is still owed).",
+                     show_default=False),
+    ] = None,
+    method: Annotated[str, typer.Option("--method", help="pin, cash or transfer.")] = "transfer",
+    date_: DateOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record a (partial) payment; an invoice paid in full becomes paid.
+
+    Example: vetcards invoice pay 2026-00042 --amount 25,00 --method transfer --date 02-12-2026
+    """
+    from .. import invoicing, money
+
+    on = _on(date_)
+    with get_state(ctx).session() as session:
+        inv, pay_, balance = invoicing.pay_invoice(session, invoice, amount or "", method, on, today=today())
+        result = {"id": pay_.id, "invoice_id": inv.id, "number": inv.number,
+                  "amount_cents": pay_.amount_cents, "paid_on": pay_.paid_on.isoformat(),
+                  "method": pay_.method, "balance_cents": balance, "balance": money.format_cents(balance),
+                  "status": inv.status}
+    if json_out:
+        output.emit_json(result)
+    else:
+        output.message(f"payment recorded on invoice {result['number']}: "
+                       f"still owed {result['balance']} ({result['status']})")
+
+
+@app.command("collect")
+def collect(ctx: typer.Context, invoice: InvoiceArg, json_out: JsonOpt = False) -> None:
+    """Hand an open invoice over for collection (status: in_collection).
+
+    Example: vetcards invoice collect 2026-00042
+    """
+    from .. import invoicing, money
+
+    with get_state(ctx).session() as session:
+        inv, balance = invoicing.collect(session, invoice)
+        result = {"id": inv.id, "number": inv.number, "status": inv.status,
+                  "balance_cents": balance, "balance": money.format_cents(balance)}
+    if json_out:
+        output.emit_json(result)
+    else:
+        output.message(f"invoice {result['number']} is in collection (owed {result['balance']})")
+
+
+@app.command("credit")
+def credit(
+    ctx: typer.Context,
+    invoice: InvoiceArg,
+    reason: Annotated[Optional[str], typer.Option("--reason", help="Why the invoice is corrected.")] = None,
+    date_: Annotated[Optional[str], typer.Option("--date", help="Date of the credit note (default: today).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Correct an invoice with a credit note (its own number, every amount negated).
+
+    The invoice itself is never changed; it becomes 'credited'.
+
+    Example: vetcards invoice credit 2026-00042 --reason "wrong client"
+    """
+    from .. import invoicing
+
+    on = _on(date_)
+    with get_state(ctx).session() as session:
+        note, original = invoicing.credit(session, invoice, reason, on=on, today=today())
+        result = {"id": note.id, "number": note.number, "kind": note.kind,
+                  "credits": original.number, "credits_id": original.id,
+                  "invoice_date": note.invoice_date.isoformat(), **_totals_json(note)}
+    if json_out:
+        output.emit_json(result)
+    else:
+        print(result["number"])
+        output.message(f"credit note {result['number']} issued for invoice {result['credits']}: "
+                       f"total {result['total']}")
