@@ -358,3 +358,64 @@ def test_fiscal_hold_at_least_n_years(d, as_of, p):
     assert until.month == 12 and until.day == 31
     assert until.year == d.year + p.fiscal_years
     assert under_fiscal_hold(d, as_of, p) == (as_of <= until)
+
+
+# --------------------------------------------------------------------------
+# Cut-off dates for set-based SQL (the purge compares dates with these)
+# --------------------------------------------------------------------------
+
+from vetcards.rules import fiscal_hold_cutoff, medicine_hold_cutoff  # noqa: E402
+
+_DATES = st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31))
+_YEARS = st.integers(min_value=1, max_value=12)
+
+
+@given(d=_DATES, as_of=_DATES, n=_YEARS)
+def test_fiscal_hold_cutoff_agrees_with_under_fiscal_hold(d, as_of, n):
+    periods = Periods(fiscal_years=n)
+    assert under_fiscal_hold(d, as_of, periods) is (d >= fiscal_hold_cutoff(as_of, periods))
+
+
+@given(d=_DATES, as_of=_DATES, n=_YEARS)
+def test_medicine_hold_cutoff_agrees_with_under_medicine_hold(d, as_of, n):
+    periods = Periods(medicine_years=n)
+    assert under_medicine_hold(d, as_of, periods) is (d >= medicine_hold_cutoff(as_of, periods))
+
+
+@pytest.mark.parametrize(
+    ("as_of", "years", "cutoff"),
+    [
+        pytest.param(D("2026-06-15"), 5, D("2021-06-15"), id="plain"),
+        # 2024-02-29 - 1y clamps to 2023-02-28, whose hold ended on 2024-02-28.
+        pytest.param(D("2024-02-29"), 1, D("2023-03-01"), id="as-of-leap-day-clamp"),
+        pytest.param(D("2025-02-28"), 5, D("2020-02-28"), id="leap-record-still-held"),
+    ],
+)
+def test_medicine_hold_cutoff_table(as_of, years, cutoff):
+    assert medicine_hold_cutoff(as_of, Periods(medicine_years=years)) == cutoff
+
+
+def test_fiscal_hold_cutoff_table():
+    assert fiscal_hold_cutoff(D("2026-01-01"), P) == D("2019-01-01")
+    assert fiscal_hold_cutoff(D("2026-12-31"), P) == D("2019-01-01")
+    assert not under_fiscal_hold(D("2018-12-31"), D("2026-01-01"), P)
+    assert under_fiscal_hold(D("2019-01-01"), D("2026-01-01"), P)
+
+
+RESTRICTED_CASES = [
+    # A card kept restricted by an erasure goes once no hold remains, even
+    # when its last activity (a payment, say) is recent.
+    pytest.param(ClientFacts(AS_OF, ("paid",), False, True), "purge", id="restricted-paid-purge"),
+    pytest.param(ClientFacts(None, (), False, True), "purge", id="restricted-undated-purge"),
+    pytest.param(ClientFacts(AS_OF, ("open",), False, True), "claim_hold", id="restricted-claim"),
+    pytest.param(ClientFacts(AS_OF, ("open",), True, True), "legal_hold", id="restricted-legal"),
+]
+
+
+@pytest.mark.parametrize(("facts", "action"), RESTRICTED_CASES)
+def test_decide_restricted(facts, action):
+    assert decide(facts, AS_OF, P).action == action
+
+
+def test_client_facts_restricted_defaults_to_false():
+    assert ClientFacts(OLD).restricted is False

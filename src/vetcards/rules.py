@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from dateutil.relativedelta import relativedelta
@@ -43,11 +43,13 @@ __all__ = [
     "Periods",
     "PurgeDecision",
     "decide",
+    "fiscal_hold_cutoff",
     "fiscal_hold_until",
     "has_claim",
     "inactivity_cutoff",
     "is_inactive",
     "last_activity",
+    "medicine_hold_cutoff",
     "medicine_hold_until",
     "normalise_state",
     "request_due",
@@ -159,6 +161,16 @@ def under_fiscal_hold(
     return _as_date(as_of) <= fiscal_hold_until(invoice_date, periods)
 
 
+def fiscal_hold_cutoff(as_of: date, periods: Periods = DEFAULT_PERIODS) -> date:
+    """The earliest invoice date still under the fiscal hold on ``as_of``.
+
+    ``under_fiscal_hold(d, as_of) == (d >= fiscal_hold_cutoff(as_of))`` for
+    every ``d`` (a property test checks it), so set-based SQL can compare
+    invoice dates with one parameter: 1 January of ``as_of.year - N``.
+    """
+    return date(_as_date(as_of).year - periods.fiscal_years, 1, 1)
+
+
 # --------------------------------------------------------------------------
 # Medicine-record hold (SPEC §4, EU 2019/6 art. 103): 5 years from the record
 # --------------------------------------------------------------------------
@@ -181,6 +193,21 @@ def under_medicine_hold(
     convention as the fiscal hold; the record may go from the next day on.
     """
     return _as_date(as_of) <= medicine_hold_until(record_date, periods)
+
+
+def medicine_hold_cutoff(as_of: date, periods: Periods = DEFAULT_PERIODS) -> date:
+    """The earliest record date whose medicine hold still runs on ``as_of``.
+
+    ``under_medicine_hold(d, as_of) == (d >= medicine_hold_cutoff(as_of))``
+    for every ``d`` (a property test checks it). Not simply ``as_of - N``:
+    with ``as_of`` on 29 February, ``as_of - N`` clamps to 28 February, whose
+    hold ended the day before; the cut-off is then 1 March.
+    """
+    as_of = _as_date(as_of)
+    cut = as_of - relativedelta(years=periods.medicine_years)
+    if medicine_hold_until(cut, periods) < as_of:
+        cut += timedelta(days=1)
+    return cut
 
 
 # --------------------------------------------------------------------------
@@ -246,13 +273,17 @@ PurgeAction = Literal["purge", "claim_hold", "legal_hold", "keep"]
 class ClientFacts:
     """What the purge needs to know about one client, as plain values.
 
-    ``invoice_states``: states of the client's non-restricted invoices.
+    ``invoice_states``: states of the invoices still linked to the client
+    (restricted or not: a claim kept by an erasure still holds).
     ``legal_hold``: a manual legal hold is set on the client.
+    ``restricted``: the card is kept only for a hold (left by an erasure); it
+    goes as soon as no hold remains, however recent its last activity.
     """
 
     last_activity: date | None
     invoice_states: tuple[str, ...] = ()
     legal_hold: bool = False
+    restricted: bool = False
 
     def __post_init__(self) -> None:
         # Accept any iterable (list, generator) but store a tuple: hashable.
@@ -272,13 +303,20 @@ def decide(
 ) -> PurgeDecision:
     """Decide what the purge does with one client.
 
-    ``keep`` unless inactive (see :func:`is_inactive`; no date -> keep). When
-    inactive: a manual legal hold wins over a claim hold, which wins over
-    purge. The fiscal hold is not decided here: it applies per invoice to
+    ``keep`` unless inactive (see :func:`is_inactive`; no date -> keep) or
+    restricted (an erased card kept for a hold). When inactive or restricted:
+    a manual legal hold wins over a claim hold, which wins over purge. The fiscal hold is not decided here: it applies per invoice to
     what survives a purge (see :func:`under_fiscal_hold`).
     """
     n = periods.inactivity_years
     last = facts.last_activity
+    if facts.restricted:
+        # Erased already: kept only while a hold runs, whatever the activity.
+        if facts.legal_hold:
+            return PurgeDecision("legal_hold", "manual legal hold")
+        if has_claim(facts.invoice_states):
+            return PurgeDecision("claim_hold", "unpaid invoice or invoice in collection")
+        return PurgeDecision("purge", "restricted (erased) and no hold remains")
     if last is None:
         return PurgeDecision("keep", "no activity date: never purged undated")
     if not is_inactive(last, as_of, periods):
