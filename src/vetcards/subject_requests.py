@@ -1,0 +1,187 @@
+"""Data-subject requests and their deadlines (SPEC §5, GDPR art. 12(3)).
+
+A request (access, erasure, rectification, portability) is due one month
+after receipt (:func:`vetcards.rules.request_due`); it may be extended once by
+two further months, with a reason that is stored with the request (never
+copied into the audit log: the audit log holds codes and numbers only).
+``export`` and ``erase`` close the request they answer (``--request REQ``)
+through :func:`answer`, in their own transaction.
+
+A request is *overdue* when it is open and its due date has passed; on the due
+date itself it is still in time.
+
+Write use cases take an ORM session, validate everything first, write, audit
+and commit; :func:`list_requests` is a read on any connection or session.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Iterable, Optional
+
+from sqlalchemy import text
+
+from . import audit, rules, validation
+from .errors import Conflict, InvalidInput, NotFound
+from .models import SubjectRequest
+
+REQUEST_TYPES: tuple[str, ...] = ("access", "erasure", "rectification", "portability")
+
+#: Columns of a listed request, in display order.
+LIST_COLUMNS: tuple[str, ...] = ("id", "client", "type", "received_on", "due_on", "status",
+                                 "extended", "closed_on", "extension_reason")
+
+
+def parse_type(value: str, field: str = "--type") -> str:
+    """One of :data:`REQUEST_TYPES`, case-insensitive."""
+    v = (value or "").strip().lower()
+    if v not in REQUEST_TYPES:
+        raise InvalidInput(field, "must be one of: " + ", ".join(REQUEST_TYPES))
+    return v
+
+
+def parse_id(ref: Any, field: str = "REQ") -> int:
+    """A request id as typed: ``12`` (a leading ``R``/``#`` is accepted)."""
+    v = str(ref).strip().lstrip("#")
+    if v[:1] in ("R", "r"):
+        v = v[1:]
+    if not (v.isascii() and v.isdigit()) or int(v) < 1:
+        raise InvalidInput(field, "must be a request id (a number, see `vetcards request list`)")
+    return int(v)
+
+
+def _get(session: Any, request_id: int) -> dict[str, Any]:
+    row = session.execute(
+        text("SELECT id, client_number, type, received_on, due_on, extended_reason, closed_on "
+             "FROM subject_request WHERE id = :id"),
+        {"id": request_id},
+    ).mappings().first()
+    if row is None:
+        raise NotFound(f"request {request_id} not found")
+    return dict(row)
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def add_request(session: Any, client_ref: str, type_: str, received: str | date, *,
+                today: date) -> dict[str, Any]:
+    """Record a request received on ``received``; returns it with its due date."""
+    from .clients import get_client
+
+    kind = parse_type(type_)
+    received_on = received if isinstance(received, date) else validation.parse_date(received, "--received")
+    if received_on > today:
+        raise InvalidInput("--received", validation.RULE_FUTURE)
+    # Requests may come from a client whose card is restricted (kept for a hold).
+    client = get_client(session, client_ref, include_restricted=True)
+    due_on = rules.request_due(received_on)
+    req = SubjectRequest(client_number=client.number, type=kind, received_on=received_on,
+                         due_on=due_on)
+    session.add(req)
+    session.flush()
+    request_id = req.id
+    audit.record(session, "request.add", "subject_request", [request_id, client.number],
+                 {"type": kind, "due_on": due_on.isoformat()})
+    session.commit()
+    return {"id": request_id, "client": client.number, "type": kind,
+            "received_on": received_on.isoformat(), "due_on": due_on.isoformat()}
+
+
+def extend_request(session: Any, ref: Any, reason: str, *, today: date) -> dict[str, Any]:
+    """Extend an open request by two months (once); the reason is stored, not audited."""
+    request_id = parse_id(ref)
+    why = validation.text(reason, field="--reason", max_len=500)
+    req = _get(session, request_id)
+    if req["closed_on"] is not None:
+        raise Conflict(f"request {request_id} is closed; a closed request cannot be extended")
+    if req["extended_reason"] is not None:
+        raise Conflict(f"request {request_id} was already extended; it can be extended only once")
+    due_on = rules.request_due(_as_date(req["received_on"]), extended=True)
+    session.execute(
+        text("UPDATE subject_request SET due_on = :d, extended_reason = :why WHERE id = :id"),
+        {"d": due_on.isoformat(), "why": why, "id": request_id},
+    )
+    audit.record(session, "request.extend", "subject_request", [request_id, req["client_number"]],
+                 {"due_on": due_on.isoformat()})
+    session.commit()
+    return {"id": request_id, "client": req["client_number"], "type": req["type"],
+            "due_on": due_on.isoformat()}
+
+
+def answer(session: Any, ref: Any, *, client_number: str, types: Iterable[str],
+           on: date, field: str = "--request") -> int:
+    """Close the request that an export or erase answers, in the caller's transaction.
+
+    Checks that the request exists, is open, is about ``client_number`` and
+    is of one of ``types``; does not commit and does not audit (the caller's
+    own audit entry names the request id). Returns the request id.
+    """
+    request_id = parse_id(ref, field)
+    try:
+        req = _get(session, request_id)
+    except NotFound:
+        raise NotFound(f"{field}: request {request_id} not found") from None
+    allowed = tuple(types)
+    if req["client_number"] != client_number:
+        raise InvalidInput(field, f"request {request_id} is about another client")
+    if req["type"] not in allowed:
+        raise InvalidInput(field, f"request {request_id} is a {req['type']} request, "
+                                  f"not {' or '.join(allowed)}")
+    if req["closed_on"] is not None:
+        raise Conflict(f"{field}: request {request_id} is already closed")
+    session.execute(text("UPDATE subject_request SET closed_on = :on WHERE id = :id"),
+                    {"on": on.isoformat(), "id": request_id})
+    return request_id
+
+
+def close_request(session: Any, ref: Any, *, today: date) -> dict[str, Any]:
+    """Close a request by hand (answered some other way)."""
+    request_id = parse_id(ref)
+    req = _get(session, request_id)
+    if req["closed_on"] is not None:
+        raise Conflict(f"request {request_id} is already closed")
+    session.execute(text("UPDATE subject_request SET closed_on = :on WHERE id = :id"),
+                    {"on": today.isoformat(), "id": request_id})
+    due = _as_date(req["due_on"])
+    audit.record(session, "request.close", "subject_request", [request_id, req["client_number"]],
+                 {"late": today > due})
+    session.commit()
+    return {"id": request_id, "client": req["client_number"], "type": req["type"],
+            "closed_on": today.isoformat(), "late": today > due}
+
+
+def list_requests(conn: Any, *, today: date, overdue: bool = False,
+                  open_only: bool = False) -> list[dict[str, Any]]:
+    """Requests, oldest due date first; ``overdue``: open and past due."""
+    sql = ("SELECT id, client_number AS client, type, received_on, due_on, "
+           "extended_reason AS extension_reason, closed_on FROM subject_request WHERE 1=1")
+    params: dict[str, Any] = {}
+    if overdue or open_only:
+        sql += " AND closed_on IS NULL"
+    if overdue:
+        sql += " AND due_on < :today"
+        params["today"] = today.isoformat()
+    sql += " ORDER BY due_on, id"
+    out = []
+    for r in conn.execute(text(sql), params).mappings():
+        row = dict(r)
+        due = _as_date(row["due_on"])
+        if row["closed_on"] is not None:
+            row["status"] = "closed"
+        elif due < today:
+            row["status"] = "overdue"
+        else:
+            row["status"] = "open"
+        row["extended"] = row["extension_reason"] is not None
+        out.append({c: row.get(c) for c in LIST_COLUMNS})
+    return out
+
+
+def get_request(conn: Any, ref: Any) -> Optional[dict[str, Any]]:
+    """One request as stored, or None."""
+    try:
+        return _get(conn, parse_id(ref))
+    except NotFound:
+        return None
