@@ -16,15 +16,20 @@ import typer
 from .. import __version__
 from . import audit as audit_cmd
 from . import client as client_cmd
+from . import consent as consent_cmd
 from . import erase as erase_cmd
 from . import hold as _hold  # noqa: F401  (adds client hold/unhold)
 from . import init as init_cmd
 from . import invoice as invoice_cmd
+from . import keys as keys_cmd
 from . import pet as pet_cmd
 from . import practice as practice_cmd
 from . import purge as purge_cmd
+from . import record as record_cmd
 from . import rights as rights_cmd
+from . import sharing as sharing_cmd
 from . import species as species_cmd
+from . import stats as stats_cmd
 from .errors import VetcardsGroup
 from .options import ActorOpt, DbOpt, KeyFileOpt
 from .state import State
@@ -87,6 +92,15 @@ app.add_typer(rights_cmd.app)
 app.add_typer(erase_cmd.app)
 app.add_typer(erase_cmd.request_app, name="request")
 app.add_typer(audit_cmd.app, name="audit")
+app.add_typer(keys_cmd.app)
+app.add_typer(record_cmd.visit_app, name="visit")
+app.add_typer(record_cmd.app)
+app.add_typer(consent_cmd.app, name="consent")
+app.add_typer(sharing_cmd.recipient_app, name="recipient")
+app.add_typer(sharing_cmd.reminders_app, name="reminders")
+app.add_typer(sharing_cmd.chip_app, name="chip")
+app.add_typer(sharing_cmd.app)
+app.add_typer(stats_cmd.app)
 
 
 def main() -> None:

@@ -1,0 +1,83 @@
+"""``vetcards consent give|withdraw|list``: consent per purpose (GDPR art. 7)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from . import output
+from .options import ClientArg, FormatOpt, JsonOpt
+from .state import get_state, today
+
+app = typer.Typer(help="Consents per purpose: give, withdraw (as easy as giving), list with history.",
+                  no_args_is_help=True)
+
+PURPOSES = "care, reminders, chip-registration, referral, lab or pharmacy"
+PurposeOpt = Annotated[Optional[str], typer.Option("--purpose", help=f"Purpose: {PURPOSES}.")]
+COLUMNS = ("id", "purpose", "given_on", "statement_version", "method", "withdrawn_on", "current")
+
+
+@app.command("give")
+def give(
+    ctx: typer.Context,
+    client: ClientArg,
+    purpose: PurposeOpt = None,
+    method: Annotated[str, typer.Option("--method", help="How it was given: in-person, written, e-mail, phone, web.")] = "in-person",
+    date_: Annotated[Optional[str], typer.Option("--date", help="Date it was given (default: today).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record a client's consent for one purpose (with date, statement version and method).
+
+    Giving again after a withdrawal adds a new consent; the old one stays in the history.
+
+    Example: vetcards consent give K000001 --purpose reminders --method written
+    """
+    from .. import consents
+
+    with get_state(ctx).session() as session:
+        result = consents.give(session, client, purpose, today=today(), method=method, on=date_)
+    if json_out:
+        output.emit_json(result)
+    else:
+        output.message(f"consent {result['id']} for {result['purpose']} recorded for client {result['client']}")
+
+
+@app.command("withdraw")
+def withdraw(
+    ctx: typer.Context,
+    client: ClientArg,
+    purpose: PurposeOpt = None,
+    date_: Annotated[Optional[str], typer.Option("--date", help="Date it was withdrawn (default: today).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Withdraw a client's consent for one purpose (art. 7(3)); the history is kept.
+
+    Example: vetcards consent withdraw K000001 --purpose reminders
+    """
+    from .. import consents
+
+    with get_state(ctx).session() as session:
+        result = consents.withdraw(session, client, purpose, today=today(), on=date_)
+    if json_out:
+        output.emit_json(result)
+    else:
+        output.message(f"consent {result['id']} for {result['purpose']} withdrawn for client {result['client']}")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    client: ClientArg,
+    purpose: PurposeOpt = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """List a client's consents, withdrawn ones included, with which are current.
+
+    Example: vetcards consent list K000001 --format json
+    """
+    from .. import consents
+
+    with get_state(ctx).reader() as conn:
+        data = consents.history(conn, client, purpose, today=today())
+    output.rows(data, COLUMNS, fmt, title="Consents")

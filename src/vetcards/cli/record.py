@@ -1,0 +1,104 @@
+"""``vetcards visit add`` / ``vaccinate`` / ``medicine``: the medical record."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from . import output
+from .options import DateOpt, JsonOpt, PetArg
+from .state import get_state, today
+
+app = typer.Typer()
+visit_app = typer.Typer(help="Consultations in the medical record: add (shown by vetcards pet show).",
+                        no_args_is_help=True)
+
+
+def _done(result: dict, json_out: bool, text: str) -> None:
+    if json_out:
+        output.emit_json(result)
+    else:
+        print(result["id"])
+        output.message(text)
+
+
+@visit_app.command("add")
+def visit_add(
+    ctx: typer.Context,
+    pet: PetArg,
+    date_: DateOpt = None,
+    reason: Annotated[Optional[str], typer.Option("--reason", help="Reason for the visit (required).")] = None,
+    findings: Annotated[Optional[str], typer.Option("--findings", help="Findings; may span several lines.")] = None,
+    diagnosis: Annotated[Optional[str], typer.Option("--diagnosis", help="Diagnosis.")] = None,
+    treatment: Annotated[Optional[str], typer.Option("--treatment", help="Treatment given or advised.")] = None,
+    vet: Annotated[Optional[str], typer.Option("--vet", help="The treating vet.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record a consultation in a patient's medical record.
+
+    Example: vetcards visit add P000001 --date 27-11-2026 --reason "limping left front"
+    --findings "swollen carpus" --diagnosis sprain --treatment "rest, NSAID 5 days" --vet "Dr. De Vries"
+    """
+    from .. import medical, patients
+
+    raw = {"date": date_, "reason": reason, "findings": findings, "diagnosis": diagnosis,
+           "treatment": treatment, "vet": vet}
+    with get_state(ctx).session() as session:
+        v = medical.add_visit(session, pet, raw, today=today())
+        result = {"id": v.id, "pet": patients.get_pet(session, pet).number, "date": v.visit_date.isoformat()}
+    _done(result, json_out, f"visit {result['id']} recorded for pet {result['pet']}")
+
+
+@app.command("vaccinate")
+def vaccinate(
+    ctx: typer.Context,
+    pet: PetArg,
+    vaccine: Annotated[Optional[str], typer.Option("--vaccine", help="Vaccine (product or kind, e.g. 'Nobivac L4').")] = None,
+    date_: DateOpt = None,
+    batch: Annotated[Optional[str], typer.Option("--batch", help="Batch number of the vaccine.")] = None,
+    next_due: Annotated[Optional[str], typer.Option("--next-due", help="When the next vaccination is due (makes a reminder-card recall).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record a vaccination; --next-due makes a recall for the reminder cards.
+
+    A newer vaccination with the same vaccine completes the older recall.
+
+    Example: vetcards vaccinate P000001 --vaccine "Nobivac L4" --date 27-11-2026 --batch A123B --next-due 27-11-2027
+    """
+    from .. import medical, patients
+
+    raw = {"date": date_, "vaccine": vaccine, "batch": batch, "next_due": next_due}
+    with get_state(ctx).session() as session:
+        v = medical.add_vaccination(session, pet, raw, today=today())
+        result = {"id": v.id, "pet": patients.get_pet(session, pet).number, "date": v.given_on.isoformat(),
+                  "next_due": v.next_due.isoformat() if v.next_due else None}
+    _done(result, json_out, f"vaccination {result['id']} recorded for pet {result['pet']}")
+
+
+@app.command("medicine")
+def medicine(
+    ctx: typer.Context,
+    pet: PetArg,
+    product: Annotated[Optional[str], typer.Option("--product", help="Medicine product name (required).")] = None,
+    batch: Annotated[Optional[str], typer.Option("--batch", help="Batch number (required).")] = None,
+    quantity: Annotated[Optional[str], typer.Option("--quantity", help="Quantity with unit, e.g. '10 tablets' or '1,5 ml' (required).")] = None,
+    expiry: Annotated[Optional[str], typer.Option("--expiry", help="Expiry date of the batch.")] = None,
+    vet: Annotated[Optional[str], typer.Option("--vet", help="Prescribing vet (required).")] = None,
+    dispensed: Annotated[bool, typer.Option("--dispensed", help="Dispensed to the owner (default: administered in the practice).")] = False,
+    date_: DateOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record a veterinary medicine administered or dispensed (kept 5 years, EU 2019/6 art. 103).
+
+    Example: vetcards medicine P000001 --product "Metacam 1,5 mg/ml" --batch K42 --quantity "10 ml"
+    --expiry 2027-06-30 --vet "Dr. De Vries" --dispensed
+    """
+    from .. import medical, patients
+
+    raw = {"date": date_, "product": product, "batch": batch, "quantity": quantity,
+           "expiry": expiry, "vet": vet}
+    with get_state(ctx).session() as session:
+        m = medical.add_medicine(session, pet, raw, today=today(), dispensed=dispensed)
+        result = {"id": m.id, "pet": patients.get_pet(session, pet).number, "date": m.record_date.isoformat(), "dispensed": m.dispensed}
+    _done(result, json_out, f"medicine record {result['id']} added for pet {result['pet']}")

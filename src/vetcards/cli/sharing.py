@@ -1,0 +1,267 @@
+"""Sharing data with named parties: recipients register, reminder cards, chip
+registration, referrals and ad-hoc disclosures. Every transfer is logged."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+
+from . import output
+from .options import ClientArg, FormatOpt, JsonOpt, PetArg
+from .state import get_state, interactive, today
+
+app = typer.Typer()
+recipient_app = typer.Typer(help="The register of recipients: parties data may be shared with.",
+                            no_args_is_help=True)
+reminders_app = typer.Typer(help="Vaccination reminder cards for the mailing firm.", no_args_is_help=True)
+chip_app = typer.Typer(help="Chip registration at the Dutch pet database (NDG).", no_args_is_help=True)
+
+OutOpt = Annotated[
+    Optional[Path],
+    typer.Option("--out", help="Write to this file (mode 0600); '-' or none: standard output.",
+                 dir_okay=False, show_default=False),
+]
+ToOpt = Annotated[Optional[str], typer.Option("--to", help="Recipient id or name (vetcards recipient list).")]
+
+DISCLOSURE_COLUMNS = ("id", "disclosed_on", "client", "pet", "recipient", "categories", "basis",
+                      "consent_id", "at_client_request")
+
+
+def _deliver(ctx: typer.Context, out: Optional[Path], build: Callable[[Any], Any],
+             around: Optional[ExitStack] = None) -> Any:
+    """Build the file and log its disclosures in one transaction; publish after the commit.
+
+    ``around`` (e.g. a progress bar) is closed before anything is published.
+    """
+    from ..disclosures import Outbox
+
+    box = Outbox(out)
+    try:
+        with around or ExitStack():
+            with get_state(ctx).writer() as conn:
+                prepared = build(conn)
+                box.stage(prepared.content)
+    except BaseException:
+        box.discard()
+        raise
+    box.publish(sys.stdout.buffer)
+    return prepared
+
+
+def _where(out: Optional[Path]) -> str:
+    return "standard output" if out is None or str(out) == "-" else str(out)
+
+
+# --------------------------------------------------------------------------
+# recipient add | list | log
+# --------------------------------------------------------------------------
+
+
+@recipient_app.command("add")
+def recipient_add(
+    ctx: typer.Context,
+    name: Annotated[Optional[str], typer.Option("--name", help="Name of the party (unique).")] = None,
+    kind: Annotated[Optional[str], typer.Option("--kind", help="lab, pharmacy, specialist, printer, chip-registry or other.")] = None,
+    agreement_date: Annotated[Optional[str], typer.Option("--agreement-date", help="Date of the processing or data-sharing agreement.")] = None,
+    categories: Annotated[Optional[str], typer.Option("--categories", help="Data it may receive, comma-separated: naw, contact, animal, chip, record, recall, financial.")] = None,
+    needs_consent: Annotated[Optional[str], typer.Option("--needs-consent", help="Consent purpose a disclosure needs (default: the one of its kind).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Add a party to the recipients register.
+
+    Example: vetcards recipient add --name "Dierenkliniek Specialisten BV" --kind specialist
+    --agreement-date 2026-01-15 --categories "naw,contact,animal,chip,record" --needs-consent referral
+    """
+    from .. import disclosures
+
+    raw = {"name": name, "kind": kind, "agreement_date": agreement_date, "categories": categories,
+           "needs_consent": needs_consent}
+    with get_state(ctx).writer() as conn:
+        result = disclosures.add_recipient(conn, raw, today=today())
+    if json_out:
+        output.emit_json(result)
+    else:
+        print(result["id"])
+        output.message(f"recipient {result['id']} added")
+
+
+@recipient_app.command("list")
+def recipient_list(
+    ctx: typer.Context,
+    kind: Annotated[Optional[str], typer.Option("--kind", help="Only recipients of this kind.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """List the recipients register.
+
+    Example: vetcards recipient list --format json
+    """
+    from .. import disclosures
+
+    with get_state(ctx).reader() as conn:
+        data = disclosures.list_recipients(conn, kind)
+    output.rows(data, disclosures.RECIPIENT_COLUMNS, fmt, title="Recipients")
+
+
+@recipient_app.command("log")
+def recipient_log(
+    ctx: typer.Context,
+    client: Annotated[Optional[str], typer.Option("--client", help="Only this client's disclosures.")] = None,
+    recipient: Annotated[Optional[str], typer.Option("--recipient", help="Only disclosures to this recipient (id or name).")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """List the disclosure log: who received which data categories, when and on what basis.
+
+    Example: vetcards recipient log --client K000001
+    """
+    from .. import disclosures
+
+    with get_state(ctx).reader() as conn:
+        data = disclosures.list_disclosures(conn, client, recipient)
+    output.rows(data, DISCLOSURE_COLUMNS, fmt, title="Disclosures")
+
+
+# --------------------------------------------------------------------------
+# reminders export
+# --------------------------------------------------------------------------
+
+
+@reminders_app.command("export")
+def reminders_export(
+    ctx: typer.Context,
+    due_before: Annotated[Optional[str], typer.Option("--due-before", help="Recalls due before this date (required).")] = None,
+    due_after: Annotated[Optional[str], typer.Option("--due-after", help="Only recalls due on or after this date.")] = None,
+    out: OutOpt = None,
+    to: ToOpt = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print a JSON summary (needs --out FILE).")] = False,
+) -> None:
+    """Export the printer's CSV of vaccination recalls (name, address, pet, species, vaccine, due date).
+
+    Leaves out deceased animals, restricted clients and clients without a current
+    consent for reminders; a newer vaccination with the same vaccine completes a
+    recall. One disclosure per client is logged to the printer.
+
+    Example: vetcards reminders export --due-before 2027-01-01 --out herinneringen.csv
+    """
+    from .. import reminders, validation
+    from ..errors import InvalidInput, UsageError
+
+    if due_before is None:
+        raise InvalidInput("--due-before", validation.RULE_REQUIRED)
+    before = validation.parse_date(due_before, field="--due-before")
+    after = validation.parse_date(due_after, field="--due-after") if due_after else None
+    if json_out and (out is None or str(out) == "-"):
+        raise UsageError("--json needs --out FILE (the CSV goes to standard output otherwise)")
+
+    stack = ExitStack()
+    progress: Optional[Callable[[int, int], None]] = None
+    if interactive():
+        from rich.console import Console
+        from rich.progress import Progress
+
+        bar = stack.enter_context(Progress(console=Console(stderr=True), transient=True))
+        task = bar.add_task("reminder cards", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+    prepared = _deliver(ctx, out, lambda conn: reminders.export(
+        conn, due_before=before, due_after=after, today=today(), recipient_ref=to, progress=progress),
+        around=stack)
+    summary = prepared.summary
+    if json_out:
+        output.emit_json({**summary, "out": str(out)})
+    else:
+        output.message(f"{summary['recalls']} recalls for {summary['clients']} clients written to "
+                       f"{_where(out)}; {summary['clients']} disclosures logged")
+
+
+# --------------------------------------------------------------------------
+# chip register
+# --------------------------------------------------------------------------
+
+
+@chip_app.command("register")
+def chip_register(
+    ctx: typer.Context,
+    pet: PetArg,
+    out: OutOpt = None,
+    to: ToOpt = None,
+    date_: Annotated[Optional[str], typer.Option("--date", help="Registration date (default: today).")] = None,
+) -> None:
+    """Write the NDG registration record (chip number, date, owner NAW, animal) as JSON.
+
+    Needs the owner's current chip-registration consent; the disclosure is logged.
+
+    Example: vetcards chip register P000001 --out ndg-P000001.json
+    """
+    from .. import disclosures
+
+    prepared = _deliver(ctx, out, lambda conn: disclosures.chip_registration(
+        conn, pet, today=today(), recipient_ref=to, on=date_))
+    output.message(f"chip registration of pet {prepared.summary['pet']} written to {_where(out)}; "
+                   f"disclosure {prepared.summary['disclosure_id']} logged")
+
+
+# --------------------------------------------------------------------------
+# refer, disclose
+# --------------------------------------------------------------------------
+
+
+@app.command("refer")
+def refer(
+    ctx: typer.Context,
+    pet: PetArg,
+    to: ToOpt = None,
+    out: OutOpt = None,
+    note: Annotated[Optional[str], typer.Option("--note", help="Question or note for the specialist.")] = None,
+) -> None:
+    """Write a referral bundle of one patient (card, record, owner contact) as JSON.
+
+    Only at the client's request: needs the owner's current referral consent;
+    the disclosure is logged.
+
+    Example: vetcards refer P000001 --to "Dierenkliniek Specialisten BV" --out verwijzing.json
+    """
+    from .. import disclosures, validation
+    from ..errors import InvalidInput
+
+    if not to:
+        raise InvalidInput("--to", validation.RULE_REQUIRED)
+    prepared = _deliver(ctx, out, lambda conn: disclosures.referral(conn, pet, to, today=today(), note=note))
+    output.message(f"referral of pet {prepared.summary['pet']} written to {_where(out)}; "
+                   f"disclosure {prepared.summary['disclosure_id']} logged")
+
+
+@app.command("disclose")
+def disclose(
+    ctx: typer.Context,
+    client: ClientArg,
+    to: ToOpt = None,
+    categories: Annotated[Optional[str], typer.Option("--categories", help="Data shared, comma-separated: naw, contact, animal, chip, record, recall, financial.")] = None,
+    date_: Annotated[Optional[str], typer.Option("--date", help="Date of the disclosure (default: today).")] = None,
+    at_client_request: Annotated[bool, typer.Option("--at-client-request", help="Made at the client's request (counts as activity).")] = False,
+    pet: Annotated[Optional[str], typer.Option("--pet", help="The animal concerned.")] = None,
+    basis: Annotated[Optional[str], typer.Option("--basis", help="consent (default when the recipient needs one), contract or legal_obligation.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Log a disclosure made outside vetcards (a lab form, a pharmacy order), with the consent checked.
+
+    Example: vetcards disclose K000001 --to "Laboratorium (generiek)" --categories "naw,animal,record" --pet P000001
+    """
+    from .. import disclosures, validation
+    from ..errors import InvalidInput
+
+    if not to:
+        raise InvalidInput("--to", validation.RULE_REQUIRED)
+    with get_state(ctx).writer() as conn:
+        result = disclosures.disclose(conn, client, to, categories, today=today(), on=date_,
+                                      at_client_request=at_client_request, pet_ref=pet, basis=basis)
+    if json_out:
+        output.emit_json(result)
+    else:
+        print(result["id"])
+        output.message(f"disclosure {result['id']} logged for client {result['client']}")

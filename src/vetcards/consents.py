@@ -1,0 +1,143 @@
+"""Consents per purpose (SPEC §3, GDPR art. 7): give, withdraw, list, check.
+
+A consent row records the purpose, the date, the privacy-statement version and
+how it was given. Withdrawing sets ``withdrawn_on`` on the current row and
+keeps it (history); giving again after a withdrawal adds a new row. A consent
+is *current* on a date when it was given on or before that date and not
+withdrawn on or before it.
+
+Purposes and methods are defined once, in :mod:`vetcards.clients`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Optional
+
+from sqlalchemy import text
+
+from . import audit, validation
+from .clients import CONSENT_METHODS, CONSENT_PURPOSES, add_consent, get_client
+from .errors import Conflict, InvalidInput
+
+__all__ = ["CONSENT_METHODS", "CONSENT_PURPOSES", "current_consent", "give", "history",
+           "parse_purpose", "withdraw"]
+
+#: What each purpose covers, for help texts and the processing register.
+PURPOSE_TEXT = {
+    "care": "care and administration (patient card, medical record, invoices)",
+    "reminders": "vaccination reminder cards printed by a mailing firm",
+    "chip-registration": "chip registration at the Dutch pet database (NDG)",
+    "referral": "referral to a specialist, at the client's request",
+    "lab": "sharing with a laboratory",
+    "pharmacy": "sharing with a pharmacy",
+}
+
+_CURRENT_SQL = """
+    SELECT id FROM consent
+     WHERE client_id = :cid AND purpose = :purpose
+       AND given_on <= :on AND (withdrawn_on IS NULL OR withdrawn_on > :on)
+     ORDER BY given_on DESC, id DESC
+     LIMIT 1
+"""
+
+
+def parse_purpose(value: Optional[str], field: str = "--purpose") -> str:
+    v = (value or "").strip().lower().replace("_", "-")
+    if not v:
+        raise InvalidInput(field, validation.RULE_REQUIRED)
+    if v not in CONSENT_PURPOSES:
+        raise InvalidInput(field, "must be one of: " + ", ".join(CONSENT_PURPOSES))
+    return v
+
+
+def current_consent(conn: Any, client_id: int, purpose: str, on: Optional[date] = None) -> Optional[int]:
+    """The id of the client's current consent for ``purpose`` (on ``on``, default today), or None."""
+    on = on or date.today()
+    return conn.execute(
+        text(_CURRENT_SQL), {"cid": client_id, "purpose": purpose, "on": on.isoformat()}
+    ).scalar()
+
+
+def _on(raw: Optional[str], today: date) -> date:
+    d = validation.parse_date(raw, field="--date") if raw is not None else today
+    if d > today:
+        raise InvalidInput("--date", validation.RULE_FUTURE)
+    if d < validation.MIN_BIRTH_DATE:
+        raise InvalidInput("--date", validation.RULE_TOO_OLD)
+    return d
+
+
+def give(session: Any, client_ref: str, purpose: str, *, today: date, method: str = "in-person",
+         on: Optional[str] = None) -> dict[str, Any]:
+    """Record a consent. Refused when a consent for that purpose is already current."""
+    purpose = parse_purpose(purpose)
+    method = (method or "").strip().lower()
+    if method not in CONSENT_METHODS:
+        raise InvalidInput("--method", "must be one of: " + ", ".join(CONSENT_METHODS))
+    given_on = _on(on, today)
+    client = get_client(session, client_ref)
+    existing = session.execute(
+        text("SELECT id FROM consent WHERE client_id = :cid AND purpose = :p AND withdrawn_on IS NULL"),
+        {"cid": client.id, "p": purpose},
+    ).scalar()
+    if existing is not None:
+        raise Conflict(f"client {client.number} already has a current consent for {purpose}")
+    consent = add_consent(session, client, purpose, given_on=given_on, method=method)
+    audit.record(session, "consent.give", "client", [client.number],
+                 {"purpose": purpose, "consent_id": consent.id, "method": method})
+    session.commit()
+    return {"id": consent.id, "client": client.number, "purpose": purpose,
+            "given_on": consent.given_on.isoformat(), "statement_version": consent.statement_version,
+            "method": method}
+
+
+def withdraw(session: Any, client_ref: str, purpose: str, *, today: date,
+             on: Optional[str] = None) -> dict[str, Any]:
+    """Withdraw the current consent for a purpose (art. 7(3)); the row is kept."""
+    from .models import Consent
+
+    purpose = parse_purpose(purpose)
+    withdrawn_on = _on(on, today)
+    client = get_client(session, client_ref)
+    consent_id = session.execute(
+        text("SELECT id FROM consent WHERE client_id = :cid AND purpose = :p AND withdrawn_on IS NULL "
+             "ORDER BY given_on DESC, id DESC LIMIT 1"),
+        {"cid": client.id, "p": purpose},
+    ).scalar()
+    if consent_id is None:
+        raise Conflict(f"client {client.number} has no current consent for {purpose} to withdraw")
+    consent = session.get(Consent, consent_id)
+    if withdrawn_on < consent.given_on:
+        raise InvalidInput("--date", "must not be before the date the consent was given")
+    consent.withdrawn_on = withdrawn_on
+    session.add(consent)
+    session.flush()
+    audit.record(session, "consent.withdraw", "client", [client.number],
+                 {"purpose": purpose, "consent_id": consent.id})
+    session.commit()
+    return {"id": consent.id, "client": client.number, "purpose": purpose,
+            "given_on": consent.given_on.isoformat(), "withdrawn_on": withdrawn_on.isoformat()}
+
+
+def history(conn: Any, client_ref: str, purpose: Optional[str] = None,
+            today: Optional[date] = None) -> list[dict[str, Any]]:
+    """All consents of a client (withdrawn ones too), oldest first, with a ``current`` flag."""
+    from .views import client_id
+
+    cid = client_id(conn, client_ref)
+    sql = ("SELECT id, purpose, given_on, statement_version, method, withdrawn_on FROM consent "
+           "WHERE client_id = :cid")
+    params: dict[str, Any] = {"cid": cid}
+    if purpose is not None:
+        sql += " AND purpose = :p"
+        params["p"] = parse_purpose(purpose)
+    sql += " ORDER BY purpose, given_on, id"
+    on = (today or date.today()).isoformat()
+    out = []
+    for r in conn.execute(text(sql), params):
+        row = dict(r._mapping)
+        row["current"] = str(row["given_on"]) <= on and (
+            row["withdrawn_on"] is None or str(row["withdrawn_on"]) > on)
+        out.append(row)
+    return out

@@ -1,0 +1,237 @@
+"""``vetcards doctor``: is this database healthy, and if not, what to do.
+
+Each check gives one line: OK, or what is wrong and what to do about it.
+The file-level checks (key, schema version, integrity, HMAC of every page)
+run on a plain SQLCipher connection, so that a pending migration is reported
+rather than run; the rest read the database through SQLAlchemy Core.
+"""
+
+from __future__ import annotations
+
+import stat
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Optional
+
+from .errors import DatabaseError, KeyFailure
+from .keys import Key
+
+#: A purge older than this many days (or none at all on an older database) is reported.
+PURGE_MAX_AGE_DAYS = 31
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "ok": self.ok, "message": self.message}
+
+
+@dataclass
+class Report:
+    database: Path
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    def add(self, name: str, ok: bool, message: str) -> None:
+        self.checks.append(Check(name, ok, message))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"database": str(self.database), "ok": self.ok, "checks": [c.as_dict() for c in self.checks]}
+
+
+def _mode_problem(path: Path) -> Optional[str]:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    if st.st_mode & 0o077:
+        return f"{path} is accessible by group or others (mode {stat.S_IMODE(st.st_mode):04o}): run chmod 600 {path}"
+    return None
+
+
+def _check_permissions(report: Report, path: Path, ledger: Optional[Path]) -> None:
+    files = [path] + [Path(str(path) + s) for s in ("-wal", "-shm", "-journal")]
+    if ledger is not None:
+        files.append(ledger)
+    problems = [p for p in (_mode_problem(f) for f in files) if p]
+    if problems:
+        report.add("permissions", False, "; ".join(problems))
+    else:
+        report.add("permissions", True, "database, WAL/SHM and erasure ledger are private to the owner (0600)")
+
+
+def _check_key_file(report: Report, key_file: Optional[Path], db_path: Path) -> None:
+    from .keyops import pending_key_file
+
+    if key_file is None:
+        report.add("key file", True, "passphrase (no key file)")
+        return
+    problem = _mode_problem(key_file)
+    pending = pending_key_file(key_file)
+    if problem:
+        report.add("key file", False, problem)
+    elif pending.exists():
+        report.add("key file", False,
+                   f"{pending} is left by an interrupted rekey; the database opens with {key_file}, "
+                   f"so delete {pending}")
+    else:
+        msg = "mode 0600"
+        try:
+            if key_file.resolve().parent == db_path.resolve().parent:
+                msg += "; note: it lies next to the database, keep it out of every backup of that folder"
+        except OSError:
+            pass
+        report.add("key file", True, msg)
+
+
+def run(path: Path, key: Key, *, key_file: Optional[Path] = None, today: Optional[date] = None) -> Report:
+    """All checks on the database at ``path`` opened with ``key``.
+
+    Raises :class:`DatabaseError` / :class:`KeyFailure` when the file cannot be
+    opened at all (missing, wrong key): there is nothing to check then.
+    """
+    from . import erasure
+    from .db import SCHEMA_HEAD
+    from .keyops import _opens, _schema_version, check_file
+
+    today = today or date.today()
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise DatabaseError(f"no database at {path}; create one with: vetcards init")
+    report = Report(path)
+    ledger = erasure.ledger_path_for(path)
+    _check_permissions(report, path, ledger)
+    _check_key_file(report, key_file, path)
+
+    try:
+        conn = _opens(path, key)
+    except KeyFailure as exc:
+        from .keyops import pending_key_file
+
+        pending = pending_key_file(key_file) if key_file is not None else None
+        if pending is not None and pending.exists():
+            raise KeyFailure(
+                f"{exc.message}; {pending} exists, left by an interrupted rekey: if "
+                f"vetcards --key-file {pending} doctor works, rename it to {key_file}"
+            ) from None
+        raise
+    try:
+        version = _schema_version(conn)
+        if version is None:
+            raise DatabaseError(f"{path} opens with this key but is not a vetcards database")
+        if version == SCHEMA_HEAD:
+            report.add("schema", True, f"at {SCHEMA_HEAD}, no migration pending")
+            current = True
+        else:
+            from .migrate import is_known_revision
+
+            current = False
+            if is_known_revision(version):
+                report.add("schema", False,
+                           f"schema {version}, this vetcards writes {SCHEMA_HEAD}: make a backup, then run any "
+                           "vetcards command (e.g. vetcards client list) to migrate")
+            else:
+                report.add("schema", False, f"schema {version} is from a newer vetcards: upgrade vetcards")
+        try:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except Exception:  # noqa: BLE001 - busy: check what is in the file
+            pass
+        cipher, integrity = check_file(conn)
+    finally:
+        conn.close()
+    if integrity:
+        report.add("integrity", False, f"integrity_check: {integrity[0]}"
+                   + (f" (+{len(integrity) - 1} more)" if len(integrity) > 1 else "")
+                   + ": restore the last good backup (vetcards restore BACKUP)")
+    else:
+        report.add("integrity", True, "integrity_check ok")
+    if cipher:
+        report.add("encryption", False, f"cipher_integrity_check: {len(cipher)} page(s) fail their HMAC "
+                   "(changed outside SQLCipher): restore the last good backup (vetcards restore BACKUP)")
+    else:
+        report.add("encryption", True, "cipher_integrity_check ok: every page is encrypted and authentic")
+
+    if not current:
+        report.add("database checks", False, "skipped until the schema is migrated")
+        return report
+
+    from .db import open_database
+
+    try:
+        database = open_database(path, key)
+        try:
+            with database.connect() as c:
+                _db_checks(report, c, today, ledger)
+        finally:
+            database.close()
+    except Exception as exc:  # noqa: BLE001 - a damaged file: say so, do not crash
+        report.add("database checks", False, f"could not read the database ({type(exc).__name__}): "
+                   "restore the last good backup (vetcards restore BACKUP)")
+    return report
+
+
+def _db_checks(report: Report, conn: Any, today: date, ledger: Optional[Path]) -> None:
+    from sqlalchemy import text
+
+    from . import audit, erasure
+
+    result = audit.verify(conn)
+    if result.ok:
+        report.add("audit log", True, f"hash chain intact ({result.entries} entries)")
+    else:
+        report.add("audit log", False, f"broken at entry {result.first_broken_id}: {result.problem}; "
+                   "the log was tampered with: compare with a backup (vetcards audit verify)")
+
+    last = conn.execute(text("SELECT max(ts) FROM audit_log WHERE action = 'purge'")).scalar()
+    first = conn.execute(text("SELECT min(ts) FROM audit_log")).scalar()
+    if last:
+        age = (today - datetime.fromisoformat(last).astimezone(UTC).date()).days
+        if age <= PURGE_MAX_AGE_DAYS:
+            report.add("retention purge", True, f"last purge {last[:10]} ({age} days ago)")
+        else:
+            report.add("retention purge", False, f"last purge {last[:10]}, {age} days ago: run vetcards purge "
+                       "and schedule it (cron)")
+    else:
+        age = (today - datetime.fromisoformat(first).astimezone(UTC).date()).days if first else 0
+        if age <= PURGE_MAX_AGE_DAYS:
+            report.add("retention purge", True, f"no purge yet (database {age} days old)")
+        else:
+            report.add("retention purge", False, "never purged: run vetcards purge and schedule it (cron)")
+
+    overdue = conn.execute(
+        text("SELECT id, client_number, type, due_on FROM subject_request "
+             "WHERE closed_on IS NULL AND due_on < :today ORDER BY due_on, id"),
+        {"today": today.isoformat()},
+    ).all()
+    if overdue:
+        listed = ", ".join(f"#{r.id} {r.type} {r.client_number} due {r.due_on}" for r in overdue[:5])
+        more = f" (+{len(overdue) - 5} more)" if len(overdue) > 5 else ""
+        report.add("data-subject requests", False,
+                   f"{len(overdue)} overdue: {listed}{more}: answer them (vetcards request list)")
+    else:
+        open_n = conn.execute(text("SELECT count(*) FROM subject_request WHERE closed_on IS NULL")).scalar()
+        report.add("data-subject requests", True, f"none overdue ({open_n} open)")
+
+    erased = [r[0] for r in conn.execute(text("SELECT DISTINCT client_number FROM erasure ORDER BY 1"))]
+    if ledger is None:
+        return
+    try:
+        in_ledger = {str(e.get("client_number")) for e in erasure.read_ledger(ledger)}
+    except DatabaseError as exc:
+        report.add("erasure ledger", False, f"{exc.message}: repair it from the erasure table")
+        return
+    missing = [n for n in erased if n not in in_ledger]
+    if missing:
+        report.add("erasure ledger", False,
+                   f"{len(missing)} erasure(s) not in {ledger} ({', '.join(missing[:5])}): they would come back "
+                   "with a restore; add them to the ledger")
+    else:
+        report.add("erasure ledger", True, f"{len(in_ledger)} erasure(s) recorded apart from the database")

@@ -1,0 +1,71 @@
+"""Docs stay true: every command has help with an example and is in docs/cli.md;
+every stored column is in the data inventory (as sqlite-utils' test_docs.py)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import typer
+
+from vetcards.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _commands(cmd, path=()):
+    subs = getattr(cmd, "commands", None)
+    if subs:
+        for name, sub in sorted(subs.items()):
+            yield from _commands(sub, path + (name,))
+    else:
+        yield " ".join(path), cmd
+
+
+COMMANDS = sorted(_commands(typer.main.get_command(app)), key=lambda x: x[0])
+
+
+@pytest.mark.parametrize("path,cmd", COMMANDS, ids=[p for p, _ in COMMANDS])
+def test_command_has_help_with_example(path, cmd):
+    assert cmd.help and len(cmd.help.strip()) > 20, f"{path}: no help text"
+    assert "Example" in cmd.help, f"{path}: help has no example"
+    for param in cmd.params:
+        if getattr(param, "hidden", False) or param.name in ("help",):
+            continue
+        assert getattr(param, "help", None), f"{path}: {param.name} has no help"
+
+
+@pytest.mark.parametrize("path,cmd", COMMANDS, ids=[p for p, _ in COMMANDS])
+def test_command_is_documented(path, cmd):
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert f"vetcards {path}" in text, f"`vetcards {path}` is missing from docs/cli.md"
+
+
+def test_data_inventory_lists_every_column():
+    from sqlmodel import SQLModel
+
+    import vetcards.models  # noqa: F401
+
+    text = (ROOT / "docs" / "data-inventory.md").read_text(encoding="utf-8")
+    missing = []
+    for table in SQLModel.metadata.sorted_tables:
+        section = re.search(rf"^## [^\n]*\b{table.name}\b[^\n]*$(.*?)(?=^## |\Z)", text, re.M | re.S)
+        if section is None:
+            missing.append(table.name)
+            continue
+        for column in table.columns:
+            if not re.search(rf"\b{column.name}\b", section.group(1)):
+                missing.append(f"{table.name}.{column.name}")
+    assert not missing, f"not in docs/data-inventory.md: {missing}"
+
+
+def test_readme_quick_start_is_two_make_commands():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Quick start", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    commands = [line.split("#")[0].strip() for line in block.splitlines() if line.split("#")[0].strip()]
+    assert commands == ["make demo", "make test"]
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^demo:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make test" in ci
