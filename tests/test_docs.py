@@ -15,15 +15,28 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _commands(cmd, path=()):
-    subs = getattr(cmd, "commands", None)
-    if subs:
-        for name, sub in sorted(subs.items()):
-            yield from _commands(sub, path + (name,))
+    if hasattr(cmd, "list_commands"):
+        ctx = typer.Context(cmd)
+        for name in cmd.list_commands(ctx):
+            yield from _commands(cmd.get_command(ctx, name), path + (name,))
     else:
         yield " ".join(path), cmd
 
 
-COMMANDS = sorted(_commands(typer.main.get_command(app)), key=lambda x: x[0])
+ROOT_COMMAND = typer.main.get_command(app)
+COMMANDS = sorted(_commands(ROOT_COMMAND), key=lambda x: x[0])
+
+
+def test_lazy_registry_help_matches_each_command():
+    """`vetcards --help` lists commands from the registry without importing them;
+    its short help must say what the command's own help says."""
+    from vetcards.cli import COMMANDS as REGISTRY
+
+    ctx = typer.Context(ROOT_COMMAND)
+    for name, entry in REGISTRY.items():
+        command = ROOT_COMMAND.get_command(ctx, name)
+        assert command is not None, name
+        assert entry[3] == command.get_short_help_str(300), name
 
 
 @pytest.mark.parametrize("path,cmd", COMMANDS, ids=[p for p, _ in COMMANDS])

@@ -68,7 +68,7 @@ def erase(
     ] = False,
     request: RequestOpt = None,
 ) -> None:
-    """Erase a client's personal data after an identity check (GDPR art. 17).
+    """Erase a client's personal data after an identity check (right to erasure, GDPR article 17).
 
     What a hold needs is kept, restricted: invoices under the fiscal hold (name
     and address snapshot, amounts), what collecting an unpaid invoice needs

@@ -36,8 +36,59 @@ def _usage_hint(exc: Any) -> str:
     return f" (see: {path or 'vetcards'} --help)"
 
 
+def _plain_help(command: Any) -> None:
+    """Plain (Click-style) help everywhere, like the root: fast and greppable."""
+    if hasattr(command, "rich_markup_mode"):
+        command.rich_markup_mode = None
+    for sub in getattr(command, "commands", {}).values():
+        _plain_help(sub)
+
+
 class VetcardsGroup(TyperGroup):
-    """Root command group that owns the error boundary."""
+    """Root command group: owns the error boundary, and loads commands lazily.
+
+    Top-level commands are listed in :data:`vetcards.cli.COMMANDS`; a
+    command's module is imported (and turned into a Click command by Typer)
+    only when that command is looked up, so listing the commands for
+    ``vetcards --help`` imports none of them.
+    """
+
+    def _registry(self) -> dict:
+        from . import COMMANDS
+
+        return COMMANDS
+
+    def list_commands(self, ctx: Any) -> list[str]:  # type: ignore[override]
+        return list(self.commands) + [n for n in self._registry() if n not in self.commands]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:  # type: ignore[override]
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        entry = self._registry().get(cmd_name)
+        if entry is None:
+            return None
+        import importlib
+
+        import typer
+
+        module_name, attr, inner, _help = entry
+        sub_app = getattr(importlib.import_module(f"vetcards.cli.{module_name}"), attr)
+        if inner is None:
+            command = typer.main.get_group(sub_app)
+            command.name = cmd_name
+        else:
+            built = typer.main.get_command(sub_app)
+            command = built.commands[inner] if hasattr(built, "commands") else built
+        _plain_help(command)
+        self.commands[cmd_name] = command
+        return command
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """List commands with their registered short help, importing nothing."""
+        rows = [(name, entry[3]) for name, entry in self._registry().items()]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def main(  # type: ignore[override]
         self,

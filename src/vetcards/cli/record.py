@@ -89,7 +89,7 @@ def medicine(
     date_: DateOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Record a veterinary medicine administered or dispensed (kept 5 years, EU 2019/6 art. 103).
+    """Record a veterinary medicine administered or dispensed (kept 5 years, EU 2019/6 article 103).
 
     Example: vetcards medicine P000001 --product "Metacam 1,5 mg/ml" --batch K42 --quantity "10 ml"
     --expiry 2027-06-30 --vet "Dr. De Vries" --dispensed

@@ -58,7 +58,7 @@ def register(
     fmt: Annotated[RegisterFormat, typer.Option("--format", "-f", help="text (default) or json.",
                                                 case_sensitive=False)] = RegisterFormat.text,
 ) -> None:
-    """Print the record of processing activities (GDPR art. 30) from the recipients
+    """Print the record of processing activities (GDPR article 30) from the recipients
     register and the retention settings.
 
     Example: vetcards register --format json
