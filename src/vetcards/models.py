@@ -110,7 +110,7 @@ class Client(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     legal_hold_reason: Optional[str] = Field(default=None, max_length=500)
-    restricted: bool = Field(default=False, index=True)
+    restricted: bool = False
 
     pets: list["Pet"] = Relationship(
         back_populates="client",
@@ -283,7 +283,7 @@ class Invoice(SQLModel, table=True):
     pet_id: Optional[int] = _fk("pet.id", "SET NULL", nullable=True)
     invoice_date: date = Field(index=True)
     payment_method: str = Field(max_length=10)  # cash | pin | account
-    status: str = Field(default="open", max_length=20, index=True)
+    status: str = Field(default="open", max_length=20)
     customer_name: str = Field(max_length=200)
     customer_street: str = Field(max_length=200)
     customer_postcode: str = Field(max_length=7)
@@ -298,7 +298,7 @@ class Invoice(SQLModel, table=True):
     vat_cents: int = 0
     gross_cents: int = 0
     reason: Optional[str] = Field(default=None, max_length=500)
-    restricted: bool = Field(default=False, index=True)
+    restricted: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 
     lines: list["InvoiceLine"] = Relationship(
