@@ -488,3 +488,325 @@ def test_lines_of_round_trip_quantity(db, client):
 def test_view_amount_format_matches_money():
     for cents in (0, 1, -1, 99, -100, 12345, -123456789, 1_000_000_000):
         assert invoice_views._fmt(cents) == money.format_cents(cents)
+
+
+# --------------------------------------------------------------------------
+# the batch path: create_invoices
+# --------------------------------------------------------------------------
+
+
+def _second_practice(tmp_path):
+    """Another fresh practice with the same settings, for side-by-side runs."""
+    from conftest import Vet
+
+    d = tmp_path / "second"
+    d.mkdir()
+    v = Vet(dir=d, db=d / "practice.db", key_file=d / "practice.key")
+    r = v.run("init", "--new-key-file", str(v.key_file), env={"VETCARDS_KEY_FILE": ""})
+    assert r.exit_code == 0, r.stderr
+    v.ok("practice", "set", "--name", "Dierenkliniek De Linde", "--street", "Lindelaan 3",
+         "--postcode", "3511 AA", "--city", "Utrecht", "--btw", BTW, "--kvk", "12345678",
+         "--iban", "NL91 ABNA 0417 1643 00")
+    return v
+
+
+def _people(v):
+    """The same clients and pets, in the same order, in a practice."""
+    a = v.add_client(NAME, street=STREET, birth_date="1980-02-29")
+    b = v.add_client("Bert Bakker", postcode="5678 CD", city="Zwolle")  # no birth date
+    c = v.add_client("Carla Claes", birth_date="1975-05-05")
+    return {"a": a, "b": b, "c": c, "pa": v.add_pet(a), "pc": v.add_pet(c, name="Minoes", species="cat")}
+
+
+def _mixed_requests(p):
+    R = invoicing.InvoiceRequest
+    return [
+        R(p["a"], ["Consult;1;45,00", "Vaccinatie;2;32.50;9"], "account", date(2026, 3, 1), p["pa"]),
+        R(p["b"], ["Ontworming;0,5;0,05;21", "Voer;3;1,19;9%"], "pin", date(2025, 12, 31)),
+        R(p["c"], ["A;1;0,50;9", "B;1;0.50;9"], "cash", date(2026, 3, 2), p["pc"]),
+        R(p["a"], ["Consult;1;45,00"], "PIN", date(2025, 6, 1)),
+        R(p["c"], ["Consult;1;45,00", "Verklaring;1;0,00;0"], "account", date(2026, 11, 27)),
+        R(p["b"], ["Dieetvoer 2 kg;2;27,95;9"], "cash", date(2026, 1, 1)),
+        R(p["a"].lower(), ["X;1,250;10,00"], "account", None, p["pa"]),  # today; ref in lower case
+    ]
+
+
+def _invoice_state(v):
+    invoices = v.sql("SELECT * FROM invoice ORDER BY id")
+    cols = [r[1] for r in v.sql("PRAGMA table_info(invoice)")]
+    skip = cols.index("created_at")
+    return {
+        "invoice": [tuple(x for i, x in enumerate(r) if i != skip) for r in invoices],
+        "invoice_line": v.sql("SELECT * FROM invoice_line ORDER BY id"),
+        "payment": v.sql("SELECT id, invoice_id, paid_on, amount_cents, method FROM payment ORDER BY id"),
+        "audit": v.sql("SELECT id, actor, action, entity, entity_ids, details FROM audit_log "
+                       "WHERE action LIKE 'invoice.%' ORDER BY id"),
+    }
+
+
+def test_batch_equals_the_same_invoices_one_by_one(db, practice, tmp_path):
+    """Numbers, totals, snapshots, lines, payments and audit content as single creates."""
+    p1 = _people(practice)
+    other = _second_practice(tmp_path)
+    p2 = _people(other)
+    assert p1 == p2
+    db2 = open_database(other.db, read_key_file(other.key_file), write=True)
+    try:
+        # Both start with an invoice in each year, so numbering continues a series.
+        for d, v in ((db, practice), (db2, other)):
+            create(d, p1["a"], ["Eerder;1;1,00"], on=date(2025, 2, 2))
+            create(d, p1["a"], ["Eerder;1;1,00"], on=date(2026, 2, 2))
+        requests = _mixed_requests(p1)
+        with db.session() as s:
+            s.info["actor"] = "tester"
+            batch = invoicing.create_invoices(s, requests, today=TODAY)
+        single = [
+            create(db2, r.client_ref, r.lines, r.payment, on=r.on, pet=r.pet_ref) for r in requests
+        ]
+    finally:
+        db2.close()
+    assert [i.number for i in batch] == [
+        "2026-00002", "2025-00002", "2026-00003", "2025-00003", "2026-00004", "2026-00005", "2026-00006"]
+    assert batch == single  # ids, numbers, status, dates, refs, parsed lines, totals per rate
+    assert [i.status for i in batch] == ["open", "paid", "paid", "paid", "open", "paid", "open"]
+    assert batch[-1].invoice_date == TODAY and batch[0].pet_number == p1["pa"]
+    state1, state2 = _invoice_state(practice), _invoice_state(other)
+    assert state1 == state2
+    assert len(state1["invoice_line"]) == 2 + 11 and len(state1["payment"]) == 2 + 4
+    # The snapshot: the birth date only on account invoices.
+    assert practice.sql("SELECT number, customer_name, customer_birth_date FROM invoice "
+                        "WHERE number IN ('2026-00002', '2025-00003', '2026-00004') ORDER BY id") == [
+        ("2026-00002", NAME, "1980-02-29"), ("2025-00003", NAME, None), ("2026-00004", "Carla Claes", "1975-05-05")]
+    # One audit entry per invoice, same content; both chains verify.
+    assert [json.loads(r[4])[0] for r in state1["audit"][2:]] == [i.number for i in batch]
+    assert practice.ok("audit", "verify").exit_code == 0
+    assert other.ok("audit", "verify").exit_code == 0
+
+
+def test_batch_rows_are_stored_as_core_and_the_orm_store_them(db, practice):
+    """Dates, booleans and timestamps of batch rows go through the column types'
+    own processing: they read back like the rows Core and the ORM write."""
+    from datetime import UTC, datetime, timedelta
+
+    p = _people(practice)
+    with db.session() as s:
+        s.info["actor"] = "tester"
+        batch = invoicing.create_invoices(s, _mixed_requests(p)[:2], today=TODAY)
+    note, _ = credit(db, batch[1].number)  # Core insert with dicts (credit notes)
+    pay(db, batch[0].number, "1,00")  # an ORM-written payment
+    rows = practice.sql("SELECT number, invoice_date, customer_birth_date, typeof(restricted), restricted, "
+                        "created_at FROM invoice ORDER BY id")
+    assert [r[:5] for r in rows] == [
+        (batch[0].number, "2026-03-01", "1980-02-29", "integer", 0),
+        (batch[1].number, "2025-12-31", None, "integer", 0),
+        (note.number, TODAY.isoformat(), None, "integer", 0),
+    ]
+    shape = [(len(r[5]), r[5][10], r[5][19]) for r in rows]
+    assert shape == [(26, " ", ".")] * 3  # as Core wrote the credit note's
+    payments = practice.sql("SELECT paid_on, created_at FROM payment ORDER BY id")
+    assert [p_[0] for p_ in payments] == ["2025-12-31", TODAY.isoformat()]
+    assert {(len(c), c[10], c[19]) for _, c in payments} == {(26, " ", ".")}
+    with db.session() as s:
+        inv = invoicing.get_invoice(s, batch[0].number)
+        assert inv.invoice_date == date(2026, 3, 1) and inv.restricted is False
+        assert inv.created_at.tzinfo is not None
+        assert abs(datetime.now(UTC) - inv.created_at) < timedelta(minutes=5)
+        assert [(pm.paid_on, pm.method) for pm in invoicing.get_invoice(s, batch[1].number).payments] == [
+            (date(2025, 12, 31), "pin")]
+
+
+def test_batch_with_one_invalid_request_writes_nothing(db, practice):
+    p = _people(practice)
+    R = invoicing.InvoiceRequest
+    good = R(p["a"], ["Consult;1;45,00"], "pin", TODAY)
+    before = practice.counts()
+    # A rule that needs no database: found before any lookup.
+    with pytest.raises(invoicing.BatchInvalidInput) as exc:
+        with db.session() as s:
+            invoicing.create_invoices(s, [good, good, good, R(p["a"], ["Consult;1;veertig"], "pin"), good],
+                                      today=TODAY)
+    assert (exc.value.field, exc.value.index) == ("--line", 3)
+    assert isinstance(exc.value, InvalidInput)
+    assert str(exc.value) == "--line: unit price must be a number like 45.00 or 45,00 (requests[3])"
+    # Rules that need the database, each naming its request.
+    cases = [
+        (R(p["b"], ["Consult;1;45,00"], "account"), InvalidInput, "--payment", "birth date"),
+        (R(p["a"], ["Consult;1;45,00"], "pin", None, p["pc"]), InvalidInput, "--pet", "not an animal"),
+        (R("K999999", ["Consult;1;45,00"], "pin"), NotFound, None, "client K999999 not found"),
+        (R(p["a"], ["Consult;1;45,00"], "pin", None, "P999999"), NotFound, None, "pet P999999 not found"),
+        (R(p["a"], ["Consult;1;45,00"], "pin", date(2026, 11, 28)), InvalidInput, "--date", "future"),
+        (R(p["a"], ["Gratis;1;0,00"], "pin"), InvalidInput, "--line", "greater than zero"),
+        (R(p["a"], ["Consult;1;45,00"], "bitcoin"), InvalidInput, "--payment", "must be"),
+    ]
+    for bad, kind, field, words in cases:
+        with pytest.raises(kind) as exc:
+            with db.session() as s:
+                invoicing.create_invoices(s, [good, good, bad], today=TODAY)
+        assert exc.value.index == 2, bad
+        assert getattr(exc.value, "field", None) == field, bad
+        assert words in str(exc.value) and str(exc.value).endswith("(requests[2])"), str(exc.value)
+        assert practice.counts() == before
+    # The first invalid request is the one named.
+    with pytest.raises(InvalidInput) as exc:
+        with db.session() as s:
+            invoicing.create_invoices(s, [good, R(p["b"], ["Consult;1;45,00"], "account"),
+                                          R(p["a"], ["Consult;1;45,00"], "account", None, p["pc"])], today=TODAY)
+    assert (exc.value.field, exc.value.index) == ("--payment", 1)
+    assert practice.counts() == before
+    # Nothing was taken: the next batch starts at 00001; an empty batch writes nothing.
+    with db.session() as s:
+        assert invoicing.create_invoices(s, [], today=TODAY) == []
+        assert [i.number for i in invoicing.create_invoices(s, [good, good], today=TODAY)] == [
+            "2026-00001", "2026-00002"]
+    with pytest.raises(TypeError):
+        with db.session() as s:
+            invoicing.create_invoices(s, good, today=TODAY)
+
+
+def test_batch_reads_clients_and_settings_once(db, practice):
+    """The number of statements does not grow with the batch (no per-invoice queries)."""
+    from sqlalchemy import event
+
+    p = _people(practice)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, params, context, executemany):
+        statements.append(statement.split()[0] + " " + statement.split()[2 if statement.startswith("INSERT") else 1])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        runs = []
+        for n in (2, 40):
+            statements.clear()
+            requests = [r for _ in range(n // 2) for r in _mixed_requests(p)[:2]]
+            with db.session() as s:
+                invoicing.create_invoices(s, requests, today=TODAY)
+            runs.append(list(statements))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert runs[0] == runs[1] == [
+        "BEGIN IMMEDIATE", "SELECT id,", "SELECT p.id,", "SELECT key,",  # clients, pets, settings
+        "SELECT max(seq)", "SELECT max(seq)", "SELECT max(id)",  # 2026, 2025; ids
+        "INSERT invoice", "INSERT invoice_line", "INSERT payment",
+        "SELECT hash", "INSERT audit_log",
+    ]
+    assert practice.sql("SELECT count(*) FROM invoice") == [(42,)]
+
+
+def test_record_many_writes_what_record_would(db, practice, tmp_path):
+    from vetcards import audit
+
+    entries = [
+        ("invoice.create", "invoice", ["2026-00001", "K000001"], {"lines": 2, "payment": "pin", "b": -5}),
+        ("invoice.pay", "invoice", ["2026-00001"], None),
+        ("thing.done", "", [], {"nested": {"x": [1, 2]}, "ok": True, "n": None}),
+    ]
+    other = _second_practice(tmp_path)
+    db2 = open_database(other.db, read_key_file(other.key_file), write=True)
+    try:
+        with db.connect() as conn:
+            conn.info["actor"] = "a b/c"
+            hashes = audit.record_many(conn, entries)
+        with db2.connect() as conn:
+            conn.info["actor"] = "a b/c"
+            singles = [audit.record(conn, *e) for e in entries]
+    finally:
+        db2.close()
+    q = "SELECT actor, action, entity, entity_ids, details FROM audit_log WHERE id > 2 ORDER BY id"
+    assert practice.sql(q) == other.sql(q) == [
+        ("a_b_c", "invoice.create", "invoice", '["2026-00001","K000001"]', '{"b":-5,"lines":2,"payment":"pin"}'),
+        ("a_b_c", "invoice.pay", "invoice", '["2026-00001"]', "{}"),
+        ("a_b_c", "thing.done", "", "[]", '{"n":null,"nested":{"x":[1,2]},"ok":true}'),
+    ]
+    rows = practice.sql("SELECT id, ts, actor, action, entity, entity_ids, details, prev_hash, hash "
+                        "FROM audit_log ORDER BY id")
+    assert [r[8] for r in rows[-3:]] == hashes and len(singles) == 3
+    for prev, row in zip(rows, rows[1:]):  # chained, and hashed as entry_hash does
+        assert row[7] == prev[8]
+        assert row[8] == audit.entry_hash(*row[7:8], *row[1:7])
+    assert practice.ok("audit", "verify").exit_code == 0
+    # Every entry is checked before any is written.
+    before = practice.sql("SELECT count(*) FROM audit_log")
+    with pytest.raises(ValueError, match="only codes and numbers"):
+        with db.connect() as conn:
+            audit.record_many(conn, [entries[0], ("x.y", "", [], {"name": "Anna Jansen"})])
+    assert practice.sql("SELECT count(*) FROM audit_log") == before
+    with db.connect() as conn:
+        assert audit.record_many(conn, []) == []
+
+
+# A worker process: opens the database, waits for the start signal, then
+# creates one batch of N invoices (alternating 2025 and 2026) in one call.
+BATCH_WORKER = r"""
+import json, os, sys, time
+from datetime import date
+from vetcards import invoicing
+from vetcards.db import open_database
+from vetcards.keys import read_key_file
+db_path, key_file, go, client, tag, n = sys.argv[1:7]
+db = open_database(db_path, read_key_file(key_file), write=True)
+requests = [invoicing.InvoiceRequest(client, [f"Consult {tag} {i};1;45,00"], "pin",
+                                     date(2025 + i % 2, 6, 30)) for i in range(int(n))]
+while not os.path.exists(go):
+    time.sleep(0.001)
+with db.session() as s:
+    s.info["actor"] = "worker"
+    issued = invoicing.create_invoices(s, requests, today=date(2026, 11, 27))
+db.close()
+print(json.dumps([i.number for i in issued]))
+"""
+
+
+def test_two_processes_each_create_a_batch_at_once(practice, client):
+    import subprocess
+    import sys
+    import time
+
+    n = 100
+    go = practice.dir / "go"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", BATCH_WORKER, str(practice.db), str(practice.key_file),
+                          str(go), client, tag, str(n)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for tag in ("A", "B")
+    ]
+    time.sleep(0.5)  # let both finish importing and opening
+    go.write_text("go")
+    results = []
+    for p in procs:
+        stdout, stderr = p.communicate(timeout=120)
+        assert p.returncode == 0, stderr
+        results.append(json.loads(stdout.strip().splitlines()[-1]))
+    for year in (2025, 2026):
+        got = sorted(x for r in results for x in r if x.startswith(f"{year}-"))
+        assert got == [f"{year}-{i:05d}" for i in range(1, n + 1)]
+        # One batch is one transaction: its numbers of a year are one run.
+        runs = [[int(x[5:]) for x in r if x.startswith(f"{year}-")] for r in results]
+        assert sorted(runs) == [list(range(1, n // 2 + 1)), list(range(n // 2 + 1, n + 1))]
+    assert practice.sql("SELECT count(*), count(DISTINCT number) FROM invoice") == [(2 * n, 2 * n)]
+    assert practice.sql("SELECT count(*) FROM invoice_line") == [(2 * n,)]
+    assert practice.sql("SELECT count(*) FROM payment") == [(2 * n,)]
+    assert practice.sql("SELECT count(*) FROM audit_log WHERE action = 'invoice.create'") == [(2 * n,)]
+    # Each invoice got its own line (ids are assigned inside each transaction):
+    # the i-th number a worker got carries that worker's i-th line.
+    described = dict(practice.sql("SELECT i.number, l.description FROM invoice i "
+                                  "JOIN invoice_line l ON l.invoice_id = i.id"))
+    for tag, numbers in zip("AB", results):
+        assert [described[x] for x in numbers] == [f"Consult {tag} {i}" for i in range(n)]
+    practice.ok("audit", "verify")
+
+
+def test_bench_invoices_runs(capsys):
+    """The benchmark script of the batch path still runs (tiny sizes; its ratio is not checked here)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_invoices.py"
+    spec = importlib.util.spec_from_file_location("bench_invoices", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.main(["--n", "6", "--repeat", "1"]) in (0, 1)
+    out = capsys.readouterr().out
+    for label in ("(a) library create_invoices", "(b) library create_invoice x n",
+                  "(c) DB-API executemany, 1 tx", "(d) DB-API executemany, 1 tx/inv", "a/c (batch"):
+        assert label in out

@@ -22,9 +22,19 @@ Rules kept here:
 * The invoice keeps a snapshot of the customer's name and address (and birth
   date, only for payment on account, SPEC §1) and of the practice's details.
 * Audit entries carry numbers and amounts in cents, never names or text.
-* Issuing writes its rows with Core ``insert`` statements on the session's
-  own connection and transaction (lines by ``executemany``): the ORM unit of
-  work costs more than the SQL here (SPEC §6; ``benchmarks/bench_invoices.py``).
+* Issuing has one code path for one invoice and for many:
+  :func:`create_invoice` is :func:`create_invoices` with one request. It
+  checks every request first (errors in a batch name the field and the
+  request's position), then, in one write transaction, reads the clients and
+  pets of the whole batch in one query each and the practice settings once,
+  reads ``max(seq)`` once per year and ``max(id)`` once (under the write
+  lock; the invoice table has no AUTOINCREMENT, so ``max(id) + 1 ...`` are
+  the ids SQLite would give), and writes invoices, lines and payments with
+  one executemany per table of the compiled Core ``insert`` on the session's
+  own connection (:class:`_BulkInsert`), and the audit entries (one per
+  invoice, chained in Python) with one more (:func:`audit.record_many`). The
+  ORM unit of work, and even Core's per-row parameter handling, cost more
+  than the SQL here (SPEC §6; ``benchmarks/bench_invoices.py``).
 
 States: ``open`` (on account, money owed), ``paid``, ``in_collection``,
 ``credited`` (the invoice was corrected by a credit note; a credit note
@@ -34,6 +44,8 @@ owed on either).
 
 from __future__ import annotations
 
+import json
+import weakref
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -42,12 +54,15 @@ from typing import Any, Optional, Sequence
 from sqlalchemy import insert, text
 from sqlmodel import Session, select
 
-from . import audit, money, numbering, settings, validation
+from . import audit, models, money, numbering, settings, validation
 from .errors import Conflict, InvalidInput, NotFound
 from .invoice_views import format_number, parse_invoice_ref
 from .models import Invoice, InvoiceLine, Payment
 
 __all__ = [
+    "BatchInvalidInput",
+    "BatchNotFound",
+    "InvoiceRequest",
     "Issued",
     "KIND_CREDIT_NOTE",
     "KIND_INVOICE",
@@ -55,6 +70,7 @@ __all__ = [
     "REQUIRED_PRACTICE_SETTINGS",
     "collect",
     "create_invoice",
+    "create_invoices",
     "credit",
     "format_number",
     "format_quantity",
@@ -150,37 +166,6 @@ class _ClientRow:
     birth_date: Optional[date]
 
 
-def _get_client(conn: Any, ref: str) -> _ClientRow:
-    """The client's id, number and address (one query; restricted clients are hidden)."""
-    how, value = numbering.parse_ref(str(ref), "client")
-    col = "id" if how == "id" else "number"
-    row = conn.execute(
-        text(f"SELECT id, number, name, street, postcode, city, birth_date FROM client "
-             f"WHERE {col} = :v AND restricted = 0"),
-        {"v": value},
-    ).first()
-    if row is None:
-        raise NotFound(f"client {ref} not found")
-    birth = row[6]
-    if birth is not None and not isinstance(birth, date):
-        birth = date.fromisoformat(str(birth))
-    return _ClientRow(row[0], row[1], row[2], row[3], row[4], row[5], birth)
-
-
-def _get_pet(conn: Any, ref: str) -> tuple[int, str, int]:
-    """(id, number, client id) of a visible pet (its owner not restricted)."""
-    how, value = numbering.parse_ref(str(ref), "pet")
-    col = "p.id" if how == "id" else "p.number"
-    row = conn.execute(
-        text(f"SELECT p.id, p.number, p.client_id FROM pet p JOIN client c ON c.id = p.client_id "
-             f"WHERE {col} = :v AND c.restricted = 0"),
-        {"v": value},
-    ).first()
-    if row is None:
-        raise NotFound(f"pet {ref} not found")
-    return row[0], row[1], row[2]
-
-
 def _practice_snapshot(conn: Any) -> dict[str, str]:
     values = settings.get_all(conn)
     missing = [opt for key, opt in REQUIRED_PRACTICE_SETTINGS if not values.get(key, "").strip()]
@@ -258,6 +243,76 @@ _INSERT_LINE = insert(InvoiceLine.__table__)
 _INSERT_PAYMENT = insert(Payment.__table__)
 
 
+class _BulkInsert:
+    """A Core ``insert`` of a table's named columns, run as one executemany of tuples.
+
+    The statement is ``insert(table)`` compiled by SQLAlchemy once per
+    dialect; each value goes through its column type's own bind processor
+    (dates, booleans, aware datetimes), exactly as ``conn.execute(insert(...),
+    [dict, ...])`` would do, and the rows go to the driver's ``executemany``
+    on the same connection and transaction with ``exec_driver_sql``. What this
+    skips is Core's per-row parameter bookkeeping (building a parameter dict
+    and looking up processors for every row): for 1,000 invoices that was
+    ~14 ms, as much as writing the rows (``benchmarks/bench_invoices.py``).
+    """
+
+    def __init__(self, table: Any, columns: Sequence[str]) -> None:
+        self.table = table
+        self.columns = tuple(columns)
+        # Per dialect (one per engine), forgotten with it.
+        self._compiled: weakref.WeakKeyDictionary[Any, tuple[str, tuple[tuple[int, Any], ...]]] = (
+            weakref.WeakKeyDictionary())
+
+    def _for(self, dialect: Any) -> tuple[str, tuple[tuple[int, Any], ...]]:
+        got = self._compiled.get(dialect)
+        if got is None:
+            compiled = insert(self.table).compile(dialect=dialect, column_keys=list(self.columns))
+            if list(compiled.positiontup or ()) != list(self.columns):  # pragma: no cover - not SQLite
+                raise RuntimeError(f"{self.table.name}: insert parameters not in column order")
+            processors = tuple(
+                (i, proc) for i, name in enumerate(self.columns)
+                if (proc := self.table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+            )
+            got = self._compiled[dialect] = (compiled.string, processors)
+        return got
+
+    def execute(self, conn: Any, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        sql, processors = self._for(conn.dialect)
+        if processors:
+            # A processor is a pure function of its value, and a batch repeats
+            # values (its date, its timestamp): each distinct one once.
+            memo: dict[tuple[int, Any], Any] = {}
+            processed = []
+            for row in rows:
+                values = list(row)
+                for i, proc in processors:
+                    value = values[i]
+                    if value is not None:
+                        key = (i, value)
+                        out = memo.get(key, memo)
+                        if out is memo:
+                            out = memo[key] = proc(value)
+                        values[i] = out
+                processed.append(tuple(values))
+            rows = processed
+        conn.exec_driver_sql(sql, rows)
+
+
+_INVOICE_COLUMNS = (
+    "id", "number", "year", "seq", "kind", "credits_invoice_id", "client_id", "pet_id",
+    "invoice_date", "payment_method", "status", "customer_name", "customer_street",
+    "customer_postcode", "customer_city", "customer_birth_date", "supplier_name",
+    "supplier_address", "supplier_vat_number", "supplier_kvk", "supplier_iban",
+    "net_cents", "vat_cents", "gross_cents", "reason", "restricted", "created_at",
+)
+_BULK_INVOICE = _BulkInsert(Invoice.__table__, _INVOICE_COLUMNS)
+_BULK_LINE = _BulkInsert(InvoiceLine.__table__, (
+    "invoice_id", "position", "description", "quantity", "unit_price_cents", "vat_rate", "net_cents"))
+_BULK_PAYMENT = _BulkInsert(Payment.__table__, ("invoice_id", "paid_on", "amount_cents", "method", "created_at"))
+
+
 def _insert_invoice(conn: Any, values: dict[str, Any], lines: Sequence[money.Line],
                     payment: Optional[dict[str, Any]] = None) -> int:
     """Write one invoice row, its lines and an optional payment (Core; lines by executemany)."""
@@ -278,8 +333,260 @@ def _insert_invoice(conn: Any, values: dict[str, Any], lines: Sequence[money.Lin
 
 
 # --------------------------------------------------------------------------
-# use cases
+# issuing invoices: one code path for one invoice and for a batch
 # --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvoiceRequest:
+    """One invoice to issue with :func:`create_invoices` (the arguments of :func:`create_invoice`)."""
+
+    client_ref: str
+    lines: Sequence[str]
+    payment: str
+    on: Optional[date] = None
+    pet_ref: Optional[str] = None
+
+
+class BatchInvalidInput(InvalidInput):
+    """An invalid request in a batch: ``field`` and ``rule`` as for one invoice,
+    plus ``index``, the request's position in the sequence given (from 0)."""
+
+    def __init__(self, field: str, rule: str, index: int) -> None:
+        super().__init__(field, rule)
+        self.index = index
+        self.message = f"{field}: {rule} (requests[{index}])"
+        self.args = (self.message,)
+
+
+class BatchNotFound(NotFound):
+    """A client or pet of a request in a batch does not exist; ``index`` as above."""
+
+    def __init__(self, message: str, index: int) -> None:
+        super().__init__(f"{message} (requests[{index}])")
+        self.index = index
+
+
+def _at(index: Optional[int], error: Exception) -> Exception:
+    """``error`` naming the request's position (in a batch), else unchanged."""
+    if index is None:
+        return error
+    if isinstance(error, InvalidInput):
+        return BatchInvalidInput(error.field, error.rule, index)
+    if isinstance(error, NotFound):
+        return BatchNotFound(error.message, index)
+    return error  # pragma: no cover - only the two above are raised per request
+
+
+@dataclass(slots=True)
+class _Checked:
+    """A request after the checks that need no database."""
+
+    lines: list[money.Line]
+    method: str
+    invoice_date: date
+    totals: money.Totals
+    client: tuple[str, Any]
+    pet: Optional[tuple[str, Any]]
+
+
+def _check_request(req: InvoiceRequest, today: date) -> _Checked:
+    # The same order of checks as always: lines, payment, date, total.
+    parsed = _parse_lines(req.lines)
+    method = validation.payment_method(req.payment, field="--payment")
+    invoice_date = _check_date(req.on, today)
+    totals = money.compute_totals(parsed)
+    if totals.gross_cents <= 0:
+        raise InvalidInput("--line", "the invoice total must be greater than zero")
+    client = _parse_ref(req.client_ref, "client")
+    pet = _parse_ref(req.pet_ref, "pet") if req.pet_ref is not None else None
+    return _Checked(parsed, method, invoice_date, totals, client, pet)
+
+
+def _parse_ref(ref: str, kind: str) -> tuple[str, Any]:
+    """``("id", 12)`` or ``("number", "K000012")``; a ref that cannot exist
+    keeps its error, raised when the lookup would have been (same order of
+    errors as one lookup at a time)."""
+    try:
+        return numbering.parse_ref(str(ref), kind)
+    except NotFound as error:
+        return ("error", error)
+
+
+_CLIENTS_SQL = text(
+    "SELECT id, number, name, street, postcode, city, birth_date FROM client "
+    "WHERE restricted = 0 AND (id IN (SELECT value FROM json_each(:ids)) "
+    "OR number IN (SELECT value FROM json_each(:numbers)))"
+)
+_PETS_SQL = text(
+    "SELECT p.id, p.number, p.client_id FROM pet p JOIN client c ON c.id = p.client_id "
+    "WHERE c.restricted = 0 AND (p.id IN (SELECT value FROM json_each(:ids)) "
+    "OR p.number IN (SELECT value FROM json_each(:numbers)))"
+)
+
+
+def _lookup(conn: Any, sql: Any, refs: set[tuple[str, Any]]) -> dict[tuple[str, Any], Any]:
+    """Rows by parsed ref (``("id", 12)`` / ``("number", "K000012")``), one query for all refs."""
+    if not refs:
+        return {}
+    ids = sorted(v for how, v in refs if how == "id")
+    numbers = sorted(v for how, v in refs if how == "number")
+    if not ids and not numbers:
+        return {}
+    found: dict[tuple[str, Any], Any] = {}
+    for row in conn.execute(sql, {"ids": json.dumps(ids), "numbers": json.dumps(numbers)}):
+        found[("id", row[0])] = row
+        found[("number", row[1])] = row
+    return found
+
+
+def _client_row(row: Any) -> _ClientRow:
+    birth = row[6]
+    if birth is not None and not isinstance(birth, date):
+        birth = date.fromisoformat(str(birth))
+    return _ClientRow(row[0], row[1], row[2], row[3], row[4], row[5], birth)
+
+
+def _issue(session: Session, requests: Sequence[InvoiceRequest], today: date, batch: bool) -> list[Issued]:
+    """Validate every request, then write them all in this one transaction.
+
+    ``batch`` decides only whether an error names the request's position.
+    """
+    # 1. Everything that needs no database, for every request.
+    checked: list[_Checked] = []
+    for index, req in enumerate(requests):
+        try:
+            checked.append(_check_request(req, today))
+        except (InvalidInput, NotFound) as error:
+            raise _at(index if batch else None, error) from None
+    if not checked:
+        return []
+
+    # 2. Lookups (the first statement takes the write lock: BEGIN IMMEDIATE).
+    # Core statements on the session's own connection and transaction; the
+    # clients of the whole batch in one query, their pets in one more.
+    conn = session.connection()
+    clients = _lookup(conn, _CLIENTS_SQL, {c.client for c in checked})
+    pets = _lookup(conn, _PETS_SQL, {c.pet for c in checked if c.pet is not None})
+    client_rows: dict[int, _ClientRow] = {}
+    resolved: list[tuple[_ClientRow, Optional[int], Optional[str]]] = []
+    for index, (req, c) in enumerate(zip(requests, checked)):
+        try:
+            if c.client[0] == "error":
+                raise c.client[1]
+            row = clients.get(c.client)
+            if row is None:
+                raise NotFound(f"client {req.client_ref} not found")
+            client = client_rows.get(row[0]) or client_rows.setdefault(row[0], _client_row(row))
+            pet_id = pet_number = None
+            if c.pet is not None:
+                if c.pet[0] == "error":
+                    raise c.pet[1]
+                pet = pets.get(c.pet)
+                if pet is None:
+                    raise NotFound(f"pet {req.pet_ref} not found")
+                pet_id, pet_number = pet[0], pet[1]
+                if pet[2] != client.id:
+                    raise InvalidInput("--pet", "is not an animal of this client")
+            if c.method == "account" and client.birth_date is None:
+                raise InvalidInput(
+                    "--payment",
+                    "payment on account needs the client's birth date (SPEC §1); record it first with: "
+                    f"vetcards client edit {client.number} --birth-date DATE",
+                )
+        except (InvalidInput, NotFound) as error:
+            raise _at(index if batch else None, error) from None
+        resolved.append((client, pet_id, pet_number))
+    supplier = _practice_snapshot(conn)
+
+    # 3. Numbers and ids, read once under the write lock: max(seq) per year
+    # and max(id); nobody else can insert until this transaction ends.
+    seqs = {
+        year: next_seq(conn, year) for year in sorted({c.invoice_date.year for c in checked})
+    }
+    next_id = (conn.execute(text("SELECT max(id) FROM invoice")).scalar() or 0) + 1
+    now = models.utcnow()
+
+    # 4. Rows, built here as tuples; written with one executemany a table.
+    invoice_rows: list[tuple[Any, ...]] = []
+    line_rows: list[tuple[Any, ...]] = []
+    payment_rows: list[tuple[Any, ...]] = []
+    audit_entries: list[tuple[str, str, list[Any], dict[str, Any]]] = []
+    issued: list[Issued] = []
+    supplier_values = (supplier["supplier_name"], supplier["supplier_address"],
+                       supplier["supplier_vat_number"], supplier["supplier_kvk"],
+                       supplier["supplier_iban"])
+    for c, (client, pet_id, pet_number) in zip(checked, resolved):
+        invoice_id = next_id
+        next_id += 1
+        invoice_date = c.invoice_date
+        year = invoice_date.year
+        seq = seqs[year]
+        seqs[year] = seq + 1
+        number = format_number(year, seq)
+        method = c.method
+        totals = c.totals
+        gross = totals.gross_cents
+        paid_at_once = method in _PAID_AT_ONCE
+        status = "paid" if paid_at_once else "open"
+        # In the order of _INVOICE_COLUMNS.
+        invoice_rows.append((
+            invoice_id, number, year, seq, KIND_INVOICE, None, client.id, pet_id,
+            invoice_date, method, status, client.name, client.street,
+            client.postcode, client.city, client.birth_date if method == "account" else None,
+            *supplier_values, totals.net_cents, totals.vat_cents, gross, None, False, now,
+        ))
+        for pos, line in enumerate(c.lines, start=1):
+            line_rows.append((invoice_id, pos, line.description, format_quantity(line.quantity),
+                              line.unit_price_cents, line.vat_rate, line.net_cents))
+        if paid_at_once:
+            payment_rows.append((invoice_id, invoice_date, gross, method, now))
+        ids = [number, client.number] + ([pet_number] if pet_number else [])
+        audit_entries.append((
+            "invoice.create", "invoice", ids,
+            {
+                "lines": len(c.lines),
+                "net_cents": totals.net_cents,
+                "vat_cents": totals.vat_cents,
+                "gross_cents": gross,
+                "payment": method,
+                "paid_cents": gross if paid_at_once else 0,
+            },
+        ))
+        issued.append(Issued(invoice_id, number, year, seq, KIND_INVOICE, status, invoice_date,
+                             method, client.number, pet_number, tuple(c.lines), totals))
+    _BULK_INVOICE.execute(conn, invoice_rows)
+    _BULK_LINE.execute(conn, line_rows)
+    _BULK_PAYMENT.execute(conn, payment_rows)
+    audit.record_many(conn, audit_entries, actor=session.info.get("actor"))
+    session.commit()
+    return issued
+
+
+def create_invoices(
+    session: Session,
+    requests: Sequence[InvoiceRequest],
+    *,
+    today: Optional[date] = None,
+) -> list[Issued]:
+    """Issue several invoices in one transaction: all of them, or none.
+
+    Every request is checked first, by the rules of :func:`create_invoice`;
+    an error names the field and the request's position (``requests[i]``, as
+    :class:`BatchInvalidInput` / :class:`BatchNotFound` with ``index``) and
+    nothing is written. Then, under the write lock, the invoices get
+    consecutive numbers per year in the order given, and the invoices, lines,
+    payments and audit entries (one per invoice, chained) are written with one
+    ``executemany`` a table; the rows of a batch share one ``created_at``.
+    Returns the issued invoices in the order given.
+    """
+    if isinstance(requests, InvoiceRequest):
+        raise TypeError("requests must be a sequence of InvoiceRequest")
+    requests = list(requests)
+    for req in requests:
+        if not isinstance(req, InvoiceRequest):
+            raise TypeError("requests must be a sequence of InvoiceRequest")
+    return _issue(session, requests, today or date.today(), batch=True)
 
 
 def create_invoice(
@@ -298,69 +605,15 @@ def create_invoice(
     ``payment`` is cash or pin (paid at once: status ``paid`` with a payment
     on the invoice date) or account (status ``open``; needs the client's
     birth date). ``on`` is the invoice date (default ``today``, never later).
+    The batch path with one request (:func:`create_invoices`).
     """
-    # 1. Everything that needs no database.
-    parsed = _parse_lines(lines)
-    method = validation.payment_method(payment, field="--payment")
-    invoice_date = _check_date(on, today)
-    totals = money.compute_totals(parsed)
-    if totals.gross_cents <= 0:
-        raise InvalidInput("--line", "the invoice total must be greater than zero")
+    request = InvoiceRequest(client_ref, lines, payment, on, pet_ref)
+    return _issue(session, [request], today, batch=False)[0]
 
-    # 2. Lookups (the first statement takes the write lock: BEGIN IMMEDIATE).
-    # Core statements on the session's own connection and transaction.
-    conn = session.connection()
-    client = _get_client(conn, client_ref)
-    pet_id = pet_number = None
-    if pet_ref is not None:
-        pet_id, pet_number, owner_id = _get_pet(conn, pet_ref)
-        if owner_id != client.id:
-            raise InvalidInput("--pet", "is not an animal of this client")
-    if method == "account" and client.birth_date is None:
-        raise InvalidInput(
-            "--payment",
-            "payment on account needs the client's birth date (SPEC §1); record it first with: "
-            f"vetcards client edit {client.number} --birth-date DATE",
-        )
-    supplier = _practice_snapshot(conn)
 
-    # 3. Number and write, all in this transaction.
-    paid_at_once = method in _PAID_AT_ONCE
-    year = invoice_date.year
-    seq = next_seq(conn, year)
-    number = format_number(year, seq)
-    status = "paid" if paid_at_once else "open"
-    invoice_id = _insert_invoice(
-        conn,
-        dict(
-            number=number, year=year, seq=seq, kind=KIND_INVOICE, client_id=client.id,
-            pet_id=pet_id, invoice_date=invoice_date, payment_method=method, status=status,
-            customer_name=client.name, customer_street=client.street,
-            customer_postcode=client.postcode, customer_city=client.city,
-            customer_birth_date=client.birth_date if method == "account" else None,
-            net_cents=totals.net_cents, vat_cents=totals.vat_cents,
-            gross_cents=totals.gross_cents, **supplier,
-        ),
-        parsed,
-        {"paid_on": invoice_date, "amount_cents": totals.gross_cents, "method": method}
-        if paid_at_once else None,
-    )
-    ids = [number, client.number] + ([pet_number] if pet_number else [])
-    audit.record(
-        conn, "invoice.create", "invoice", ids,
-        {
-            "lines": len(parsed),
-            "net_cents": totals.net_cents,
-            "vat_cents": totals.vat_cents,
-            "gross_cents": totals.gross_cents,
-            "payment": method,
-            "paid_cents": totals.gross_cents if paid_at_once else 0,
-        },
-        actor=session.info.get("actor"),
-    )
-    session.commit()
-    return Issued(invoice_id, number, year, seq, KIND_INVOICE, status, invoice_date, method,
-                  client.number, pet_number, tuple(parsed), totals)
+# --------------------------------------------------------------------------
+# use cases
+# --------------------------------------------------------------------------
 
 
 def pay_invoice(
