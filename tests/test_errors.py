@@ -198,3 +198,23 @@ def test_unexpected_error_is_one_line_without_locals(vet):
     assert p.returncode == 1
     assert "Traceback" not in p.stderr and "locals" not in p.stderr
     assert len(p.stderr.splitlines()) == 1 and p.stderr.startswith("error: internal error")
+
+
+@pytest.mark.parametrize("args", [
+    ("client", "show", "Anna Jansen"),
+    ("pet", "show", "Bello de Hond"),
+    ("invoice", "show", "Jansen"),
+    ("export", "Anna Jansen", "--out", "-"),
+])
+def test_a_name_typed_as_a_reference_is_not_echoed(vet, args):
+    """Error lines end up in cron mail: a name typed where a number belongs
+    is not repeated, while a number is (so the user sees what was looked up)."""
+    r = vet.run(*args)
+    assert r.exit_code == 1
+    assert "not found" in r.stderr or "must be" in r.stderr
+    assert "Anna" not in r.stderr and "Bello" not in r.stderr and "Jansen" not in r.stderr
+
+
+def test_a_number_typed_as_a_reference_is_echoed(vet):
+    r = vet.run("client", "show", "K999999")
+    assert r.exit_code == 1 and "K999999" in r.stderr

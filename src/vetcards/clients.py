@@ -13,7 +13,7 @@ from typing import Optional
 from sqlmodel import Session, select
 
 from . import audit, numbering, settings, validation
-from .errors import InvalidInput, NotFound
+from .errors import InvalidInput, NotFound, shown_ref
 from .models import Client, ClientCreate, ClientUpdate, Consent, utcnow
 
 CONSENT_PURPOSES = ("care", "reminders", "chip-registration", "referral", "lab", "pharmacy")
@@ -55,7 +55,7 @@ def get_client(session: Session, ref: str, *, include_restricted: bool = False) 
     stmt = select(Client).where(Client.id == value if how == "id" else Client.number == value)
     client = session.exec(stmt).first()
     if client is None or (client.restricted and not include_restricted):
-        raise NotFound(f"client {ref} not found")
+        raise NotFound(f"client {shown_ref(ref)} not found")
     return client
 
 

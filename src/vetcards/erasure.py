@@ -73,7 +73,7 @@ from typing import Any, Optional
 from sqlalchemy import text
 
 from . import audit, numbering, rules, settings, validation
-from .errors import DatabaseError, HoldError, InvalidInput, NotFound
+from .errors import DatabaseError, HoldError, InvalidInput, NotFound, shown_ref
 
 __all__ = [
     "ID_DOCUMENTS",
@@ -295,7 +295,7 @@ def _load_client(session: Any, client_ref: str) -> dict[str, Any]:
         {"v": value},
     ).mappings().first()
     if row is None:
-        raise NotFound(f"client {client_ref} not found")
+        raise NotFound(f"client {shown_ref(client_ref)} not found")
     return dict(row)
 
 

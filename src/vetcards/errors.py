@@ -9,6 +9,22 @@ error, 3 key or database error.
 
 from __future__ import annotations
 
+import re
+
+
+_REF = re.compile(r"^[A-Za-z]{0,3}[0-9][0-9-]{0,19}$")
+
+
+def shown_ref(ref: object) -> str:
+    """A reference as it may appear in an error message.
+
+    Numbers and ids (``K000012``, ``12``, ``2026-00042``) are shown; anything
+    else (someone typed a name where a number belongs) is not echoed, since it
+    may be personal data and error lines end up in cron mail and logs.
+    """
+    text = str(ref).strip()
+    return text if _REF.match(text) else "(as given)"
+
 
 class VetcardsError(Exception):
     """Base of every error the CLI reports as one line."""

@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 from sqlalchemy import text
 
-from .errors import InvalidInput, NotFound
+from .errors import InvalidInput, NotFound, shown_ref
 
 __all__ = [
     "CARD_FIELDS",
@@ -94,7 +94,7 @@ def invoice_id(conn: Any, ref: str) -> int:
         text(f"SELECT id FROM invoice WHERE {col} = :v AND restricted = 0"), {"v": value}
     ).scalar()
     if row is None:
-        raise NotFound(f"invoice {ref} not found")
+        raise NotFound(f"invoice {shown_ref(ref)} not found")
     return row
 
 

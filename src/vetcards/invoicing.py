@@ -55,7 +55,7 @@ from sqlalchemy import insert, text
 from sqlmodel import Session, select
 
 from . import audit, models, money, numbering, settings, validation
-from .errors import Conflict, InvalidInput, NotFound
+from .errors import Conflict, InvalidInput, NotFound, shown_ref
 from .invoice_views import format_number, parse_invoice_ref
 from .models import Invoice, InvoiceLine, Payment
 
@@ -151,7 +151,7 @@ def get_invoice(session: Session, ref: str, *, include_restricted: bool = False)
     stmt = select(Invoice).where(Invoice.id == value if how == "id" else Invoice.number == value)
     invoice = session.exec(stmt).first()
     if invoice is None or (invoice.restricted and not include_restricted):
-        raise NotFound(f"invoice {ref} not found")
+        raise NotFound(f"invoice {shown_ref(ref)} not found")
     return invoice
 
 
@@ -476,7 +476,7 @@ def _issue(session: Session, requests: Sequence[InvoiceRequest], today: date, ba
                 raise c.client[1]
             row = clients.get(c.client)
             if row is None:
-                raise NotFound(f"client {req.client_ref} not found")
+                raise NotFound(f"client {shown_ref(req.client_ref)} not found")
             client = client_rows.get(row[0]) or client_rows.setdefault(row[0], _client_row(row))
             pet_id = pet_number = None
             if c.pet is not None:
@@ -484,7 +484,7 @@ def _issue(session: Session, requests: Sequence[InvoiceRequest], today: date, ba
                     raise c.pet[1]
                 pet = pets.get(c.pet)
                 if pet is None:
-                    raise NotFound(f"pet {req.pet_ref} not found")
+                    raise NotFound(f"pet {shown_ref(req.pet_ref)} not found")
                 pet_id, pet_number = pet[0], pet[1]
                 if pet[2] != client.id:
                     raise InvalidInput("--pet", "is not an animal of this client")

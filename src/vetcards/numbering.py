@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from .errors import NotFound
+from .errors import NotFound, shown_ref
 
 PREFIX = {"client": "K", "pet": "P"}
 
@@ -27,6 +27,6 @@ def parse_ref(ref: str, kind: str) -> tuple[str, Any]:
     if ref.isdigit() and ref.isascii():
         value = int(ref)
         if value > _MAX_ROWID:  # SQLite cannot even bind it: no such row
-            raise NotFound(f"{kind} {ref} not found")
+            raise NotFound(f"{kind} {shown_ref(ref)} not found")
         return "id", value
     return "number", ref.upper()

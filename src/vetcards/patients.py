@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from . import audit, numbering, validation
 from .clients import get_client
-from .errors import Conflict, InvalidInput, NotFound
+from .errors import Conflict, InvalidInput, NotFound, shown_ref
 from .models import Pet, PetCreate, PetUpdate, Weight, utcnow
 
 
@@ -75,10 +75,10 @@ def get_pet(session: Session, ref: str) -> Pet:
     stmt = select(Pet).where(Pet.id == value if how == "id" else Pet.number == value)
     pet = session.exec(stmt).first()
     if pet is None:
-        raise NotFound(f"pet {ref} not found")
+        raise NotFound(f"pet {shown_ref(ref)} not found")
     owner = get_client_of(session, pet)
     if owner.restricted:
-        raise NotFound(f"pet {ref} not found")
+        raise NotFound(f"pet {shown_ref(ref)} not found")
     return pet
 
 

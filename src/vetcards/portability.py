@@ -45,7 +45,7 @@ from typing import Any, Iterable, Iterator, Optional
 from sqlalchemy import text
 
 from . import numbering
-from .errors import InvalidInput, NotFound
+from .errors import InvalidInput, NotFound, shown_ref
 from .money import round_half_up_div
 
 SCHEMA_VERSION = "1"
@@ -418,7 +418,7 @@ def resolve_client(conn: Any, ref: str) -> tuple[int, str]:
     col = "id" if how == "id" else "number"
     row = conn.execute(text(f"SELECT id, number FROM client WHERE {col} = :v"), {"v": value}).first()
     if row is None:
-        raise NotFound(f"client {ref} not found")
+        raise NotFound(f"client {shown_ref(ref)} not found")
     return row[0], row[1]
 
 

@@ -47,7 +47,7 @@ from sqlalchemy import text
 
 from . import audit, numbering, rules, validation
 from .activity import LAST_ACTIVITY_SQL
-from .errors import Conflict, NotFound
+from .errors import Conflict, NotFound, shown_ref
 
 #: Page cache for the purge (MiB). SQLCipher decrypts and re-encrypts every
 #: page it touches; a large cache roughly halves the cost of bulk deletes.
@@ -392,7 +392,7 @@ def _find_client(conn: Any, ref: str) -> tuple[int, str, Optional[str]]:
     row = conn.execute(text(f"SELECT id, number, legal_hold_reason FROM client WHERE {col} = :v"),
                        {"v": value}).first()
     if row is None:
-        raise NotFound(f"client {ref} not found")
+        raise NotFound(f"client {shown_ref(ref)} not found")
     return row[0], row[1], row[2]
 
 

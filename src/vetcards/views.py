@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from . import numbering
 from .activity import last_activity
-from .errors import NotFound
+from .errors import NotFound, shown_ref
 
 
 #: SQLite binds at most a signed 64-bit integer; a larger LIMIT means "all".
@@ -41,7 +41,7 @@ def client_id(conn: Any, ref: str) -> int:
         text(f"SELECT id FROM client WHERE {col} = :v AND restricted = 0"), {"v": value}
     ).scalar()
     if row is None:
-        raise NotFound(f"client {ref} not found")
+        raise NotFound(f"client {shown_ref(ref)} not found")
     return row
 
 
@@ -53,7 +53,7 @@ def pet_id(conn: Any, ref: str) -> int:
              f"WHERE {col} = :v AND c.restricted = 0"), {"v": value}
     ).scalar()
     if row is None:
-        raise NotFound(f"pet {ref} not found")
+        raise NotFound(f"pet {shown_ref(ref)} not found")
     return row
 
 
