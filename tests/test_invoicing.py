@@ -419,7 +419,8 @@ def test_audit_entries_hold_numbers_and_amounts_no_names(db, client, vet):
     assert create_details == {"lines": 1, "net_cents": 4500, "vat_cents": 945, "gross_cents": 5445,
                               "payment": "account", "paid_cents": 0}
     assert json.loads(rows[1][2])["amount_cents"] == 1000
-    everything = json.dumps(vet.sql("SELECT * FROM audit_log"))
+    # (not ts or the hashes: "1980" may turn up among their digits by chance)
+    everything = json.dumps(vet.sql("SELECT actor, action, entity, entity_ids, details FROM audit_log"))
     for secret in ("Anna", "Jansen", "Dorpsstraat", "Bello", "Consult", "wilde", "1980"):
         assert secret not in everything
     assert vet.ok("audit", "verify").exit_code == 0

@@ -110,10 +110,11 @@ def show(ctx: typer.Context, client: ClientArg, fmt: FormatOpt = None) -> None:
 
     Example: vetcards client show K000001 --format json
     """
-    from .. import views
+    from .. import audit, views
 
-    with get_state(ctx).reader() as conn:
+    with get_state(ctx).viewer() as conn:
         card = views.client_card(conn, client)
+        audit.record(conn, "client.view", "client", [card["number"]])
     output.record(
         card, CARD_FIELDS, fmt, title=f"Client {card['number']}",
         sections=[("pets", "Pets", PET_COLUMNS), ("consents", "Consents", CONSENT_COLUMNS),
@@ -131,10 +132,11 @@ def list_(
 
     Example: vetcards client list --format csv > clients.csv
     """
-    from .. import views
+    from .. import audit, views
 
-    with get_state(ctx).reader() as conn:
+    with get_state(ctx).viewer() as conn:
         data = views.list_clients(conn, limit=limit)
+        audit.record(conn, "client.list", "client", [], {"count": len(data)})
     output.rows(data, LIST_COLUMNS, fmt, title="Clients")
 
 
@@ -148,8 +150,10 @@ def search(
 
     Example: vetcards client search jansen
     """
-    from .. import views
+    from .. import audit, views
 
-    with get_state(ctx).reader() as conn:
+    with get_state(ctx).viewer() as conn:
         data = views.list_clients(conn, query=query)
+        # The search text itself may be a name: only the count is logged.
+        audit.record(conn, "client.search", "client", [r["number"] for r in data[:50]], {"count": len(data)})
     output.rows(data, LIST_COLUMNS, fmt, title="Clients found")

@@ -78,6 +78,9 @@ def list_(
     """
     from .. import consents
 
-    with get_state(ctx).reader() as conn:
+    from .. import audit
+
+    with get_state(ctx).viewer() as conn:
         data = consents.history(conn, client, purpose, today=today())
+        audit.record(conn, "consent.view", "client", [], {"count": len(data)})
     output.rows(data, COLUMNS, fmt, title="Consents")

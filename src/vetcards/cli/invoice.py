@@ -130,8 +130,11 @@ def show(
         return
     if out is not None:
         raise UsageError("--out is only used with --format pdf")
-    with state.reader() as conn:
+    from .. import audit
+
+    with state.viewer() as conn:
         card = invoice_views.invoice_card(conn, invoice)
+        audit.record(conn, "invoice.view", "invoice", [card["number"]])
     title = f"{'Credit note' if card['kind'] == 'credit_note' else 'Invoice'} {card['number']}"
     output.record(
         card, invoice_views.CARD_FIELDS, None if fmt is None else Format(fmt.value), title=title,
@@ -161,9 +164,12 @@ def list_(
     """
     from .. import invoice_views
 
-    with get_state(ctx).reader() as conn:
+    from .. import audit
+
+    with get_state(ctx).viewer() as conn:
         data = invoice_views.list_invoices(conn, client=client, pet=pet, status=status, year=year,
                                            overdue=overdue, today=today())
+        audit.record(conn, "invoice.list", "invoice", [], {"count": len(data)})
     columns = invoice_views.LIST_COLUMNS
     if fmt is Format.json:
         columns = ("id",) + columns + ("gross_cents", "paid_cents", "balance_cents")

@@ -109,10 +109,11 @@ def show(ctx: typer.Context, pet: PetArg, fmt: FormatOpt = None) -> None:
 
     Example: vetcards pet show P000001
     """
-    from .. import views
+    from .. import audit, views
 
-    with get_state(ctx).reader() as conn:
+    with get_state(ctx).viewer() as conn:
         card = views.pet_card(conn, pet)
+        audit.record(conn, "pet.view", "pet", [card["number"], card["client"]])
     output.record(card, CARD_FIELDS, fmt, title=f"Pet {card['number']}",
                   sections=[("weights", "Weight history", ("date", "kg")),
                             ("record", "Medical record", ("date", "kind", "what", "details", "vet"))])
@@ -129,10 +130,11 @@ def list_(
 
     Example: vetcards pet list --client K000001
     """
-    from .. import views
+    from .. import audit, views
 
-    with get_state(ctx).reader() as conn:
+    with get_state(ctx).viewer() as conn:
         data = views.list_pets(conn, client, species)
+        audit.record(conn, "pet.list", "pet", [], {"count": len(data)})
     output.rows(data, LIST_COLUMNS, fmt, title="Pets")
 
 

@@ -119,8 +119,11 @@ def recipient_log(
     """
     from .. import disclosures
 
-    with get_state(ctx).reader() as conn:
+    from .. import audit
+
+    with get_state(ctx).viewer() as conn:
         data = disclosures.list_disclosures(conn, client, recipient)
+        audit.record(conn, "disclosure.view", "disclosure", [], {"count": len(data)})
     output.rows(data, DISCLOSURE_COLUMNS, fmt, title="Disclosures")
 
 

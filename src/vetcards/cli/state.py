@@ -81,6 +81,14 @@ class State:
             yield conn
 
     @contextmanager
+    def viewer(self) -> Iterator[Any]:
+        """For commands that show personal data: the read and the audit entry
+        of that access in one write transaction (SPEC §5: every access is in
+        the audit log). Viewing is not activity: the entry is no card change."""
+        with self.writer() as conn:
+            yield conn
+
+    @contextmanager
     def writer(self) -> Iterator[Any]:
         """A Core connection in a write transaction (audited reads, bulk work)."""
         db = self.database(write=True)
