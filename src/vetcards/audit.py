@@ -67,32 +67,10 @@ def record(
     """Append one entry in the caller's transaction; returns its hash.
 
     ``conn`` is a Core connection or an ORM session; the actor comes from
-    ``conn.info['actor']`` unless given.
+    ``conn.info['actor']`` unless given. (One code path with
+    :func:`record_many`.)
     """
-    ids = list(ids)
-    details = details or {}
-    _check_safe(action, "action")
-    _check_safe(entity, "entity")
-    _check_safe(ids, "ids")
-    _check_safe(details, "details")
-    if actor is None:
-        actor = conn.info.get("actor", "unknown")
-    actor = re.sub(r"[^A-Za-z0-9_.@\-]", "_", actor)[:100]
-    prev = conn.execute(text("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")).scalar()
-    prev = prev or GENESIS
-    ts = datetime.now(UTC).isoformat(timespec="microseconds")
-    ids_json = json.dumps(ids, separators=(",", ":"))
-    details_json = json.dumps(details, sort_keys=True, separators=(",", ":"))
-    digest = entry_hash(prev, ts, actor, action, entity, ids_json, details_json)
-    conn.execute(
-        text(
-            "INSERT INTO audit_log (ts, actor, action, entity, entity_ids, details, prev_hash, hash) "
-            "VALUES (:ts, :actor, :action, :entity, :ids, :details, :prev, :hash)"
-        ),
-        {"ts": ts, "actor": actor, "action": action, "entity": entity,
-         "ids": ids_json, "details": details_json, "prev": prev, "hash": digest},
-    )
-    return digest
+    return record_many(conn, [(action, entity, ids, details)], actor=actor)[0]
 
 
 _INSERT_SQL = (
