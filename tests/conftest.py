@@ -106,15 +106,41 @@ class Vet:
                 args += [f"--{k.replace('_', '-')}", v]
         return self.ok(*args).json()["number"]
 
-    def sql(self, query: str, params: tuple = ()) -> list[tuple]:
-        """Read the database directly through SQLCipher (for assertions)."""
+    def connect(self):
+        """A raw SQLCipher DB-API connection with the key (for assertions and set-up)."""
         import sqlcipher3
 
-        key = self.key_file.read_text().strip()
         conn = sqlcipher3.connect(str(self.db))
+        conn.execute(f"PRAGMA key = \"x'{self.key_file.read_text().strip()}'\"")
+        conn.execute("PRAGMA foreign_keys = ON")
+        return conn
+
+    def sql(self, query: str, params: tuple = ()) -> list[tuple]:
+        """Read the database directly through SQLCipher (for assertions)."""
+        conn = self.connect()
         try:
-            conn.execute(f"PRAGMA key = \"x'{key}'\"")
             return conn.execute(query, params).fetchall()
+        finally:
+            conn.close()
+
+    def sql_write(self, query: str, params: tuple = ()) -> Optional[int]:
+        """One committed write straight into the file (test set-up only); the new rowid."""
+        conn = self.connect()
+        try:
+            cur = conn.execute(query, params)
+            conn.commit()
+            return cur.lastrowid
+        finally:
+            conn.close()
+
+    def dump(self) -> str:
+        """A full decrypted SQL dump. sqlcipher3's Connection has no ``iterdump``;
+        the standard library's implementation of it runs on any DB-API connection."""
+        from sqlite3.dump import _iterdump
+
+        conn = self.connect()
+        try:
+            return "\n".join(_iterdump(conn))
         finally:
             conn.close()
 
@@ -123,6 +149,18 @@ class Vet:
         tables = [r[0] for r in self.sql("SELECT name FROM sqlite_master WHERE type='table' "
                                          "AND name NOT IN ('alembic_version') ORDER BY name")]
         return {t: self.sql(f'SELECT count(*) FROM "{t}"')[0][0] for t in tables}
+
+
+def tables_holding(text_dump: str, value: str) -> set[str]:
+    """The tables whose rows in a :meth:`Vet.dump` contain ``value``."""
+    import re
+
+    out = set()
+    for line in text_dump.splitlines():
+        if value in line:
+            m = re.match(r'INSERT INTO "?(\w+)"?', line)
+            out.add(m.group(1) if m else "<schema>")
+    return out
 
 
 @pytest.fixture

@@ -26,20 +26,6 @@ BASE = ["--name", "Anna Jansen", "--street", "Dorpsstraat 1", "--postcode", "123
 # --------------------------------------------------------------------------
 
 
-def sql_write(vet, query: str, params: tuple = ()) -> None:
-    """Write to the database directly through SQLCipher (test set-up only)."""
-    import sqlcipher3
-
-    key = vet.key_file.read_text().strip()
-    conn = sqlcipher3.connect(str(vet.db))
-    try:
-        conn.execute(f"PRAGMA key = \"x'{key}'\"")
-        conn.execute(query, params)
-        conn.commit()
-    finally:
-        conn.close()
-
-
 def snapshot(vet) -> tuple:
     """Everything a failed command must leave as it was: row counts and counters."""
     return vet.counts(), vet.sql("SELECT name, value FROM counter ORDER BY name")
@@ -270,7 +256,7 @@ def test_edit_empty_optional_field_clears_it(vet):
 
 def test_edit_bumps_last_activity(vet):
     k = vet.add_client()
-    sql_write(vet, "UPDATE client SET created_at = '2015-03-04 10:00:00.000000', "
+    vet.sql_write("UPDATE client SET created_at = '2015-03-04 10:00:00.000000', "
                    "updated_at = '2015-03-04 10:00:00.000000' WHERE number = ?", (k,))
     assert show(vet, k)["last_activity"] == "2015-03-04"
     vet.ok("client", "edit", k, "--city", "Zeist")
@@ -281,7 +267,7 @@ def test_edit_bumps_last_activity(vet):
 
 def test_edit_without_change_does_not_bump_last_activity(vet):
     k = vet.add_client(city="Utrecht")
-    sql_write(vet, "UPDATE client SET created_at = '2015-03-04 10:00:00.000000', "
+    vet.sql_write("UPDATE client SET created_at = '2015-03-04 10:00:00.000000', "
                    "updated_at = '2015-03-04 10:00:00.000000' WHERE number = ?", (k,))
     r = vet.ok("client", "edit", k, "--city", "Utrecht", "--json")
     assert r.json()["changed"] == []
@@ -443,7 +429,7 @@ def test_search_formats(vet, fmt):
 
 def test_restricted_client_is_hidden(vet):
     a, b, c = _three_clients(vet)
-    sql_write(vet, "UPDATE client SET restricted = 1 WHERE number = ?", (b,))
+    vet.sql_write("UPDATE client SET restricted = 1 WHERE number = ?", (b,))
     assert [d["number"] for d in vet.ok("client", "list", "--format", "json").json()] == [a, c]
     assert vet.ok("client", "search", "de boer", "--format", "json").json() == []
     assert vet.ok("client", "search", "rex", "--format", "json").json() == []

@@ -18,20 +18,6 @@ CHIP = "528210000000001"
 # --------------------------------------------------------------------------
 
 
-def sql_write(vet, query: str, params: tuple = ()) -> None:
-    """Write to the database directly through SQLCipher (test set-up only)."""
-    import sqlcipher3
-
-    key = vet.key_file.read_text().strip()
-    conn = sqlcipher3.connect(str(vet.db))
-    try:
-        conn.execute(f"PRAGMA key = \"x'{key}'\"")
-        conn.execute(query, params)
-        conn.commit()
-    finally:
-        conn.close()
-
-
 def snapshot(vet) -> tuple:
     return (vet.counts(), vet.sql("SELECT name, value FROM counter ORDER BY name"),
             vet.sql("SELECT * FROM pet ORDER BY id"), vet.sql("SELECT * FROM weight ORDER BY id"))
@@ -245,8 +231,8 @@ def test_edit_empty_chip_clears_it(vet, owner):
 
 def test_edit_bumps_owner_last_activity(vet, owner):
     p = vet.add_pet(owner)
-    sql_write(vet, "UPDATE client SET created_at = '2015-01-01 10:00:00', updated_at = '2015-01-01 10:00:00'")
-    sql_write(vet, "UPDATE pet SET created_at = '2016-02-02 10:00:00', updated_at = '2016-02-02 10:00:00'")
+    vet.sql_write("UPDATE client SET created_at = '2015-01-01 10:00:00', updated_at = '2015-01-01 10:00:00'")
+    vet.sql_write("UPDATE pet SET created_at = '2016-02-02 10:00:00', updated_at = '2016-02-02 10:00:00'")
     card = vet.ok("client", "show", owner, "--format", "json").json()
     assert card["last_activity"] == "2016-02-02"
     vet.ok("pet", "edit", p, "--colour", "bruin")
@@ -284,8 +270,8 @@ def test_weigh_builds_history(vet, owner):
 
 def test_weigh_bumps_last_activity(vet, owner):
     p = vet.add_pet(owner)
-    sql_write(vet, "UPDATE client SET created_at = '2015-01-01 10:00:00', updated_at = '2015-01-01 10:00:00'")
-    sql_write(vet, "UPDATE pet SET created_at = '2015-01-01 10:00:00', updated_at = '2015-01-01 10:00:00'")
+    vet.sql_write("UPDATE client SET created_at = '2015-01-01 10:00:00', updated_at = '2015-01-01 10:00:00'")
+    vet.sql_write("UPDATE pet SET created_at = '2015-01-01 10:00:00', updated_at = '2015-01-01 10:00:00'")
     vet.ok("pet", "weigh", p, "4", "--date", "2019-09-09")
     assert vet.ok("client", "show", owner, "--format", "json").json()["last_activity"] == "2019-09-09"
 
@@ -418,7 +404,7 @@ def test_list_empty(vet):
 
 def test_pets_of_restricted_client_are_hidden(vet):
     a, b, p1, p2, p3 = _pets(vet)
-    sql_write(vet, "UPDATE client SET restricted = 1 WHERE number = ?", (a,))
+    vet.sql_write("UPDATE client SET restricted = 1 WHERE number = ?", (a,))
     assert [p["number"] for p in vet.ok("pet", "list", "--format", "json").json()] == [p3]
     for args in (["pet", "show", p1], ["pet", "edit", p1, "--name", "X"], ["pet", "weigh", p1, "4"],
                  ["pet", "deceased", p1], ["pet", "list", "--client", a]):

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import tables_holding
 from dateutil.relativedelta import relativedelta
 
 from vetcards import erasure
@@ -53,49 +54,6 @@ OTHER = ("Otto Overblijver", "Rexie", "528140000099999")
 # --------------------------------------------------------------------------
 
 
-def _connect(vet):
-    import sqlcipher3
-
-    key = vet.key_file.read_text().strip()
-    conn = sqlcipher3.connect(str(vet.db))
-    conn.execute(f"PRAGMA key = \"x'{key}'\"")
-    conn.execute("PRAGMA foreign_keys = ON")
-    return conn
-
-
-def write(vet, sql: str, params: tuple = ()) -> int:
-    conn = _connect(vet)
-    try:
-        cur = conn.execute(sql, params)
-        conn.commit()
-        return cur.lastrowid
-    finally:
-        conn.close()
-
-
-def dump(vet) -> str:
-    """A full decrypted SQL dump. sqlcipher3's Connection has no ``iterdump``;
-    the standard library's implementation of it runs on any DB-API connection."""
-    from sqlite3.dump import _iterdump
-
-    conn = _connect(vet)
-    try:
-        lines = conn.iterdump() if hasattr(conn, "iterdump") else _iterdump(conn)
-        return "\n".join(lines)
-    finally:
-        conn.close()
-
-
-def tables_holding(text_dump: str, value: str) -> set[str]:
-    """The tables whose rows contain ``value`` (any line of the dump naming it)."""
-    out = set()
-    for line in text_dump.splitlines():
-        if value in line:
-            m = re.match(r'INSERT INTO "?(\w+)"?', line)
-            out.add(m.group(1) if m else "<schema>")
-    return out
-
-
 def client_id(vet, number: str) -> int:
     return vet.sql("SELECT id FROM client WHERE number = ?", (number,))[0][0]
 
@@ -115,8 +73,7 @@ def add_invoice(vet, cid: int | None, when: date, status: str, *, pet: int | Non
     seq = _INV_SEQ["n"]
     number = f"{when.year}-{seq:05d}"
     net = round(gross / 1.21)
-    iid = write(
-        vet,
+    iid = vet.sql_write(
         "INSERT INTO invoice (number, year, seq, kind, client_id, pet_id, invoice_date, payment_method,"
         " status, customer_name, customer_street, customer_postcode, customer_city, customer_birth_date,"
         " supplier_name, supplier_address, supplier_vat_number, supplier_kvk, supplier_iban,"
@@ -126,18 +83,17 @@ def add_invoice(vet, cid: int | None, when: date, status: str, *, pet: int | Non
         (number, when.year, seq, cid, pet, when.isoformat(), status, *snapshot,
          net, gross - net, gross, f"{when.isoformat()} 10:00:00.000000"),
     )
-    write(vet, "INSERT INTO invoice_line (invoice_id, position, description, quantity,"
+    vet.sql_write("INSERT INTO invoice_line (invoice_id, position, description, quantity,"
                " unit_price_cents, vat_rate, net_cents) VALUES (?, 1, ?, '1', ?, 21, ?)",
           (iid, line, net, net))
     if paid:
-        write(vet, "INSERT INTO payment (invoice_id, paid_on, amount_cents, method, created_at)"
+        vet.sql_write("INSERT INTO payment (invoice_id, paid_on, amount_cents, method, created_at)"
                    " VALUES (?, ?, ?, 'bank', ?)", (iid, when.isoformat(), paid, f"{when.isoformat()} 11:00:00"))
     return iid, number
 
 
 def add_medicine(vet, cid: int, pid: int, when: date, product: str, batch: str) -> int:
-    return write(
-        vet,
+    return vet.sql_write(
         "INSERT INTO medicine_record (pet_id, client_id, record_date, product, batch, quantity,"
         " expiry, vet, dispensed, restricted, created_at) VALUES (?, ?, ?, ?, ?, '10 ml', ?,"
         " 'Dr. Vos', 1, 0, ?)",
@@ -147,12 +103,12 @@ def add_medicine(vet, cid: int, pid: int, when: date, product: str, batch: str) 
 
 
 def add_recipient(vet, name: str, kind: str) -> int:
-    return write(vet, "INSERT INTO recipient (name, kind, categories, created_at) VALUES (?, ?, 'NAW', "
+    return vet.sql_write("INSERT INTO recipient (name, kind, categories, created_at) VALUES (?, ?, 'NAW', "
                       "'2024-01-01 00:00:00')", (name, kind))
 
 
 def add_disclosure(vet, cid: int, rid: int, when: date) -> int:
-    return write(vet, "INSERT INTO disclosure (client_id, recipient_id, disclosed_on, categories, basis,"
+    return vet.sql_write("INSERT INTO disclosure (client_id, recipient_id, disclosed_on, categories, basis,"
                       " at_client_request, created_at) VALUES (?, ?, ?, 'NAW, diergegevens', 'consent', 1,"
                       " ?)", (cid, rid, when.isoformat(), f"{when.isoformat()} 12:00:00"))
 
@@ -175,10 +131,10 @@ def seed(vet) -> Seeded:
     cid = client_id(vet, k)
     pid1, pid2 = pet_id(vet, p1), pet_id(vet, p2)
     visit_day = (TODAY - timedelta(days=100)).isoformat()
-    write(vet, "INSERT INTO visit (pet_id, visit_date, reason, findings, diagnosis, treatment, vet,"
+    vet.sql_write("INSERT INTO visit (pet_id, visit_date, reason, findings, diagnosis, treatment, vet,"
                " created_at) VALUES (?, ?, ?, ?, ?, ?, 'Dr. Vos', ?)",
           (pid1, visit_day, *VISIT_TEXTS, f"{visit_day} 09:00:00"))
-    write(vet, "INSERT INTO vaccination (pet_id, given_on, vaccine, batch, next_due, created_at)"
+    vet.sql_write("INSERT INTO vaccination (pet_id, given_on, vaccine, batch, next_due, created_at)"
                " VALUES (?, ?, 'Nobivac', ?, ?, ?)",
           (pid2, visit_day, VAC_BATCH, (TODAY + timedelta(days=200)).isoformat(), f"{visit_day} 09:00:00"))
     lab = add_recipient(vet, "Lab Noord", "lab")
@@ -227,14 +183,14 @@ ERASED_ALWAYS = (PHONE, EMAIL, PET1, PET2, CHIP, *VISIT_TEXTS, VAC_BATCH, MED_OL
 
 def test_plain_erasure_leaves_no_value_in_a_full_dump(vet):
     s = seed(vet)
-    before = dump(vet)
+    before = vet.dump()
     recipients = vet.sql("SELECT id, name FROM recipient ORDER BY id")
     for value in (NAME, STREET, POSTCODE, CITY, BIRTH, *ERASED_ALWAYS[:-3]):
         assert tables_holding(before, value), f"seed did not store {value!r}"
 
     result = run_erase(vet, s.number)
 
-    after = dump(vet)
+    after = vet.dump()
     for value in (NAME, STREET, POSTCODE, CITY, BIRTH, *ERASED_ALWAYS):
         assert tables_holding(after, value) == set(), value
     assert result.kept == []
@@ -267,7 +223,7 @@ def test_fiscal_hold_keeps_only_the_invoice_snapshot(vet):
 
     result = run_erase(vet, s.number)
 
-    after = dump(vet)
+    after = vet.dump()
     # The snapshot (name and address) stays, in the invoice only.
     for value in (NAME, STREET, POSTCODE, CITY, held_no, "Consult bewaard"):
         assert tables_holding(after, value) <= {"invoice", "invoice_line"}, value
@@ -307,7 +263,7 @@ def test_claim_hold_keeps_what_collection_needs_and_nothing_else(vet, state):
 
     result = run_erase(vet, s.number)
 
-    after = dump(vet)
+    after = vet.dump()
     # Collection keeps name, address and birth date on the (restricted) card ...
     assert vet.sql("SELECT name, street, postcode, city, birth_date, phone, email, restricted "
                    "FROM client WHERE number = ?", (s.number,)) == [
@@ -350,7 +306,7 @@ def test_erasing_again_after_the_claim_is_paid_removes_the_card(vet):
     s = seed(vet)
     claim_id, _ = add_invoice(vet, s.cid, TODAY - timedelta(days=40), "open")
     run_erase(vet, s.number)
-    write(vet, "UPDATE invoice SET status = 'paid' WHERE id = ?", (claim_id,))
+    vet.sql_write("UPDATE invoice SET status = 'paid' WHERE id = ?", (claim_id,))
 
     result = run_erase(vet, s.number)
 
@@ -358,7 +314,7 @@ def test_erasing_again_after_the_claim_is_paid_removes_the_card(vet):
     assert vet.sql("SELECT count(*) FROM client WHERE number = ?", (s.number,)) == [(0,)]
     assert vet.sql("SELECT client_id, restricted, customer_birth_date FROM invoice WHERE id = ?",
                    (claim_id,)) == [(None, 1, None)]
-    assert tables_holding(dump(vet), BIRTH) == set()
+    assert tables_holding(vet.dump(), BIRTH) == set()
     assert len(erasure.read_ledger(Path(str(vet.db) + ".erasures"))) == 2
 
 
@@ -375,7 +331,7 @@ def test_medicine_record_under_hold_is_kept_with_an_owner_snapshot(vet):
     assert row == [(None, None, 1, NAME, f"{STREET}, {POSTCODE} {CITY}", "Metacam", MED_HELD_BATCH,
                     "10 ml", "Dr. Vos", (TODAY - relativedelta(years=1)).isoformat())]
     assert vet.sql("SELECT count(*) FROM medicine_record WHERE id = ?", (old,)) == [(0,)]
-    after = dump(vet)
+    after = vet.dump()
     assert tables_holding(after, NAME) == {"medicine_record"}
     assert tables_holding(after, STREET) == {"medicine_record"}
     for value in (BIRTH, *ERASED_ALWAYS):
@@ -409,12 +365,12 @@ def test_medicine_hold_boundary_and_periods_setting(vet):
 
 def test_legal_hold_refuses_and_writes_nothing(vet):
     s = seed(vet)
-    write(vet, "UPDATE client SET legal_hold_reason = 'beslag OM' WHERE id = ?", (s.cid,))
-    counts, before = vet.counts(), dump(vet)
+    vet.sql_write("UPDATE client SET legal_hold_reason = 'beslag OM' WHERE id = ?", (s.cid,))
+    counts, before = vet.counts(), vet.dump()
     with pytest.raises(HoldError, match="legal hold"):
         run_erase(vet, s.number)
     assert vet.counts() == counts
-    assert dump(vet) == before
+    assert vet.dump() == before
     assert not Path(str(vet.db) + ".erasures").exists()
 
 
@@ -448,11 +404,11 @@ def test_id_document_with_a_digit_is_refused(raw):
 def test_dry_run_writes_nothing_and_plans_the_same(vet):
     s = seed(vet)
     add_invoice(vet, s.cid, date(TODAY.year - 1, 2, 2), "paid")
-    counts, before = vet.counts(), dump(vet)
+    counts, before = vet.counts(), vet.dump()
     planned = run_erase(vet, s.number, dry_run=True)
     assert planned.dry_run and planned.erasure_id is None
     assert vet.counts() == counts
-    assert dump(vet) == before
+    assert vet.dump() == before
     assert not Path(str(vet.db) + ".erasures").exists()
     done = run_erase(vet, s.number)
     assert done.plan.as_dict() == planned.plan.as_dict()

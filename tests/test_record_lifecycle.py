@@ -25,6 +25,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 
+from conftest import tables_holding
 from dateutil.relativedelta import relativedelta
 
 TODAY = date.today()
@@ -59,45 +60,6 @@ LIFECYCLE_TABLES = ("visit", "vaccination", "medicine_record", "weight", "consen
 # --------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------
-
-
-def _connect(vet):
-    import sqlcipher3
-
-    conn = sqlcipher3.connect(str(vet.db))
-    conn.execute(f"PRAGMA key = \"x'{vet.key_file.read_text().strip()}'\"")
-    conn.execute("PRAGMA foreign_keys = ON")
-    return conn
-
-
-def write(vet, sql: str, params: tuple = ()) -> None:
-    """One committed write straight into the file (back-dating only)."""
-    conn = _connect(vet)
-    try:
-        conn.execute(sql, params)
-        conn.commit()
-    finally:
-        conn.close()
-
-
-def dump(vet) -> str:
-    """A full decrypted SQL dump (as tests/test_erasure.py makes it)."""
-    from sqlite3.dump import _iterdump
-
-    conn = _connect(vet)
-    try:
-        return "\n".join(conn.iterdump() if hasattr(conn, "iterdump") else _iterdump(conn))
-    finally:
-        conn.close()
-
-
-def tables_holding(text_dump: str, value: str) -> set[str]:
-    out = set()
-    for line in text_dump.splitlines():
-        if value in line:
-            m = re.match(r'INSERT INTO "?(\w+)"?', line)
-            out.add(m.group(1) if m else "<schema>")
-    return out
 
 
 def table_counts(vet) -> dict[str, int]:
@@ -227,9 +189,9 @@ def rich_client(vet, shift: int, tmp_path) -> Rich:
     # The CLI stamps "now": back-date the cards, and the referral (dated today
     # by `refer`) to a day before the last activity.
     stamp = f"{day(9, 10, 1)} 09:00:00.000000"
-    write(vet, "UPDATE client SET created_at = ?, updated_at = ? WHERE number = ?", (stamp, stamp, k))
-    write(vet, "UPDATE pet SET created_at = ?, updated_at = ? WHERE number IN (?, ?)", (stamp, stamp, p1, p2))
-    write(vet, "UPDATE disclosure SET disclosed_on = ? WHERE at_client_request = 1 AND recipient_id = ?",
+    vet.sql_write("UPDATE client SET created_at = ?, updated_at = ? WHERE number = ?", (stamp, stamp, k))
+    vet.sql_write("UPDATE pet SET created_at = ?, updated_at = ? WHERE number IN (?, ?)", (stamp, stamp, p1, p2))
+    vet.sql_write("UPDATE disclosure SET disclosed_on = ? WHERE at_client_request = 1 AND recipient_id = ?",
           (day(8, 2, 25), int(spec)))
     r.disclosures = [  # (date, recipient, kind, pet, categories, basis, consent purpose, at request)
         (day(8, 2, 1), LAB, "lab", p1, "naw,animal,record", "consent", "lab", True),
@@ -375,7 +337,7 @@ def test_purge_deletes_every_record_and_keeps_only_the_held_invoice(vet, tmp_pat
     after = table_counts(vet)
     assert (after["invoice"], after["invoice_line"], after["payment"]) == (0, 0, 0)
     assert after["recipient"] == built["recipient"]
-    text_dump = dump(vet)
+    text_dump = vet.dump()
     for value in (NAME, STREET, POSTCODE, CITY, PHONE_E164, EMAIL, BIRTH, PET1, PET2, CHIP, *VISIT_TEXTS,
                   *VAC_BATCHES, *MED_BATCHES):
         assert tables_holding(text_dump, value) == set(), value
@@ -397,7 +359,7 @@ def test_erase_removes_the_record_keeps_held_medicines_and_names_every_recipient
     old_day = (TODAY - relativedelta(years=6)).isoformat()
     vet.ok("medicine", p1, "--product", "Oudmiddel Quax", "--batch", "MEDB-QX-OLD", "--quantity", "1",
            "--vet", "Dr. Vos", "--date", old_day)
-    before = dump(vet)
+    before = vet.dump()
     for value in (PET1, PET2, CHIP, *VISIT_TEXTS, *VAC_BATCHES):
         assert tables_holding(before, value), value
 
@@ -432,7 +394,7 @@ def test_erase_removes_the_record_keeps_held_medicines_and_names_every_recipient
     assert vet.sql("SELECT count(*) FROM invoice WHERE restricted = 1 AND client_id IS NULL AND pet_id IS NULL") \
         == [(2,)]
 
-    text_dump = dump(vet)
+    text_dump = vet.dump()
     for value in (PET1, PET2, CHIP, PHONE_E164, EMAIL, BIRTH, *VISIT_TEXTS, *VAC_BATCHES, "MEDB-QX-OLD",
                   "Oudmiddel Quax"):
         assert tables_holding(text_dump, value) == set(), value
@@ -456,8 +418,8 @@ def test_each_record_type_moves_last_activity_but_not_a_disclosure_without_reque
     spec = vet.ok("recipient", "add", "--name", SPECIALIST, "--kind", "specialist",
                   "--categories", "naw,animal,record", "--json").json()["id"]
     old = "2010-01-01 09:00:00.000000"
-    write(vet, "UPDATE client SET created_at = ?, updated_at = ?", (old, old))
-    write(vet, "UPDATE pet SET created_at = ?, updated_at = ?", (old, old))
+    vet.sql_write("UPDATE client SET created_at = ?, updated_at = ?", (old, old))
+    vet.sql_write("UPDATE pet SET created_at = ?, updated_at = ?", (old, old))
     assert last_activity(vet, k) == "2010-01-01"
 
     # Consents are not in the activity list of SPEC §3.
