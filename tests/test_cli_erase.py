@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from dateutil.relativedelta import relativedelta
 
+from conftest import tables_holding
 from test_erasure import (BIRTH, CITY, EMAIL, NAME, PET1, STREET, TODAY, add_invoice, add_medicine,
-                          dump, pet_id, seed, tables_holding)
+                          pet_id, seed)
 
 ERASE = ("--verified-by", "Jet Balie", "--id-document", "passport")
 
@@ -71,7 +72,7 @@ def test_erase_human_output_says_what_why_until_and_whom_to_tell(vet):
 def test_erase_removes_the_values_from_a_full_dump(vet):
     s = seed(vet)
     vet.ok("erase", s.number, *ERASE, "--yes")
-    after = dump(vet)
+    after = vet.dump()
     for value in (NAME, STREET, CITY, BIRTH, EMAIL, PET1, "528140000012345", "Kreupelheid links"):
         assert tables_holding(after, value) == set(), value
     assert vet.ok("client", "list", "--format", "json").json()[0]["number"] == s.other
@@ -89,12 +90,12 @@ def test_unknown_client_exit_1_writes_nothing(vet):
 
 def test_non_interactive_without_yes_refuses_exit_2_writes_nothing(vet):
     s = seed(vet)
-    counts, before = vet.counts(), dump(vet)
+    counts, before = vet.counts(), vet.dump()
     r = vet.run("erase", s.number, *ERASE, input="y\n")
     assert r.exit_code == 2
     assert "--yes" in r.stderr and "nothing was erased" in r.stderr
     assert vet.counts() == counts
-    assert dump(vet) == before
+    assert vet.dump() == before
     assert not ledger(vet).exists()
 
 
@@ -255,7 +256,7 @@ def test_lifecycle_all_through_the_cli_erase_pay_purge(vet):
         ("client_card", k, "claim hold"), ("invoice", open_no, "claim hold"),
         ("invoice", paid_no, "fiscal hold"), ("medicine_record", "1", "medicine-record hold")}
     assert [r["name"] for r in out["notify_recipients"]] == ["Laboratorium (generiek)"]
-    after = dump(vet)
+    after = vet.dump()
     for value in ("+31611223344", EMAIL, PET1, "528140000012345", "Kreupelheid links",
                   "Zwelling pootkussen", "VACBATCH77"):
         assert tables_holding(after, value) == set(), value
@@ -266,7 +267,7 @@ def test_lifecycle_all_through_the_cli_erase_pay_purge(vet):
     vet.ok("invoice", "pay", open_no, "--amount", "54,45")
     purge = vet.ok("purge", "--json").json()
     assert purge["purged_clients"] == 1
-    after = dump(vet)
+    after = vet.dump()
     assert tables_holding(after, BIRTH) == set()
     assert tables_holding(after, NAME) == {"invoice", "medicine_record"}
     assert vet.sql("SELECT count(*) FROM invoice WHERE client_id IS NULL AND restricted = 1") == [(2,)]
