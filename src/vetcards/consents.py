@@ -113,6 +113,13 @@ def withdraw(session: Any, client_ref: str, purpose: str, *, today: date,
     consent.withdrawn_on = withdrawn_on
     session.add(consent)
     session.flush()
+    # After `client merge` a purpose may have two open rows (one per former
+    # card); the withdrawal is the person's, so it closes every one of them.
+    session.execute(
+        text("UPDATE consent SET withdrawn_on = :w WHERE client_id = :cid AND purpose = :p "
+             "AND withdrawn_on IS NULL"),
+        {"w": withdrawn_on.isoformat(), "cid": client.id, "p": purpose},
+    )
     audit.record(session, "consent.withdraw", "client", [client.number],
                  {"purpose": purpose, "consent_id": consent.id})
     session.commit()

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from . import merge as _merge  # noqa: F401 - registers `client merge` on the same group
 from . import output
 from .client import app
 from .options import ClientArg
