@@ -45,11 +45,12 @@ import os
 import random
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 from dateutil.relativedelta import relativedelta
 
@@ -121,7 +122,7 @@ PRACTICE = {"name": "Dierenkliniek De Linde", "street": "Lindelaan 3", "postcode
             "iban": "NL91ABNA0417164300", "privacy_statement_version": "1"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def iso(ordinal: int) -> str:
     return date.fromordinal(ordinal).isoformat()
 
@@ -148,7 +149,7 @@ class Sizes:
     medicines: int
 
     @classmethod
-    def for_clients(cls, clients: int, scale: float) -> "Sizes":
+    def for_clients(cls, clients: int, scale: float) -> Sizes:
         visits = round(clients * VISITS_PER_CLIENT * scale)
         invoices = round(clients * INVOICES_PER_CLIENT * scale)
         return cls(
@@ -476,9 +477,9 @@ def _chunks(rows: Iterator[tuple], size: int = CHUNK) -> Iterator[list[tuple]]:
 def generate(out: Path, key_file: Path, clients: int = 20000, scale: float = 1.0,
              as_of: Optional[date] = None, seed: int = 2026, quiet: bool = False) -> dict[str, Any]:
     """Create ``out`` and fill it; returns the meta data (also written as JSON)."""
+    from vetcards import audit
     from vetcards.db import create_database
     from vetcards.keys import read_key_file, write_new_key_file
-    from vetcards import audit
 
     t0 = time.perf_counter()
     as_of = as_of or date.today()

@@ -8,7 +8,6 @@ database and key given by environment, as a cron job would.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path

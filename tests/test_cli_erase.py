@@ -12,11 +12,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from dateutil.relativedelta import relativedelta
-
 from conftest import tables_holding
-from test_erasure import (BIRTH, CITY, EMAIL, NAME, PET1, STREET, TODAY, add_invoice, add_medicine,
-                          pet_id, seed)
+from dateutil.relativedelta import relativedelta
+from test_erasure import BIRTH, CITY, EMAIL, NAME, PET1, STREET, TODAY, add_invoice, add_medicine, pet_id, seed
 
 ERASE = ("--verified-by", "Jet Balie", "--id-document", "passport")
 

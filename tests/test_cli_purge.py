@@ -45,7 +45,7 @@ class Writer:
     def __init__(self, vet) -> None:
         self.database = open_database(vet.db, read_key_file(vet.key_file), write=True)
 
-    def __enter__(self) -> "Writer":
+    def __enter__(self) -> Writer:
         self._cm = self.database.connect()
         self.conn = self._cm.__enter__()
         return self

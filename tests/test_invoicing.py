@@ -554,7 +554,7 @@ def test_batch_equals_the_same_invoices_one_by_one(db, practice, tmp_path):
     db2 = open_database(other.db, read_key_file(other.key_file), write=True)
     try:
         # Both start with an invoice in each year, so numbering continues a series.
-        for d, v in ((db, practice), (db2, other)):
+        for d in (db, db2):
             create(d, p1["a"], ["Eerder;1;1,00"], on=date(2025, 2, 2))
             create(d, p1["a"], ["Eerder;1;1,00"], on=date(2026, 2, 2))
         requests = _mixed_requests(p1)

@@ -94,7 +94,6 @@ def test_migrated_tables_and_columns_equal_the_models(vet):
 def test_drift_would_be_detected(vet):
     """The comparison can fail: a column the migrations do not have shows up."""
     from sqlalchemy import Column, MetaData, String
-
     from sqlmodel import SQLModel
 
     import vetcards.models  # noqa: F401

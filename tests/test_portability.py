@@ -94,8 +94,20 @@ def populate(vet, n: int, tag: str) -> list[dict[str, str]]:
     """``n`` other clients, each with a row in every table, by Core executemany."""
     from sqlalchemy import insert, text
 
-    from vetcards.models import (Client, Consent, Disclosure, Invoice, InvoiceLine, MedicineRecord, Payment,
-                                 Pet, SubjectRequest, Vaccination, Visit, Weight)
+    from vetcards.models import (
+        Client,
+        Consent,
+        Disclosure,
+        Invoice,
+        InvoiceLine,
+        MedicineRecord,
+        Payment,
+        Pet,
+        SubjectRequest,
+        Vaccination,
+        Visit,
+        Weight,
+    )
 
     now = datetime.now(UTC)
     db = open_db(vet)

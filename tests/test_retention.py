@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import pytest
 from sqlalchemy import insert, text
 
 from vetcards import models, retention, rules
 from vetcards.db import open_database
-from vetcards.errors import Conflict, InvalidInput, NotFound
+from vetcards.errors import Conflict, DatabaseError, InvalidInput, NotFound
 from vetcards.keys import read_key_file
 
 D = date.fromisoformat
@@ -428,7 +429,7 @@ def test_a_failing_purge_leaves_nothing_half_done(db):
 
     seeded(db, build)
     before = table_counts(db)
-    with pytest.raises(Exception):
+    with pytest.raises(DatabaseError):
         run_purge(db, AS_OF)
     assert table_counts(db) == before
     with db.connect() as conn:

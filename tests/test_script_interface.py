@@ -4,12 +4,10 @@ change breaks somebody's cron job: don't."""
 
 from __future__ import annotations
 
-import json
 import zipfile
 from datetime import date
 
 import pytest
-
 from conftest import Vet
 
 

@@ -8,7 +8,7 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vetcards.stats import HIDDEN, K, SMALL, age_band, determined, suppress
+from vetcards.stats import HIDDEN, SMALL, K, age_band, determined, suppress
 
 # --------------------------------------------------------------------------
 # The pure suppression function, hammered by hypothesis

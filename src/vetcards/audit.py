@@ -15,9 +15,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 from sqlalchemy import text
 

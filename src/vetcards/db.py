@@ -19,9 +19,10 @@ Opening order (each step fails with one clear line and touches nothing):
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Optional
+from typing import TYPE_CHECKING, Optional
 
 from .errors import DatabaseError, KeyFailure
 from .keys import Key
@@ -67,7 +68,7 @@ def _silence_sqlcipher_log() -> None:
         conn.close()
 
 
-def _make_engine(path: Path, key: Key, write: bool, cache_mib: int = 0, create: bool = False) -> "Engine":
+def _make_engine(path: Path, key: Key, write: bool, cache_mib: int = 0, create: bool = False) -> Engine:
     from sqlalchemy import create_engine, event
     from sqlalchemy.engine import URL
     from sqlalchemy.pool import SingletonThreadPool
@@ -140,13 +141,13 @@ class Database:
     Create with :func:`open_database` (existing file) or :func:`create_database`.
     """
 
-    def __init__(self, path: Path, engine: "Engine", write: bool) -> None:
+    def __init__(self, path: Path, engine: Engine, write: bool) -> None:
         self.path = path
         self.engine = engine
         self.write = write
 
     @contextmanager
-    def connect(self) -> Iterator["Connection"]:
+    def connect(self) -> Iterator[Connection]:
         """A Core connection in one transaction: committed on success."""
         try:
             with self.engine.begin() as conn:
@@ -155,7 +156,7 @@ class Database:
             raise translate_db_error(self.path, exc) from exc
 
     @contextmanager
-    def session(self) -> Iterator["Session"]:
+    def session(self) -> Iterator[Session]:
         """An ORM session. Nothing is committed unless the caller commits."""
         from sqlmodel import Session
 
@@ -186,7 +187,7 @@ def translate_db_error(path: Path, exc: BaseException) -> BaseException:
     return exc
 
 
-def _schema_version(conn: "Connection") -> Optional[str]:
+def _schema_version(conn: Connection) -> Optional[str]:
     from sqlalchemy import text
 
     has_table = conn.execute(

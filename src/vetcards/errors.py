@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 
-
 _REF = re.compile(r"^[A-Za-z]{0,3}[0-9][0-9-]{0,19}$")
 
 

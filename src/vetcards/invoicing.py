@@ -46,10 +46,11 @@ from __future__ import annotations
 
 import json
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Optional, Sequence
+from typing import Any, Optional
 
 from sqlalchemy import insert, text
 from sqlmodel import Session, select

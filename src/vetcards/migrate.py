@@ -41,7 +41,7 @@ def is_known_revision(revision: str) -> bool:
         return False
 
 
-def upgrade(engine: "Engine", revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head") -> None:
     """Upgrade the database to ``revision`` in one transaction."""
     from alembic import command
 

@@ -38,9 +38,10 @@ import json
 import os
 import tempfile
 import zipfile
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Optional
 
 from sqlalchemy import text
 
@@ -1041,8 +1042,22 @@ def import_client(session: Any, data: Any, *, today: Optional[date] = None,
     from sqlalchemy import insert
 
     from . import audit
-    from .models import (Client, Consent, Disclosure, Invoice, InvoiceLine, MedicineRecord, Payment, Pet,
-                         Recipient, SubjectRequest, Vaccination, Visit, Weight, utcnow)
+    from .models import (
+        Client,
+        Consent,
+        Disclosure,
+        Invoice,
+        InvoiceLine,
+        MedicineRecord,
+        Payment,
+        Pet,
+        Recipient,
+        SubjectRequest,
+        Vaccination,
+        Visit,
+        Weight,
+        utcnow,
+    )
 
     today = today or date.today()
     validate_document(data)

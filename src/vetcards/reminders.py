@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from sqlalchemy import text
 

@@ -9,8 +9,9 @@ database goes through :func:`html.escape`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from html import escape
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Optional
 
 LANGS = ("nl", "en")
 

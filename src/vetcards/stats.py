@@ -21,9 +21,10 @@ Disclosure control (:func:`suppress`, a pure function):
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable, Hashable, Iterable, Optional, Sequence
+from typing import Any, Optional
 
 from sqlalchemy import text
 

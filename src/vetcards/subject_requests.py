@@ -16,8 +16,9 @@ and commit; :func:`list_requests` is a read on any connection or session.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 from sqlalchemy import text
 

@@ -17,7 +17,6 @@ from . import numbering
 from .activity import last_activity
 from .errors import NotFound, shown_ref
 
-
 #: SQLite binds at most a signed 64-bit integer; a larger LIMIT means "all".
 _MAX_LIMIT = 2**63 - 1
 

@@ -76,9 +76,7 @@ def list_(
 
     Example: vetcards consent list K000001 --format json
     """
-    from .. import consents
-
-    from .. import audit
+    from .. import audit, consents
 
     with get_state(ctx).viewer() as conn:
         data = consents.history(conn, client, purpose, today=today())

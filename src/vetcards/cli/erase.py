@@ -27,7 +27,7 @@ RequestOpt = Annotated[
 ]
 
 
-def _human(plan: "ErasurePlan", out, header: str) -> None:
+def _human(plan: ErasurePlan, out, header: str) -> None:
     """What was (or would be) erased, kept and whom to tell, for a person."""
     print(header, file=out)
     erased = [(k, n) for k, n in plan.erased.items() if n]

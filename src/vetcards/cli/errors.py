@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Optional, Sequence
-
-from typer.core import TyperGroup
+from collections.abc import Sequence
+from typing import Any, Optional
 
 # Typer >= 0.29 vendors Click; its parser errors derive from TyperException.
 from typer import Abort as _Abort
 from typer import Exit as _Exit
+from typer.core import TyperGroup
 from typer.exceptions import TyperException as _ClickException
 
 from ..errors import VetcardsError

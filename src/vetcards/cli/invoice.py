@@ -162,9 +162,7 @@ def list_(
 
     Example: vetcards invoice list --overdue --format csv
     """
-    from .. import invoice_views
-
-    from .. import audit
+    from .. import audit, invoice_views
 
     with get_state(ctx).viewer() as conn:
         data = invoice_views.list_invoices(conn, client=client, pet=pet, status=status, year=year,

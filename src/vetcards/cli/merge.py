@@ -25,12 +25,12 @@ DupArg = Annotated[str, typer.Argument(metavar="DUPLICATE",
                                        show_default=False)]
 
 
-def _counts(result: "MergeResult") -> str:
+def _counts(result: MergeResult) -> str:
     moved = [f"{name.replace('_', ' ')}: {n}" for name, n in result.moved.items() if n]
     return ", ".join(moved) if moved else "nothing"
 
 
-def _plan_text(plan: "MergeResult") -> str:
+def _plan_text(plan: MergeResult) -> str:
     lines = [f"Merge client {plan.duplicate_number} into client {plan.keep_number}:",
              f"  moves to {plan.keep_number}: {_counts(plan)}",
              "  invoices keep the name and address they were issued to"]

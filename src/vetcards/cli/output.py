@@ -9,8 +9,9 @@ plain, so scripts do not pay for them.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Optional
 
 from .options import Format
 

@@ -4,9 +4,10 @@ registration, referrals and ad-hoc disclosures. Every transfer is logged."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -117,9 +118,7 @@ def recipient_log(
 
     Example: vetcards recipient log --client K000001
     """
-    from .. import disclosures
-
-    from .. import audit
+    from .. import audit, disclosures
 
     with get_state(ctx).viewer() as conn:
         data = disclosures.list_disclosures(conn, client, recipient)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
@@ -33,14 +34,14 @@ class State:
     db: Optional[Path] = None
     key_file: Optional[Path] = None
     actor: Optional[str] = None
-    _database: Optional["Database"] = field(default=None, repr=False)
+    _database: Optional[Database] = field(default=None, repr=False)
 
     def db_path(self) -> Path:
         from ..db import resolve_db_path
 
         return resolve_db_path(self.db, dict(os.environ))
 
-    def key(self) -> "Key":
+    def key(self) -> Key:
         from ..keys import resolve_key
 
         return resolve_key(self.key_file, dict(os.environ), ask_passphrase if interactive() else None)
@@ -57,7 +58,7 @@ class State:
         except Exception:  # noqa: BLE001
             return "unknown"
 
-    def database(self, write: bool = False, cache_mib: int = 0) -> "Database":
+    def database(self, write: bool = False, cache_mib: int = 0) -> Database:
         if self._database is None:
             from ..db import open_database
 

@@ -5,9 +5,9 @@ so no passphrase ever appears in a config file.
 """
 
 from alembic import context
+from sqlmodel import SQLModel
 
 from vetcards import models  # noqa: F401  (registers the tables)
-from sqlmodel import SQLModel
 
 target_metadata = SQLModel.metadata
 

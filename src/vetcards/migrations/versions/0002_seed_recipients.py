@@ -11,9 +11,8 @@ Create Date: 2026-11-27
 """
 from datetime import UTC, datetime
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0002'
 down_revision = '0001'
