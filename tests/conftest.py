@@ -18,6 +18,9 @@ from typer.testing import CliRunner
 
 from vetcards.cli import app
 
+PRACTICE_BTW = "NL000099998B57"
+PRACTICE_IBAN = "NL91 ABNA 0417 1643 00"
+
 
 @dataclass
 class Result:
@@ -104,6 +107,53 @@ class Vet:
             else:
                 args += [f"--{k.replace('_', '-')}", v]
         return self.ok(*args).json()["number"]
+
+    def set_practice(self, name: str = "Dierenkliniek De Linde") -> Vet:
+        """Practice details an invoice must carry (art. 35a Wet OB); tests assert these values."""
+        self.ok("practice", "set", "--name", name, "--street", "Lindelaan 3", "--postcode", "3511 AA",
+                "--city", "Utrecht", "--btw", PRACTICE_BTW, "--kvk", "12345678", "--iban", PRACTICE_IBAN)
+        return self
+
+    def run_on_tty(self, args: list[str], answer: str, prompt: bytes = b"cannot be undone",
+                   timeout: float = 60.0) -> tuple[int, str]:
+        """Run vetcards in a real process on a pseudo-terminal; answer ``answer`` at ``prompt``."""
+        import os
+        import pty
+        import select
+        import subprocess
+        import time
+
+        master, slave = pty.openpty()
+        env = dict(os.environ, VETCARDS_DB=str(self.db), VETCARDS_KEY_FILE=str(self.key_file),
+                   VETCARDS_ACTOR="tester")
+        env.pop("VETCARDS_PASSPHRASE", None)
+        proc = subprocess.Popen([sys.executable, "-m", "vetcards", *args], stdin=slave, stdout=slave,
+                                stderr=slave, env=env, close_fds=True)
+        os.close(slave)
+        seen, answered = b"", False
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                ready, _, _ = select.select([master], [], [], 0.2)
+                if ready:
+                    try:
+                        chunk = os.read(master, 4096)
+                    except OSError:
+                        break
+                    if not chunk:
+                        break
+                    seen += chunk
+                if not answered and prompt in seen:
+                    os.write(master, answer.encode() + b"\r")
+                    answered = True
+                if proc.poll() is not None and not ready:
+                    break
+            code = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            os.close(master)
+        return code, seen.decode(errors="replace")
 
     def connect(self):
         """A raw SQLCipher DB-API connection with the key (for assertions and set-up)."""

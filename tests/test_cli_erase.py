@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import select
-import subprocess
 import sys
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -178,51 +174,15 @@ def test_erase_request_closes_the_erasure_request(vet):
 # --------------------------------------------------------------------------
 
 
-def _run_on_tty(vet, args: list[str], answer: str, timeout: float = 60.0) -> tuple[int, str]:
-    import pty
-
-    master, slave = pty.openpty()
-    env = dict(os.environ, VETCARDS_DB=str(vet.db), VETCARDS_KEY_FILE=str(vet.key_file),
-               VETCARDS_ACTOR="tester")
-    env.pop("VETCARDS_PASSPHRASE", None)
-    proc = subprocess.Popen([sys.executable, "-m", "vetcards", *args], stdin=slave, stdout=slave,
-                            stderr=slave, env=env, close_fds=True)
-    os.close(slave)
-    seen, answered = b"", False
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.2)
-            if ready:
-                try:
-                    chunk = os.read(master, 4096)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                seen += chunk
-            if not answered and b"cannot be undone" in seen:
-                os.write(master, answer.encode() + b"\r")
-                answered = True
-            if proc.poll() is not None and not ready:
-                break
-        code = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
-    return code, seen.decode(errors="replace")
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 def test_on_a_terminal_erase_asks_and_no_changes_nothing(vet):
     s = seed(vet)
     counts = vet.counts()
-    code, out = _run_on_tty(vet, ["erase", s.number, *ERASE], "n")
+    code, out = vet.run_on_tty(["erase", s.number, *ERASE], "n")
     assert "Plan for client" in out and f"Erase client {s.number}?" in out
     assert code != 0
     assert vet.counts() == counts
-    code, out = _run_on_tty(vet, ["erase", s.number, *ERASE], "y")
+    code, out = vet.run_on_tty(["erase", s.number, *ERASE], "y")
     assert code == 0, out
     assert f"Client {s.number} erased" in out
     assert vet.sql("SELECT count(*) FROM client WHERE number = ?", (s.number,)) == [(0,)]

@@ -19,19 +19,17 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import PRACTICE_BTW as BTW
+from conftest import PRACTICE_IBAN as IBAN
 
 TODAY = date.today()
-BTW = "NL000099998B57"
-IBAN = "NL91 ABNA 0417 1643 00"
+
 NAME = "Anna Jansen"
 
 
 @pytest.fixture
 def practice(vet):
-    vet.ok("practice", "set", "--name", "Dierenkliniek De Linde", "--street", "Lindelaan 3",
-           "--postcode", "3511 AA", "--city", "Utrecht", "--btw", BTW, "--kvk", "12345678",
-           "--iban", IBAN)
-    return vet
+    return vet.set_practice()
 
 
 @pytest.fixture

@@ -121,13 +121,6 @@ def has_command(vet, *path: str) -> bool:
     return vet.run(*path, "--help").exit_code == 0
 
 
-def practice_details(vet) -> None:
-    """What an invoice needs to carry (art. 35a Wet OB)."""
-    vet.ok("practice", "set", "--name", "Dierenkliniek De Linde", "--street", "Lindelaan 3",
-           "--postcode", "3511 AA", "--city", "Utrecht", "--btw", "NL000099998B57", "--kvk", "12345678",
-           "--iban", "NL91ABNA0417164300")
-
-
 # --------------------------------------------------------------------------
 # SIGKILL during writes
 # --------------------------------------------------------------------------
@@ -157,7 +150,7 @@ def test_sigkill_during_client_add(vet):
 def test_sigkill_during_invoice_create(vet):
     if not has_command(vet, "invoice", "create"):
         pytest.skip("vetcards invoice create is not available")
-    practice_details(vet)
+    vet.set_practice()
     number = vet.add_client()
     rng = random.Random()
     args = ["invoice", "create", number, "--line", "Consult;1;45,00", "--line", "Vaccinatie;1;32,50;9",
@@ -339,7 +332,7 @@ def test_two_processes_add_clients_and_invoices_at_once(vet):
     first = vet.add_client("Vaste Klant")
     invoices = has_command(vet, "invoice", "create")
     if invoices:
-        practice_details(vet)
+        vet.set_practice()
     procs = []
     for tag in ("a", "b"):
         code = (

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from conftest import PRACTICE_BTW as BTW
 from sqlalchemy import text
 
 from vetcards import invoice_views, invoicing, money
@@ -20,17 +21,14 @@ from vetcards.errors import Conflict, InvalidInput, NotFound
 from vetcards.keys import read_key_file
 
 TODAY = date(2026, 11, 27)
-BTW = "NL000099998B57"
+
 NAME = "Anna Jansen-Ødegård"
 STREET = "Dorpsstraat 17"
 
 
 @pytest.fixture
 def practice(vet):
-    vet.ok("practice", "set", "--name", "Dierenkliniek De Linde", "--street", "Lindelaan 3",
-           "--postcode", "3511 AA", "--city", "Utrecht", "--btw", BTW, "--kvk", "12345678",
-           "--iban", "NL91 ABNA 0417 1643 00")
-    return vet
+    return vet.set_practice()
 
 
 @pytest.fixture
@@ -505,10 +503,7 @@ def _second_practice(tmp_path):
     v = Vet(dir=d, db=d / "practice.db", key_file=d / "practice.key")
     r = v.run("init", "--new-key-file", str(v.key_file), env={"VETCARDS_KEY_FILE": ""})
     assert r.exit_code == 0, r.stderr
-    v.ok("practice", "set", "--name", "Dierenkliniek De Linde", "--street", "Lindelaan 3",
-         "--postcode", "3511 AA", "--city", "Utrecht", "--btw", BTW, "--kvk", "12345678",
-         "--iban", "NL91 ABNA 0417 1643 00")
-    return v
+    return v.set_practice()
 
 
 def _people(v):

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import select
-import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -34,18 +30,13 @@ class Seed:
     request_id: int
 
 
-def practice(vet) -> None:
-    vet.ok("practice", "set", "--name", "Dierenkliniek De Linde", "--street", "Laan 1",
-           "--postcode", "1234 AB", "--city", "Utrecht", "--btw", "NL000099998B57")
-
-
 def cid(vet, number: str) -> int:
     return vet.sql("SELECT id FROM client WHERE number = ?", (number,))[0][0]
 
 
 def seed(vet) -> Seed:
     """A kept card with one pet, and a duplicate with everything a card can have."""
-    practice(vet)
+    vet.set_practice()
     keep = vet.add_client(KEEP_NAME)
     dup = vet.add_client(DUP_NAME, street=DUP_STREET, postcode="3511 AB", phone=DUP_PHONE,
                          email=DUP_EMAIL, birth_date=DUP_BIRTH, reminders=True)
@@ -175,7 +166,7 @@ def test_last_activity_of_the_kept_client_moves(vet):
 
 
 def test_every_refusal_writes_nothing(vet):
-    practice(vet)
+    vet.set_practice()
     keep = vet.add_client(KEEP_NAME)
     dup = vet.add_client(DUP_NAME, birth_date=DUP_BIRTH)
     vet.add_pet(dup)
@@ -254,56 +245,19 @@ def test_two_open_consents_are_withdrawn_with_one_command(vet):
     assert vet.sql("SELECT count(*) FROM consent WHERE purpose = 'reminders' AND withdrawn_on IS NULL") == [(0,)]
 
 
-def _run_on_tty(vet, args: list[str], answer: str, timeout: float = 60.0) -> tuple[int, str]:
-    """Run vetcards in a real process on a pseudo-terminal; answer the prompt."""
-    import pty
-
-    master, slave = pty.openpty()
-    env = dict(os.environ, VETCARDS_DB=str(vet.db), VETCARDS_KEY_FILE=str(vet.key_file),
-               VETCARDS_ACTOR="tester")
-    env.pop("VETCARDS_PASSPHRASE", None)
-    proc = subprocess.Popen([sys.executable, "-m", "vetcards", *args], stdin=slave, stdout=slave,
-                            stderr=slave, env=env, close_fds=True)
-    os.close(slave)
-    seen, answered = b"", False
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.2)
-            if ready:
-                try:
-                    chunk = os.read(master, 4096)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                seen += chunk
-            if not answered and b"cannot be undone" in seen:
-                os.write(master, answer.encode() + b"\r")
-                answered = True
-            if proc.poll() is not None and not ready:
-                break
-        code = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
-    return code, seen.decode(errors="replace")
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 def test_on_a_terminal_merge_shows_counts_and_asks(vet):
     keep = vet.add_client(KEEP_NAME)
     dup = vet.add_client(DUP_NAME)
     vet.add_pet(dup)
     counts = vet.counts()
-    code, out = _run_on_tty(vet, ["client", "merge", keep, dup], "n")
+    code, out = vet.run_on_tty(["client", "merge", keep, dup], "n")
     assert f"Merge client {dup} into client {keep}:" in out
     assert "pets: 1, consents: 1" in out
     assert f"Merge client {dup} into {keep}? This cannot be undone" in out
     assert code != 0
     assert vet.counts() == counts
-    code, out = _run_on_tty(vet, ["client", "merge", keep, dup], "y")
+    code, out = vet.run_on_tty(["client", "merge", keep, dup], "y")
     assert code == 0, out
     assert f"client {dup} merged into {keep}" in out
     assert vet.sql("SELECT count(*) FROM client WHERE number = ?", (dup,)) == [(0,)]

@@ -52,12 +52,6 @@ def execute(vet, sql: str, params: dict | None = None) -> None:
         db.close()
 
 
-def set_practice(vet, name: str = "Dierenkliniek De Linde") -> None:
-    vet.ok("practice", "set", "--name", name, "--street", "Lindelaan 1", "--postcode", "3511 AA",
-           "--city", "Utrecht", "--btw", "NL000099998B57", "--kvk", "12345678",
-           "--iban", "NL91 ABNA 0417 1643 00")
-
-
 def rich_client(vet, *, request: bool = True) -> dict[str, Any]:
     """A client with every kind of record, made through the CLI."""
     k = vet.add_client(NAME, phone=PHONE, email=EMAIL, birth_date="04-03-1980", reminders=True)
@@ -233,7 +227,7 @@ def validator():
 def big(tmp_path_factory):
     """1,000 other clients around one rich client (built once for this module)."""
     vet = _module_practice(tmp_path_factory, "big")
-    set_practice(vet)
+    vet.set_practice()
     before = populate(vet, 500, "a")
     target = rich_client(vet)
     after = populate(vet, 500, "b")
@@ -371,7 +365,7 @@ def test_schema_vocabularies_match_the_rest_of_vetcards():
 
 
 def test_round_trip_is_lossless(vet, tmp_path):
-    set_practice(vet)
+    vet.set_practice()
     target = rich_client(vet)
     first = vet.ok("export", target["number"], "--out", "-", "--request", str(target["request"])).json()
     assert first["requests"][0]["closed_on"] == TODAY.isoformat()
@@ -379,7 +373,7 @@ def test_round_trip_is_lossless(vet, tmp_path):
     src.write_text(json.dumps(first), "utf-8")
 
     b = second_practice(vet, tmp_path)
-    set_practice(b, "Dierenartsenpraktijk Oost")
+    b.set_practice("Dierenartsenpraktijk Oost")
     b.add_client("Iemand Anders")  # so numbers differ between the practices
     new = b.ok("import", str(src), "--json").json()
     assert new["number"] != target["number"] and new["pets"] == 2 and new["invoices"] == 3
@@ -406,7 +400,7 @@ def test_imported_invoices_never_touch_this_practices_numbering(vet, source, tmp
     src.write_text(json.dumps(doc), "utf-8")
 
     b = vet
-    set_practice(b, "Dierenartsenpraktijk Oost")
+    b.set_practice("Dierenartsenpraktijk Oost")
     number = b.ok("import", str(src)).stdout.strip()
     stored = b.sql("SELECT number, year, seq, kind FROM invoice ORDER BY id")
     assert [(n.split(":", 1)[1], y, k) for n, y, s, k in stored] == [
@@ -480,7 +474,7 @@ def _module_practice(tmp_path_factory, name: str):
 def source(tmp_path_factory):
     """A practice with the rich client, and its export (shared: refusals write nothing)."""
     a = _module_practice(tmp_path_factory, "source")
-    set_practice(a)
+    a.set_practice()
     target = rich_client(a, request=False)
     return a, a.ok("export", target["number"], "--out", "-").json()
 

@@ -70,11 +70,6 @@ def last_activity(vet, number: str) -> str:
     return vet.ok("client", "show", number, "--format", "json").json()["last_activity"]
 
 
-def set_practice(vet) -> None:
-    vet.ok("practice", "set", "--name", "Dierenkliniek De Linde", "--street", "Laan 1",
-           "--postcode", "1234 AB", "--city", "Utrecht", "--btw", "NL000099998B57")
-
-
 def bystander(vet) -> str:
     """Another client with a row in every record table; must never be touched."""
     b = vet.add_client("Otto Overblijver", street="Anderweg 2", postcode="1111 AA", city="Elders")
@@ -215,7 +210,7 @@ def _check_register(vet) -> None:
 
 
 def test_export_holds_every_record_in_json_csv_and_report(vet, tmp_path):
-    set_practice(vet)
+    vet.set_practice()
     _check_register(vet)
     bystander(vet)
     r = rich_client(vet, 0, tmp_path)
@@ -292,7 +287,7 @@ def test_export_holds_every_record_in_json_csv_and_report(vet, tmp_path):
 
 
 def test_purge_deletes_every_record_and_keeps_only_the_held_invoice(vet, tmp_path):
-    set_practice(vet)
+    vet.set_practice()
     b = bystander(vet)
     baseline = table_counts(vet)
     r = rich_client(vet, 0, tmp_path)
@@ -349,7 +344,7 @@ def test_purge_deletes_every_record_and_keeps_only_the_held_invoice(vet, tmp_pat
 
 
 def test_erase_removes_the_record_keeps_held_medicines_and_names_every_recipient(vet, tmp_path):
-    set_practice(vet)
+    vet.set_practice()
     b = bystander(vet)
     baseline = table_counts(vet)
     r = rich_client(vet, 7, tmp_path)
@@ -411,7 +406,7 @@ def test_erase_removes_the_record_keeps_held_medicines_and_names_every_recipient
 
 
 def test_each_record_type_moves_last_activity_but_not_a_disclosure_without_request(vet, tmp_path):
-    set_practice(vet)
+    vet.set_practice()
     k = vet.add_client(NAME, birth_date=BIRTH)
     p = vet.add_pet(k, PET1, chip=CHIP, birth_date="2009-01-01")
     spec = vet.ok("recipient", "add", "--name", SPECIALIST, "--kind", "specialist",
