@@ -22,13 +22,11 @@ the real name.
 
 from __future__ import annotations
 
-import os
-import secrets
 import unicodedata
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
-from . import money
+from . import files, money
 from .errors import InvalidInput
 
 __all__ = ["latin1_safe", "render_pdf", "write_pdf"]
@@ -231,24 +229,8 @@ def write_pdf(card: dict[str, Any], out: Path, field: str = "--out") -> Path:
     if not parent.is_dir():
         raise InvalidInput(field, "its directory does not exist")
     data = render_pdf(card)
-    tmp = parent / f".{out.name}.{secrets.token_hex(6)}.tmp"
-    fd: Optional[int] = None
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        os.fchmod(fd, 0o600)
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        os.fsync(fd)
-        os.close(fd)
-        fd = None
-        os.replace(tmp, out)
+        files.write_private(out, data)
     except OSError as exc:
         raise InvalidInput(field, f"cannot write the file ({exc.strerror or type(exc).__name__})") from None
-    finally:
-        if fd is not None:
-            os.close(fd)
-        if tmp.exists():
-            tmp.unlink()
     return out

@@ -24,7 +24,7 @@ Import
 Formats
     :func:`to_json`, :func:`to_csv_zip` (one CSV per record type) here; the
     human-readable access report is :mod:`vetcards.report`.
-    :func:`write_private` writes any of them mode 0600, atomically.
+    :func:`vetcards.files.write_private` writes any of them mode 0600, atomically.
 
 Only SQLAlchemy Core is imported at module level; the ORM models (for the
 import's inserts) and jsonschema (for validation) are imported where used.
@@ -35,12 +35,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any, Optional
 
 from sqlalchemy import text
@@ -832,45 +829,6 @@ def to_csv_zip(doc: dict[str, Any]) -> bytes:
             info.external_attr = 0o600 << 16
             zf.writestr(info, out.getvalue().encode("utf-8"))
     return buf.getvalue()
-
-
-def write_private(path: Path, data: bytes, *, sync: bool = True) -> None:
-    """Write ``data`` to ``path`` mode 0600, atomically: a temporary file in
-    the same directory (created 0600, exclusively), then a rename. Never
-    leaves a partial file, and never a wider mode, whatever the umask."""
-    path = Path(path)
-    tmp = str(path.parent / f".{path.name}.{os.getpid()}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            if sync:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def sync_folder(folder: Path) -> None:
-    """Make a folder of files written with ``sync=False`` durable: flush the
-    file system's dirty data once (``os.sync``), then the directory entry."""
-    os.sync()
-    fd = os.open(str(folder), os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # --------------------------------------------------------------------------

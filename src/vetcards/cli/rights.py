@@ -61,11 +61,11 @@ def _target(out: Optional[str], number: str, fmt: str) -> Optional[Path]:
 
 def _write(path: Path, payload: bytes, sync: bool = True) -> None:
     """Write 0600, atomically; a failure is one line (and rolls the export back)."""
-    from .. import portability
+    from .. import files
     from ..errors import InvalidInput
 
     try:
-        portability.write_private(path, payload, sync=sync)
+        files.write_private(path, payload, sync=sync)
     except OSError as exc:
         raise InvalidInput("--out", f"cannot write the file ({exc.strerror or type(exc).__name__})") from None
 
@@ -84,7 +84,7 @@ def _check_out(out: Optional[str]) -> None:
 def _export_all(ctx: typer.Context, out: Optional[str], fmt: str, lang: str) -> None:
     from datetime import UTC, datetime
 
-    from .. import audit, portability
+    from .. import audit, files, portability
     from ..errors import InvalidInput
 
     if out in (None, "-"):
@@ -123,7 +123,7 @@ def _export_all(ctx: typer.Context, out: Optional[str], fmt: str, lang: str) -> 
             if progress is not None:
                 progress.stop()
         if written:
-            portability.sync_folder(folder)
+            files.sync_folder(folder)
             audit.record(conn, "export", "client", written,
                          {"format": fmt, "all": True, "count": len(written)})
     if stopped is not None:
