@@ -56,20 +56,20 @@ def _fresh(dir_: Path, name: str):
 
     key = Key(secret=secrets.token_hex(32), raw=True, source="benchmark")
     db = create_database(dir_ / f"{name}.db", key)
-    with db.connect() as conn:
-        conn.info["actor"] = "bench"
+    with db.unit("bench") as conn:
         settings.put(conn, settings.validate({
             "name": "Dierenkliniek De Linde", "street": "Lindelaan 3", "postcode": "3511 AA",
             "city": "Utrecht", "vat_number": "NL000099998B57", "kvk": "12345678",
             "iban": "NL91 ABNA 0417 1643 00",
         }))
+        conn.commit()
     return db, key
 
 
 def _add_client(db) -> str:
     from vetcards import clients
 
-    with db.session() as session:
+    with db.unit() as session:
         session.info["actor"] = "bench"
         client = clients.add_client(
             session,
@@ -92,7 +92,7 @@ def _written_rows(db):
     from sqlalchemy import text
 
     rows = {}
-    with db.connect() as conn:
+    with db.unit() as conn:
         for table in TABLES:
             where = " WHERE action LIKE 'invoice.%'" if table == "audit_log" else ""
             result = conn.execute(text(f"SELECT * FROM {table}{where} ORDER BY id"))
@@ -108,7 +108,7 @@ def run_batch(dir_: Path, n: int, tag: str, profile: Optional[str] = None):
     client = _add_client(db)
     today = date(2026, 11, 27)
     requests = _requests(client, n, today)
-    with db.session() as session:
+    with db.unit() as session:
         session.info["actor"] = "bench"
         profiler = None
         if profile:
@@ -139,7 +139,7 @@ def run_single(dir_: Path, n: int, tag: str) -> float:
     client = _add_client(db)
     today = date(2026, 11, 27)
     requests = _requests(client, n, today)
-    with db.session() as session:
+    with db.unit() as session:
         session.info["actor"] = "bench"
         gc.collect()
         t0 = time.perf_counter()

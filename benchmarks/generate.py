@@ -497,8 +497,8 @@ def generate(out: Path, key_file: Path, clients: int = 20000, scale: float = 1.0
     db = create_database(out, key)
     rows_written: dict[str, int] = {}
     try:
-        with db.connect() as conn:
-            conn.info["actor"] = "benchmark"
+        with db.unit("benchmark") as uow:
+            conn = uow.conn
             # Bulk work: a 64 MiB page cache (SPEC §6) for this connection.
             conn.exec_driver_sql("PRAGMA cache_size = -65536")
             cur = conn.connection.driver_connection.cursor()
@@ -550,6 +550,7 @@ def generate(out: Path, key_file: Path, clients: int = 20000, scale: float = 1.0
                          {"clients": sizes.clients, "pets": sizes.pets, "invoices": n_inv,
                           "seed": seed, "as_of": as_of.isoformat()})
             say("committing")
+            uow.commit()
     finally:
         db.close()  # the last connection to close checkpoints and removes the WAL
     seconds = time.perf_counter() - t0

@@ -292,13 +292,13 @@ def test_record_refuses_free_text(vet):
     database = open_database(vet.db, read_key_file(vet.key_file), write=True)
     try:
         with pytest.raises(ValueError):
-            with database.connect() as conn:
+            with database.unit() as conn:
                 conn.info["actor"] = "tester"
                 audit.record(conn, "client.add", "client", ["Anna Jansen"])
         with pytest.raises(ValueError):
-            with database.connect() as conn:
+            with database.unit() as conn:
                 audit.record(conn, "client.add", "client", [], {"name": "Anna Jansen"})
-        with database.connect() as conn:
+        with database.unit() as conn:
             assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar() == 1
     finally:
         database.close()

@@ -46,12 +46,14 @@ class Writer:
         self.database = open_database(vet.db, read_key_file(vet.key_file), write=True)
 
     def __enter__(self) -> Writer:
-        self._cm = self.database.connect()
+        self._cm = self.database.unit()
         self.conn = self._cm.__enter__()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         try:
+            if exc[0] is None:
+                self.conn.commit()
             self._cm.__exit__(*exc)
         finally:
             self.database.close()
@@ -213,7 +215,7 @@ def test_purged_rows_are_gone_and_secure_delete_is_on(vet, practice):
     assert vet.sql("SELECT count(*) FROM consent WHERE client_id NOT IN (SELECT id FROM client)") == [(0,)]
     database = open_database(vet.db, read_key_file(vet.key_file), write=True)
     try:
-        with database.connect() as conn:
+        with database.unit() as conn:
             assert conn.execute(text("PRAGMA secure_delete")).scalar() == 1
     finally:
         database.close()
@@ -318,9 +320,10 @@ def generate(db_path: Path, key_file: Path, n_clients: int, old_fraction: float 
             rows["payment"].append(dict(invoice_id=iid, paid_on=d, amount_cents=1210, method="pin"))
     database = open_database(db_path, read_key_file(key_file), write=True, cache_mib=64)
     try:
-        with database.connect() as conn:
+        with database.unit() as conn:
             for table, data in rows.items():
                 conn.execute(insert(T[table]), data)
+            conn.commit()
     finally:
         database.close()
     return old_count
@@ -456,7 +459,7 @@ i = 0
 while True:
     last_round = stop.exists()
     i += 1
-    with db.session() as s:
+    with db.unit() as s:
         s.info["actor"] = "adder"
         c = clients.add_client(s, {"name": f"Nieuwe Klant {i}", "street": "Laan 2", "postcode": "1234AB",
                                    "city": "Utrecht"}, today=date.today(), consent=True)

@@ -91,7 +91,7 @@ def test_current_consent_helper_respects_dates(vet):
     again = vet.ok("consent", "give", k, "--purpose", "lab", "--date", "2025-01-01", "--json").json()["id"]
     db = open_database(vet.db, read_key_file(vet.key_file))
     try:
-        with db.connect() as conn:
+        with db.unit() as conn:
             cid = conn.exec_driver_sql("SELECT id FROM client WHERE number = ?", (k,)).scalar()
             at = lambda d: current_consent(conn, cid, "lab", date.fromisoformat(d))  # noqa: E731
             assert at("2024-01-09") is None

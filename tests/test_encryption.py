@@ -380,14 +380,14 @@ def test_pragmas_on_every_connection(vet, write):
                           "busy_timeout")}
 
     try:
-        with db.connect() as conn:
+        with db.unit() as conn:
             first = pragmas(conn)
-        with db.session() as session:
+        with db.unit() as session:
             from_session = pragmas(session)
         seen = {}
 
         def other_thread() -> None:  # a second pooled connection
-            with db.connect() as conn:
+            with db.unit() as conn:
                 seen.update(pragmas(conn))
 
         t = threading.Thread(target=other_thread)

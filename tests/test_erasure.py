@@ -156,7 +156,7 @@ def open_db(vet):
 def run_erase(vet, number: str, *, as_of: date = TODAY, dry_run: bool = False, **kw: Any):
     db = open_db(vet)
     try:
-        with db.session() as session:
+        with db.unit() as session:
             session.info["actor"] = "tester"
             return erasure.erase(session, number, kw.pop("verified_by", "Jet Balie"),
                                  kw.pop("id_document", "passport"), as_of=as_of,
@@ -353,7 +353,7 @@ def test_medicine_hold_boundary_and_periods_setting(vet):
     past = add_medicine(vet, s.cid, pid1, date(2025, 3, 14), "Past", "PAST-1")      # until 2030-03-14
     db = open_db(vet)
     try:
-        with db.session() as session:
+        with db.unit() as session:
             plan = erasure.plan_erasure(session, s.number, as_of, Periods())
             assert plan.held_medicine_ids == [on_edge]
             assert plan.delete_medicine_ids == [past]

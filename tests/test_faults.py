@@ -212,7 +212,7 @@ def _old_practice(vet, n_old: int, n_new: int) -> None:
     now = datetime.now(UTC)
     db = open_database(vet.db, read_key_file(vet.key_file), write=True)
     try:
-        with db.connect() as conn:
+        with db.unit() as conn:
             rows = [dict(number=f"K{800000 + i}", name=f"Bulk {i}", street="Laan 1", postcode="1234 AB",
                          city="Utrecht", created_at=old if i < n_old else now,
                          updated_at=old if i < n_old else now, restricted=False)
@@ -223,6 +223,7 @@ def _old_practice(vet, n_old: int, n_new: int) -> None:
                 dict(number=f"P{800000 + k}", client_id=cid, name="Dier", species="dog", sex="unknown",
                      created_at=old if k < n_old else now, updated_at=old if k < n_old else now)
                 for k, cid in enumerate(ids)])
+            conn.commit()
     finally:
         db.close()
 

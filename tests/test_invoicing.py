@@ -44,13 +44,13 @@ def client(practice):
 
 
 def create(db, client, lines, payment="pin", on=TODAY, pet=None, today=TODAY):
-    with db.session() as s:
+    with db.unit() as s:
         s.info["actor"] = "tester"
         return invoicing.create_invoice(s, client, lines, payment, on=on, pet_ref=pet, today=today)
 
 
 def card(db, ref):
-    with db.connect() as conn:
+    with db.unit() as conn:
         return invoice_views.invoice_card(conn, ref)
 
 
@@ -281,19 +281,19 @@ def test_invoice_refs(db, client):
 
 
 def pay(db, ref, amount, method="transfer", on=TODAY):
-    with db.session() as s:
+    with db.unit() as s:
         s.info["actor"] = "tester"
         return invoicing.pay_invoice(s, ref, amount, method, on, today=TODAY)
 
 
 def collect(db, ref):
-    with db.session() as s:
+    with db.unit() as s:
         s.info["actor"] = "tester"
         return invoicing.collect(s, ref)
 
 
 def credit(db, ref, reason=None, on=None):
-    with db.session() as s:
+    with db.unit() as s:
         s.info["actor"] = "tester"
         return invoicing.credit(s, ref, reason, on=on, today=TODAY)
 
@@ -428,8 +428,9 @@ def test_audit_entries_hold_numbers_and_amounts_no_names(db, client, vet):
 def test_restricted_invoices_are_hidden(db, client, vet):
     hidden = create(db, client, ["Consult;1;45,00"], payment="account")
     shown = create(db, client, ["Consult;1;45,00"], payment="account")
-    with db.connect() as conn:
+    with db.unit() as conn:
         conn.execute(text("UPDATE invoice SET restricted = 1 WHERE id = :i"), {"i": hidden.id})
+        conn.commit()
     with pytest.raises(NotFound):
         card(db, hidden.number)
     with pytest.raises(NotFound):
@@ -438,7 +439,7 @@ def test_restricted_invoices_are_hidden(db, client, vet):
         collect(db, hidden.number)
     with pytest.raises(NotFound):
         credit(db, hidden.number)
-    with db.connect() as conn:
+    with db.unit() as conn:
         listed = [r["number"] for r in invoice_views.list_invoices(conn)]
     assert listed == [shown.number]
 
@@ -453,7 +454,7 @@ def test_list_filters(db, client, practice):
     collect(db, d.number)
 
     def numbers(**kw):
-        with db.connect() as conn:
+        with db.unit() as conn:
             return [r["number"] for r in invoice_views.list_invoices(conn, today=TODAY, **kw)]
 
     assert numbers() == [a.number, b.number, c.number, d.number]
@@ -471,7 +472,7 @@ def test_list_filters(db, client, practice):
     # The payment term is a practice setting.
     practice.ok("practice", "set", "--payment-term-days", "30")
     assert numbers(overdue=True) == [a.number]
-    with db.connect() as conn:
+    with db.unit() as conn:
         row = invoice_views.list_invoices(conn, client=k2, today=TODAY)[0]
     assert row["due_date"] == "2026-12-20" and row["balance_cents"] == 1210
 
@@ -553,7 +554,7 @@ def test_batch_equals_the_same_invoices_one_by_one(db, practice, tmp_path):
             create(d, p1["a"], ["Eerder;1;1,00"], on=date(2025, 2, 2))
             create(d, p1["a"], ["Eerder;1;1,00"], on=date(2026, 2, 2))
         requests = _mixed_requests(p1)
-        with db.session() as s:
+        with db.unit() as s:
             s.info["actor"] = "tester"
             batch = invoicing.create_invoices(s, requests, today=TODAY)
         single = [
@@ -585,7 +586,7 @@ def test_batch_rows_are_stored_as_core_and_the_orm_store_them(db, practice):
     from datetime import UTC, datetime, timedelta
 
     p = _people(practice)
-    with db.session() as s:
+    with db.unit() as s:
         s.info["actor"] = "tester"
         batch = invoicing.create_invoices(s, _mixed_requests(p)[:2], today=TODAY)
     note, _ = credit(db, batch[1].number)  # Core insert with dicts (credit notes)
@@ -602,7 +603,7 @@ def test_batch_rows_are_stored_as_core_and_the_orm_store_them(db, practice):
     payments = practice.sql("SELECT paid_on, created_at FROM payment ORDER BY id")
     assert [p_[0] for p_ in payments] == ["2025-12-31", TODAY.isoformat()]
     assert {(len(c), c[10], c[19]) for _, c in payments} == {(26, " ", ".")}
-    with db.session() as s:
+    with db.unit() as s:
         inv = invoicing.get_invoice(s, batch[0].number)
         assert inv.invoice_date == date(2026, 3, 1) and inv.restricted is False
         assert inv.created_at.tzinfo is not None
@@ -618,7 +619,7 @@ def test_batch_with_one_invalid_request_writes_nothing(db, practice):
     before = practice.counts()
     # A rule that needs no database: found before any lookup.
     with pytest.raises(invoicing.BatchInvalidInput) as exc:
-        with db.session() as s:
+        with db.unit() as s:
             invoicing.create_invoices(s, [good, good, good, R(p["a"], ["Consult;1;veertig"], "pin"), good],
                                       today=TODAY)
     assert (exc.value.field, exc.value.index) == ("--line", 3)
@@ -636,7 +637,7 @@ def test_batch_with_one_invalid_request_writes_nothing(db, practice):
     ]
     for bad, kind, field, words in cases:
         with pytest.raises(kind) as exc:
-            with db.session() as s:
+            with db.unit() as s:
                 invoicing.create_invoices(s, [good, good, bad], today=TODAY)
         assert exc.value.index == 2, bad
         assert getattr(exc.value, "field", None) == field, bad
@@ -644,18 +645,18 @@ def test_batch_with_one_invalid_request_writes_nothing(db, practice):
         assert practice.counts() == before
     # The first invalid request is the one named.
     with pytest.raises(InvalidInput) as exc:
-        with db.session() as s:
+        with db.unit() as s:
             invoicing.create_invoices(s, [good, R(p["b"], ["Consult;1;45,00"], "account"),
                                           R(p["a"], ["Consult;1;45,00"], "account", None, p["pc"])], today=TODAY)
     assert (exc.value.field, exc.value.index) == ("--payment", 1)
     assert practice.counts() == before
     # Nothing was taken: the next batch starts at 00001; an empty batch writes nothing.
-    with db.session() as s:
+    with db.unit() as s:
         assert invoicing.create_invoices(s, [], today=TODAY) == []
         assert [i.number for i in invoicing.create_invoices(s, [good, good], today=TODAY)] == [
             "2026-00001", "2026-00002"]
     with pytest.raises(TypeError):
-        with db.session() as s:
+        with db.unit() as s:
             invoicing.create_invoices(s, good, today=TODAY)
 
 
@@ -675,7 +676,7 @@ def test_batch_reads_clients_and_settings_once(db, practice):
         for n in (2, 40):
             statements.clear()
             requests = [r for _ in range(n // 2) for r in _mixed_requests(p)[:2]]
-            with db.session() as s:
+            with db.unit() as s:
                 invoicing.create_invoices(s, requests, today=TODAY)
             runs.append(list(statements))
     finally:
@@ -700,12 +701,14 @@ def test_record_many_writes_what_record_would(db, practice, tmp_path):
     other = _second_practice(tmp_path)
     db2 = open_database(other.db, read_key_file(other.key_file), write=True)
     try:
-        with db.connect() as conn:
+        with db.unit() as conn:
             conn.info["actor"] = "a b/c"
             hashes = audit.record_many(conn, entries)
-        with db2.connect() as conn:
+            conn.commit()
+        with db2.unit() as conn:
             conn.info["actor"] = "a b/c"
             singles = [audit.record(conn, *e) for e in entries]
+            conn.commit()
     finally:
         db2.close()
     q = "SELECT actor, action, entity, entity_ids, details FROM audit_log WHERE id > 2 ORDER BY id"
@@ -724,10 +727,10 @@ def test_record_many_writes_what_record_would(db, practice, tmp_path):
     # Every entry is checked before any is written.
     before = practice.sql("SELECT count(*) FROM audit_log")
     with pytest.raises(ValueError, match="only codes and numbers"):
-        with db.connect() as conn:
+        with db.unit() as conn:
             audit.record_many(conn, [entries[0], ("x.y", "", [], {"name": "Anna Jansen"})])
     assert practice.sql("SELECT count(*) FROM audit_log") == before
-    with db.connect() as conn:
+    with db.unit() as conn:
         assert audit.record_many(conn, []) == []
 
 
@@ -745,7 +748,7 @@ requests = [invoicing.InvoiceRequest(client, [f"Consult {tag} {i};1;45,00"], "pi
                                      date(2025 + i % 2, 6, 30)) for i in range(int(n))]
 while not os.path.exists(go):
     time.sleep(0.001)
-with db.session() as s:
+with db.unit() as s:
     s.info["actor"] = "worker"
     issued = invoicing.create_invoices(s, requests, today=date(2026, 11, 27))
 db.close()

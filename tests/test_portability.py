@@ -46,7 +46,7 @@ def execute(vet, sql: str, params: dict | None = None) -> None:
 
     db = open_db(vet)
     try:
-        with db.connect() as conn:
+        with db.unit() as conn:
             conn.execute(text(sql), params or {})
     finally:
         db.close()
@@ -107,7 +107,7 @@ def populate(vet, n: int, tag: str) -> list[dict[str, str]]:
     db = open_db(vet)
     people: list[dict[str, str]] = []
     try:
-        with db.connect() as conn:
+        with db.unit() as conn:
             c0 = conn.execute(text("SELECT value FROM counter WHERE name='client'")).scalar()
             p0 = conn.execute(text("SELECT value FROM counter WHERE name='pet'")).scalar()
             seq0 = conn.execute(text("SELECT coalesce(max(seq), 0) FROM invoice WHERE year = 2025")).scalar()
@@ -177,6 +177,7 @@ def populate(vet, n: int, tag: str) -> list[dict[str, str]]:
                  "method": "pin", "created_at": now} for inv in invoices])
             conn.execute(text("UPDATE counter SET value = :v WHERE name = 'client'"), {"v": c0 + n})
             conn.execute(text("UPDATE counter SET value = :v WHERE name = 'pet'"), {"v": p0 + 2 * n})
+            conn.commit()
     finally:
         db.close()
     return people
@@ -557,7 +558,7 @@ def test_library_import_validates_before_writing(empty_practice, good_doc):
     db = open_db(vet)
     try:
         with pytest.raises(InvalidInput) as exc:
-            with db.session() as session:
+            with db.unit() as session:
                 portability.import_client(session, bad)
     finally:
         db.close()

@@ -124,23 +124,25 @@ def db(vet):
 
 
 def seeded(db, build: Callable[[Seed], Any]) -> Any:
-    with db.connect() as conn:
-        return build(Seed(conn))
+    with db.unit() as conn:
+        result = build(Seed(conn))
+        conn.commit()
+        return result
 
 
 def run_purge(db, as_of: date, periods: rules.Periods = P, dry_run: bool = False) -> retention.PurgeResult:
-    with db.connect() as conn:
+    with db.unit() as conn:
         conn.info["actor"] = "cron"
         return retention.purge(conn, as_of, periods, dry_run=dry_run)
 
 
 def client_numbers(db) -> set[str]:
-    with db.connect() as conn:
+    with db.unit() as conn:
         return {r[0] for r in conn.execute(text("SELECT number FROM client"))}
 
 
 def table_counts(db) -> dict[str, int]:
-    with db.connect() as conn:
+    with db.unit() as conn:
         names = [r[0] for r in conn.execute(text(
             "SELECT name FROM sqlite_master WHERE type='table' AND name NOT IN ('alembic_version', 'audit_log')"))]
         return {n: conn.execute(text(f'SELECT count(*) FROM "{n}"')).scalar() for n in names}
@@ -255,7 +257,7 @@ CASES = [
 @pytest.mark.parametrize(("build", "as_of", "action", "fiscal_kept"), CASES)
 def test_dated_cases(db, build, as_of, action, fiscal_kept):
     cid = seeded(db, build)
-    with db.connect() as conn:
+    with db.unit() as conn:
         number = conn.execute(text("SELECT number FROM client WHERE id = :i"), {"i": cid}).scalar()
         the_plan = retention.plan(conn, as_of, P)
     expected = {"purge": the_plan.purge_clients, "claim_hold": the_plan.claim_held,
@@ -310,7 +312,7 @@ def test_purge_removes_everything_of_the_client_and_keeps_fiscal_invoices_detach
     assert result.plan.invoices_deleted == [ids["gone"]]
     assert result.deleted["client"] == 1
     assert result.deleted["medicine_record"] == 1
-    with db.connect() as conn:
+    with db.unit() as conn:
         q = lambda sql, **p: conn.execute(text(sql), p).all()  # noqa: E731
         assert q("SELECT number FROM client") == [(ids["young"],)]
         assert q("SELECT count(*) FROM pet") == [(1,)]
@@ -367,7 +369,7 @@ def test_restricted_medicine_records_go_when_their_own_hold_ends(db):
     seeded(db, build)
     result = run_purge(db, AS_OF)
     assert result.plan.expired_medicine == 1
-    with db.connect() as conn:
+    with db.unit() as conn:
         left = conn.execute(text("SELECT record_date, owner_name FROM medicine_record")).all()
     assert [(str(r[0]), r[1]) for r in left] == [("2021-06-15", "Eigenaar Een")]
     assert run_purge(db, D("2026-06-16")).plan.expired_medicine == 1
@@ -390,7 +392,7 @@ def test_medicine_record_under_hold_of_a_purged_client_is_kept_with_owner_snapsh
     assert len(result.plan.purge_clients) == 1
     assert result.plan.medicine_kept == 1
     assert result.plan.medicine_deleted == 1
-    with db.connect() as conn:
+    with db.unit() as conn:
         rows = conn.execute(text("SELECT client_id, pet_id, restricted, owner_name, owner_address "
                                  "FROM medicine_record")).all()
     assert rows == [(None, None, 1, "Henk de Vries", "Dorpsstraat 1, 1234 AB Utrecht")]
@@ -405,7 +407,7 @@ def test_dry_run_changes_nothing_but_is_audited(db):
     assert result.dry_run and len(result.plan.purge_clients) == 1
     assert result.deleted == {}
     assert table_counts(db) == before
-    with db.connect() as conn:
+    with db.unit() as conn:
         actions = [r[0] for r in conn.execute(text("SELECT action FROM audit_log ORDER BY id"))]
         assert actions[-1] == "purge.dry_run"
         assert retention.last_purge(conn)["dry_run"] is True
@@ -432,14 +434,15 @@ def test_a_failing_purge_leaves_nothing_half_done(db):
     with pytest.raises(DatabaseError):
         run_purge(db, AS_OF)
     assert table_counts(db) == before
-    with db.connect() as conn:
+    with db.unit() as conn:
         assert conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'purge'")).scalar() == 0
         conn.execute(text("DROP TRIGGER no_client_delete"))
+        conn.commit()
     assert len(run_purge(db, AS_OF).plan.purge_clients) == 5
 
 
 def test_purge_connection_has_secure_delete_and_memory_temp_store(db):
-    with db.connect() as conn:
+    with db.unit() as conn:
         assert conn.execute(text("PRAGMA secure_delete")).scalar() == 1
         assert conn.execute(text("PRAGMA temp_store")).scalar() == 2  # MEMORY
         assert conn.execute(text("PRAGMA cache_size")).scalar() == -retention.PURGE_CACHE_MIB * 1024
@@ -452,21 +455,21 @@ def test_purge_connection_has_secure_delete_and_memory_temp_store(db):
 
 def test_legal_hold_set_replace_clear(db):
     cid = seeded(db, lambda s: s.client(D("2012-01-01"), name="Piet Hold"))
-    with db.connect() as conn:
+    with db.unit() as conn:
         conn.info["actor"] = "admin"
         number, replaced = retention.set_legal_hold(conn, str(cid), "  dossier 2026/44 advocaat X ")
         assert replaced is False
         assert retention.set_legal_hold(conn, number.lower(), "dossier 2026/45")[1] is True
-    with db.connect() as conn:
+    with db.unit() as conn:
         assert retention.plan(conn, AS_OF).legal_held == [number]
         assert conn.execute(text("SELECT legal_hold_reason FROM client")).scalar() == "dossier 2026/45"
         with pytest.raises(InvalidInput):
             retention.set_legal_hold(conn, number, "   ")
         with pytest.raises(NotFound):
             retention.set_legal_hold(conn, "K999999", "x")
-    with db.connect() as conn:
+    with db.unit() as conn:
         retention.clear_legal_hold(conn, number)
-    with db.connect() as conn:
+    with db.unit() as conn:
         with pytest.raises(Conflict):
             retention.clear_legal_hold(conn, number)
         log = " ".join(r[0] + r[1] for r in conn.execute(text("SELECT entity_ids, details FROM audit_log")))
@@ -591,7 +594,7 @@ def test_sql_plan_equals_pure_rules_on_a_random_practice(db, seed):
               D("2026-01-01"), D("2026-06-15"), _random_day(rng, D("2020-01-01"), D("2030-12-31"))]
     period_sets = [P, rules.Periods(inactivity_years=3, fiscal_years=8, medicine_years=5)]
     seen: set[str] = set()
-    with db.connect() as conn:
+    with db.unit() as conn:
         for periods in period_sets:
             for as_of in as_ofs:
                 got = retention.plan(conn, as_of, periods)
@@ -618,12 +621,12 @@ def test_sql_plan_equals_pure_rules_on_a_random_practice(db, seed):
 
     # Then really purge, and check the result against the plan.
     as_of = D("2026-06-15")
-    with db.connect() as conn:
+    with db.unit() as conn:
         want = _pure_expectation(conn, as_of, P)
     before = client_numbers(db)
     result = run_purge(db, as_of)
     assert client_numbers(db) == before - want["purge"]
-    with db.connect() as conn:
+    with db.unit() as conn:
         inv = {r[0]: (r[1], r[2]) for r in conn.execute(text("SELECT number, client_id, restricted FROM invoice"))}
         for number in want["fiscal_kept"]:
             assert inv[number] == (None, 1)

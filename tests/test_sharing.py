@@ -75,7 +75,7 @@ def test_database_at_0001_is_upgraded_to_head_on_open(tmp_path):
     engine.dispose()
     db = dbmod.open_database(path, key)
     try:
-        with db.connect() as conn:
+        with db.unit() as conn:
             assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == dbmod.SCHEMA_HEAD
             kinds = {r[0] for r in conn.exec_driver_sql("SELECT kind FROM recipient")}
             assert kinds == SEEDED_KINDS
@@ -181,7 +181,7 @@ def _generate_practice(vet, n_clients=1000, seed=6):
                                                        next_due.isoformat() if next_due else None, vaccine))
     db = open_database(vet.db, read_key_file(vet.key_file), write=True)
     try:
-        with db.connect() as conn:
+        with db.unit() as conn:
             conn.execute(text("INSERT INTO client (id, number, name, street, postcode, city, created_at, updated_at, "
                               "restricted) VALUES (:id, :number, :name, :street, :postcode, :city, :created_at, "
                               ":updated_at, :restricted)"), clients)
@@ -196,6 +196,7 @@ def _generate_practice(vet, n_clients=1000, seed=6):
                          vaccinations)
             conn.execute(text("UPDATE counter SET value = :n WHERE name = 'client'"), {"n": n_clients})
             conn.execute(text("UPDATE counter SET value = :n WHERE name = 'pet'"), {"n": len(pets)})
+            conn.commit()
     finally:
         db.close()
     return meta, pet_meta, vac_by_pet, {c["id"]: c for c in clients}

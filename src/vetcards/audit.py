@@ -22,6 +22,8 @@ from typing import Any, Optional
 
 from sqlalchemy import text
 
+from .db import UnitOfWork
+
 GENESIS = "0" * 64
 
 # A code, a number, a date, a client/pet/invoice number, a field name.
@@ -129,8 +131,9 @@ def record_many(
         rows.append((ts, actor, action, entity, ids_json, details_json, prev, digest))
         hashes.append(digest)
         prev = digest
-    exec_driver_sql = getattr(conn, "exec_driver_sql", None)
-    if exec_driver_sql is not None and conn.dialect.paramstyle == "qmark":
+    core = conn.connection() if isinstance(conn, UnitOfWork) else conn
+    exec_driver_sql = getattr(core, "exec_driver_sql", None)
+    if exec_driver_sql is not None and core.dialect.paramstyle == "qmark":
         # A Core connection: every value is text already, so straight to the
         # driver's executemany (no per-row parameter processing to do).
         exec_driver_sql(_INSERT_QMARK_SQL, rows)

@@ -22,7 +22,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from .errors import DatabaseError, KeyFailure
 from .keys import Key
@@ -108,11 +108,11 @@ def _make_engine(path: Path, key: Key, write: bool, cache_mib: int = 0, create: 
         finally:
             cur.close()
 
-    begin_sql = "BEGIN IMMEDIATE" if write else "BEGIN"
-
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # noqa: ANN001
-        conn.exec_driver_sql(begin_sql)
+        # A writer takes the write lock up front, so two processes never
+        # interleave a read-then-write (invoice numbers stay gap-free).
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write", False) else "BEGIN")
 
     return engine
 
@@ -135,8 +135,117 @@ def _classify_open_error(path: Path, exc: BaseException) -> Exception:
     return DatabaseError(f"cannot open {path}: {type(getattr(exc, 'orig', exc)).__name__}")
 
 
+class UnitOfWork:
+    """One transaction on the database: the one way every use case reaches it.
+
+    A use case takes a ``UnitOfWork`` and either calls :meth:`commit` or
+    leaves; whatever it did is rolled back when the ``with`` block of
+    :meth:`Database.unit` ends without a commit (cosmicpython's rule: roll
+    back unless the use case commits). Reads take the same object.
+
+    Core SQL runs on :attr:`conn` (or :meth:`execute`); the ORM
+    :attr:`session` is made on first use, on the same connection and the same
+    transaction, so a read-only command never imports the ORM. ``add``,
+    ``get``, ``exec``, ``flush`` and ``delete`` are the session's.
+    """
+
+    def __init__(self, database: Database, conn: Connection, actor: str) -> None:
+        self.database = database
+        self.conn = conn
+        self.actor = actor
+        self._session: Optional[Session] = None
+        self.committed = False
+
+    # -- the transaction --------------------------------------------------
+
+    @property
+    def path(self) -> Path:
+        return self.database.path
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """Per-unit values (``actor``), shared with the connection."""
+        return self.conn.info
+
+    def commit(self) -> None:
+        """Commit everything done so far; the unit stays usable (a new transaction)."""
+        if self._session is not None:
+            self._session.commit()
+        else:
+            self.conn.commit()
+        self.committed = True
+
+    def rollback(self) -> None:
+        if self._session is not None:
+            self._session.rollback()
+        else:
+            self.conn.rollback()
+
+    # -- Core ---------------------------------------------------------------
+
+    def execute(self, statement: Any, params: Any = None) -> Any:
+        """Run a Core statement (or ``text()``) in this unit, after any pending ORM changes."""
+        if self._session is not None:
+            self._session.flush()
+        if params is None:
+            return self.conn.execute(statement)
+        return self.conn.execute(statement, params)
+
+    def connection(self) -> Connection:
+        """The Core connection, after any pending ORM changes are flushed."""
+        self.flush()
+        return self.conn
+
+    def exec_driver_sql(self, sql: str, params: Any = None) -> Any:
+        self.flush()
+        return self.conn.exec_driver_sql(sql, params) if params is not None else self.conn.exec_driver_sql(sql)
+
+    # -- ORM ----------------------------------------------------------------
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            from sqlmodel import Session as SQLModelSession
+
+            self._session = SQLModelSession(
+                bind=self.conn, expire_on_commit=False, join_transaction_mode="control_fully",
+            )
+            self._session.info["actor"] = self.actor
+        return self._session
+
+    def add(self, obj: Any) -> None:
+        self.session.add(obj)
+
+    def add_all(self, objs: Any) -> None:
+        self.session.add_all(objs)
+
+    def get(self, entity: Any, ident: Any) -> Any:
+        return self.session.get(entity, ident)
+
+    def exec(self, statement: Any) -> Any:
+        return self.session.exec(statement)
+
+    def flush(self) -> None:
+        if self._session is not None:
+            self._session.flush()
+
+    def delete(self, obj: Any) -> None:
+        self.session.delete(obj)
+
+    def refresh(self, obj: Any) -> None:
+        self.session.refresh(obj)
+
+    def expunge(self, obj: Any) -> None:
+        self.session.expunge(obj)
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+
 class Database:
-    """An open vetcards database: the engine plus helpers.
+    """An open vetcards database: the engine and its units of work.
 
     Create with :func:`open_database` (existing file) or :func:`create_database`.
     """
@@ -147,27 +256,27 @@ class Database:
         self.write = write
 
     @contextmanager
-    def connect(self) -> Iterator[Connection]:
-        """A Core connection in one transaction: committed on success."""
+    def unit(self, actor: str = "system", *, write: Optional[bool] = None) -> Iterator[UnitOfWork]:
+        """One unit of work: rolled back at the end unless the use case committed.
+
+        A writing unit begins with ``BEGIN IMMEDIATE`` (the write lock up
+        front), a reading one with ``BEGIN``; ``write`` defaults to how the
+        database was opened.
+        """
         try:
-            with self.engine.begin() as conn:
-                yield conn
+            with self.engine.connect() as conn:
+                conn.info["actor"] = actor
+                conn.info["write"] = self.write if write is None else write
+                uow = UnitOfWork(self, conn, actor)
+                try:
+                    yield uow
+                finally:
+                    try:
+                        uow.rollback()
+                    finally:
+                        uow.close()
         except Exception as exc:
             raise translate_db_error(self.path, exc) from exc
-
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        """An ORM session. Nothing is committed unless the caller commits."""
-        from sqlmodel import Session
-
-        with Session(self.engine, expire_on_commit=False) as session:
-            try:
-                yield session
-            except Exception as exc:
-                session.rollback()
-                raise translate_db_error(self.path, exc) from exc
-            else:
-                session.rollback()
 
     def close(self) -> None:
         self.engine.dispose()

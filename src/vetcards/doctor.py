@@ -168,7 +168,7 @@ def run(path: Path, key: Key, *, key_file: Optional[Path] = None, today: Optiona
     try:
         database = open_database(path, key)
         try:
-            with database.connect() as c:
+            with database.unit() as c:
                 _db_checks(report, c, today, ledger)
         finally:
             database.close()

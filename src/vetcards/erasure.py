@@ -559,8 +559,8 @@ def ledger_path_for(db_path: Optional[Path | str]) -> Optional[Path]:
 
 def _db_path(session: Any) -> Optional[str]:
     try:
-        return session.get_bind().url.database
-    except Exception:  # noqa: BLE001 - no bind: no ledger
+        return str(session.path)
+    except Exception:  # noqa: BLE001 - no database file: no ledger
         return None
 
 

@@ -169,9 +169,9 @@ def _schema_version(conn: Any) -> Optional[str]:
 def _record(database: Any, action: str, details: dict[str, Any], actor: str, ids: list[Any] = ()) -> None:
     from . import audit
 
-    with database.connect() as conn:
-        conn.info["actor"] = actor
-        audit.record(conn, action, "database", list(ids), details)
+    with database.unit(actor, write=True) as uow:
+        audit.record(uow, action, "database", list(ids), details)
+        uow.commit()
 
 
 # --------------------------------------------------------------------------
@@ -398,9 +398,9 @@ def backup(database: Any, key: Key, out: Path, *, out_key: Optional[Key] = None,
         # 2. Record in the copy when it was taken (restore reads it back).
         copy = open_database(tmp, out_key, write=True)
         try:
-            with copy.connect() as conn:
-                conn.info["actor"] = actor
-                audit.record(conn, "backup", "database", [], {"taken_at": taken_at})
+            with copy.unit(actor) as uow:
+                audit.record(uow, "backup", "database", [], {"taken_at": taken_at})
+                uow.commit()
         finally:
             copy.close()
         # 3. One self-contained file, then the checks.
@@ -614,8 +614,7 @@ def restore(db_path: Path, key: Key, backup_path: Path, *, actor: str = "unknown
         # 3. Re-apply later erasures and record the restore, in one transaction.
         work = open_database(tmp, key, write=True)
         try:
-            with work.session() as session:
-                session.info["actor"] = actor
+            with work.unit(actor) as session:
                 todo = erasures_to_replay(ledger, taken_at)
                 result.replayed, result.already_gone = replay_erasures(session, todo, today, actor)
                 audit.record(session, "restore", "database", result.replayed,

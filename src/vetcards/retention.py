@@ -312,10 +312,10 @@ def purge(
     dry_run: bool = False,
     progress: Optional[Progress] = None,
 ) -> PurgeResult:
-    """Purge (or with ``dry_run`` only plan) in the caller's write transaction.
+    """Purge (or with ``dry_run`` only plan) in one transaction, and commit it.
 
     Writes the audit entry (``purge`` / ``purge.dry_run``) in the same
-    transaction; the caller commits. Running it twice purges nothing the
+    transaction: all or nothing. Running it twice purges nothing the
     second time.
     """
     started = time.monotonic()
@@ -347,6 +347,7 @@ def purge(
         _drop_temp_quietly(conn)  # the caller rolls back; keep its error, not ours
         raise
     _drop_temp(conn)
+    conn.commit()
     return PurgeResult(plan=plan_, dry_run=dry_run, duration_seconds=time.monotonic() - started,
                        deleted=deleted)
 
@@ -408,6 +409,7 @@ def set_legal_hold(conn: Any, ref: str, reason: str) -> tuple[str, bool]:
     cid, number, current = _find_client(conn, ref)
     conn.execute(text("UPDATE client SET legal_hold_reason = :r WHERE id = :id"), {"r": reason, "id": cid})
     audit.record(conn, "client.hold", "client", [number], {"replaced": current is not None})
+    conn.commit()
     return number, current is not None
 
 
@@ -418,4 +420,5 @@ def clear_legal_hold(conn: Any, ref: str) -> str:
         raise Conflict(f"client {number} has no legal hold")
     conn.execute(text("UPDATE client SET legal_hold_reason = NULL WHERE id = :id"), {"id": cid})
     audit.record(conn, "client.unhold", "client", [number], {})
+    conn.commit()
     return number

@@ -28,7 +28,7 @@ def show(
     from .. import audit, validation
 
     since_iso = validation.parse_date(since, field="--since").isoformat() if since else None
-    with get_state(ctx).reader() as conn:
+    with get_state(ctx).unit(write=False) as conn:
         data = audit.entries(conn, action=action, since=since_iso, limit=last)
     output.rows(data, ("id", "ts", "actor", "action", "entity", "entity_ids", "details"), fmt, title="Audit log")
 
@@ -42,7 +42,7 @@ def verify(ctx: typer.Context, json_out: Annotated[bool, typer.Option("--json", 
     from .. import audit
     from ..errors import Conflict
 
-    with get_state(ctx).reader() as conn:
+    with get_state(ctx).unit(write=False) as conn:
         result = audit.verify(conn)
     if json_out:
         output.emit_json({"ok": result.ok, "entries": result.entries,

@@ -63,7 +63,7 @@ def add(
 
     raw = {"name": name, "street": street, "postcode": postcode, "city": city,
            "phone": phone, "email": email, "birth_date": birth_date}
-    with get_state(ctx).session() as session:
+    with get_state(ctx).unit() as session:
         client = clients.add_client(session, raw, today=today(), consent=consent,
                                     consent_method=consent_method, reminders=reminders)
         result = {"id": client.id, "number": client.number}
@@ -95,7 +95,7 @@ def edit(
 
     raw = {"name": name, "street": street, "postcode": postcode, "city": city,
            "phone": phone, "email": email, "birth_date": birth_date}
-    with get_state(ctx).session() as session:
+    with get_state(ctx).unit() as session:
         card, changed = clients.edit_client(session, client, raw, today=today())
         result = {"id": card.id, "number": card.number, "changed": changed}
     if json_out:
@@ -112,9 +112,10 @@ def show(ctx: typer.Context, client: ClientArg, fmt: FormatOpt = None) -> None:
     """
     from .. import audit, views
 
-    with get_state(ctx).viewer() as conn:
+    with get_state(ctx).unit() as conn:
         card = views.client_card(conn, client)
         audit.record(conn, "client.view", "client", [card["number"]])
+        conn.commit()
     output.record(
         card, CARD_FIELDS, fmt, title=f"Client {card['number']}",
         sections=[("pets", "Pets", PET_COLUMNS), ("consents", "Consents", CONSENT_COLUMNS),
@@ -134,9 +135,10 @@ def list_(
     """
     from .. import audit, views
 
-    with get_state(ctx).viewer() as conn:
+    with get_state(ctx).unit() as conn:
         data = views.list_clients(conn, limit=limit)
         audit.record(conn, "client.list", "client", [], {"count": len(data)})
+        conn.commit()
     output.rows(data, LIST_COLUMNS, fmt, title="Clients")
 
 
@@ -152,8 +154,9 @@ def search(
     """
     from .. import audit, views
 
-    with get_state(ctx).viewer() as conn:
+    with get_state(ctx).unit() as conn:
         data = views.list_clients(conn, query=query)
         # The search text itself may be a name: only the count is logged.
         audit.record(conn, "client.search", "client", [r["number"] for r in data[:50]], {"count": len(data)})
+        conn.commit()
     output.rows(data, LIST_COLUMNS, fmt, title="Clients found")

@@ -35,7 +35,7 @@ def give(
     """
     from .. import consents
 
-    with get_state(ctx).session() as session:
+    with get_state(ctx).unit() as session:
         result = consents.give(session, client, purpose, today=today(), method=method, on=date_)
     if json_out:
         output.emit_json(result)
@@ -57,7 +57,7 @@ def withdraw(
     """
     from .. import consents
 
-    with get_state(ctx).session() as session:
+    with get_state(ctx).unit() as session:
         result = consents.withdraw(session, client, purpose, today=today(), on=date_)
     if json_out:
         output.emit_json(result)
@@ -78,7 +78,8 @@ def list_(
     """
     from .. import audit, consents
 
-    with get_state(ctx).viewer() as conn:
+    with get_state(ctx).unit() as conn:
         data = consents.history(conn, client, purpose, today=today())
         audit.record(conn, "consent.view", "client", [], {"count": len(data)})
+        conn.commit()
     output.rows(data, COLUMNS, fmt, title="Consents")

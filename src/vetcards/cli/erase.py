@@ -83,7 +83,7 @@ def erase(
     from ..errors import UsageError
 
     state = get_state(ctx)
-    with state.session() as session:
+    with state.unit() as session:
         if not dry_run and not yes:
             # Validate everything and show the plan; the rollback inside the
             # dry run releases the write lock while the person decides.
@@ -134,7 +134,7 @@ def request_add(
     """
     from .. import subject_requests
 
-    with get_state(ctx).session() as session:
+    with get_state(ctx).unit() as session:
         result = subject_requests.add_request(session, client, type_, received, today=today())
     if json_out:
         output.emit_json(result)
@@ -157,7 +157,7 @@ def request_list(
     """
     from .. import subject_requests
 
-    with get_state(ctx).reader() as conn:
+    with get_state(ctx).unit(write=False) as conn:
         data = subject_requests.list_requests(conn, today=today(), overdue=overdue, open_only=open_)
     title = "Overdue requests" if overdue else ("Open requests" if open_ else "Requests")
     output.rows(data, subject_requests.LIST_COLUMNS, fmt, title=title)
@@ -179,7 +179,7 @@ def request_extend(
     """
     from .. import subject_requests
 
-    with get_state(ctx).session() as session:
+    with get_state(ctx).unit() as session:
         result = subject_requests.extend_request(session, req, reason, today=today())
     if json_out:
         output.emit_json(result)
@@ -199,7 +199,7 @@ def request_close(
     """
     from .. import subject_requests
 
-    with get_state(ctx).session() as session:
+    with get_state(ctx).unit() as session:
         result = subject_requests.close_request(session, req, today=today())
     if json_out:
         output.emit_json(result)

@@ -32,8 +32,9 @@ def hold(
     """
     from .. import retention
 
-    with get_state(ctx).writer() as conn:
+    with get_state(ctx).unit() as conn:
         number, replaced = retention.set_legal_hold(conn, client, reason)
+        conn.commit()
     output.message(f"client {number}: legal hold {'reason replaced' if replaced else 'set'}")
 
 
@@ -45,6 +46,7 @@ def unhold(ctx: typer.Context, client: ClientArg) -> None:
     """
     from .. import retention
 
-    with get_state(ctx).writer() as conn:
+    with get_state(ctx).unit() as conn:
         number = retention.clear_legal_hold(conn, client)
+        conn.commit()
     output.message(f"client {number}: legal hold lifted")

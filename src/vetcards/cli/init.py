@@ -62,9 +62,9 @@ def init(
         )
     database = create_database(path, key)
     state._database = database
-    with database.connect() as conn:
-        conn.info["actor"] = state.who()
-        audit.record(conn, "init", "database", [], {"key": "raw" if key.raw else "passphrase"})
+    with database.unit(state.who()) as uow:
+        audit.record(uow, "init", "database", [], {"key": "raw" if key.raw else "passphrase"})
+        uow.commit()
     result = {"database": str(path), "key": "key file" if key.raw else "passphrase",
               "key_file": str(new_key_file) if new_key_file else None}
     if json_out:

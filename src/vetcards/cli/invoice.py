@@ -80,7 +80,7 @@ def create(
     from .. import invoicing
 
     on = _on(date_)
-    with get_state(ctx).session() as session:
+    with get_state(ctx).unit() as session:
         inv = invoicing.create_invoice(session, client, line or [], payment or "", on=on, pet_ref=pet,
                                        today=today())
         result = {"id": inv.id, "number": inv.number, "kind": inv.kind, "status": inv.status,
@@ -121,10 +121,11 @@ def show(
         from .. import audit, invoice_pdf
 
         # A PDF is a copy of personal data outside the encrypted file: log it.
-        with state.writer() as conn:
+        with state.unit() as conn:
             card = invoice_views.invoice_card(conn, invoice)
             path = invoice_pdf.write_pdf(card, out)
             audit.record(conn, "invoice.pdf", "invoice", [card["number"]], {"format": "pdf"})
+            conn.commit()
         output.message(f"{'credit note' if card['kind'] == 'credit_note' else 'invoice'} "
                        f"{card['number']} written to {path}")
         return
@@ -132,9 +133,10 @@ def show(
         raise UsageError("--out is only used with --format pdf")
     from .. import audit
 
-    with state.viewer() as conn:
+    with state.unit() as conn:
         card = invoice_views.invoice_card(conn, invoice)
         audit.record(conn, "invoice.view", "invoice", [card["number"]])
+        conn.commit()
     title = f"{'Credit note' if card['kind'] == 'credit_note' else 'Invoice'} {card['number']}"
     output.record(
         card, invoice_views.CARD_FIELDS, None if fmt is None else Format(fmt.value), title=title,
@@ -164,10 +166,11 @@ def list_(
     """
     from .. import audit, invoice_views
 
-    with get_state(ctx).viewer() as conn:
+    with get_state(ctx).unit() as conn:
         data = invoice_views.list_invoices(conn, client=client, pet=pet, status=status, year=year,
                                            overdue=overdue, today=today())
         audit.record(conn, "invoice.list", "invoice", [], {"count": len(data)})
+        conn.commit()
     columns = invoice_views.LIST_COLUMNS
     if fmt is Format.json:
         columns = ("id",) + columns + ("gross_cents", "paid_cents", "balance_cents")
@@ -194,7 +197,7 @@ def pay(
     from .. import invoicing, money
 
     on = _on(date_)
-    with get_state(ctx).session() as session:
+    with get_state(ctx).unit() as session:
         inv, pay_, balance = invoicing.pay_invoice(session, invoice, amount or "", method, on, today=today())
         result = {"id": pay_.id, "invoice_id": inv.id, "number": inv.number,
                   "amount_cents": pay_.amount_cents, "paid_on": pay_.paid_on.isoformat(),
@@ -215,7 +218,7 @@ def collect(ctx: typer.Context, invoice: InvoiceArg, json_out: JsonOpt = False) 
     """
     from .. import invoicing, money
 
-    with get_state(ctx).session() as session:
+    with get_state(ctx).unit() as session:
         inv, balance = invoicing.collect(session, invoice)
         result = {"id": inv.id, "number": inv.number, "status": inv.status,
                   "balance_cents": balance, "balance": money.format_cents(balance)}
@@ -242,7 +245,7 @@ def credit(
     from .. import invoicing
 
     on = _on(date_)
-    with get_state(ctx).session() as session:
+    with get_state(ctx).unit() as session:
         note, original = invoicing.credit(session, invoice, reason, on=on, today=today())
         result = {"id": note.id, "number": note.number, "kind": note.kind,
                   "credits": original.number, "credits_id": original.id,

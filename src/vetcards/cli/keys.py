@@ -75,7 +75,7 @@ def rekey(
     passphrase = None
     if new_passphrase:
         passphrase = keyops.check_new_passphrase(_new_passphrase())
-    database = state.database(write=True)
+    database = state.database()
     state._database = None
     new_db, result = keyops.rekey(
         database, old_key, new_key_file=new_key_file, new_passphrase=passphrase,
@@ -118,7 +118,7 @@ def backup(
     out_key = read_key_file(out_key_file, "--out-key-file") if out_key_file is not None else None
     # A reader: the snapshot takes no write lock (the audit entry in the
     # source is written afterwards through a writer of its own).
-    database = state.database(write=False)
+    database = state.database()
     result = keyops.backup(database, key, out, out_key=out_key, actor=state.who())
     if json_out:
         output.emit_json(result.as_dict())

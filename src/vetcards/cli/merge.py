@@ -70,7 +70,7 @@ def merge(
     from .. import clients
     from ..errors import UsageError
 
-    with get_state(ctx).session() as session:
+    with get_state(ctx).unit() as session:
         if not yes:
             # Validate and count; the rollback releases the write lock while
             # the person decides.

@@ -59,7 +59,7 @@ def add(
     """
     from .. import patients
 
-    with get_state(ctx).session() as session:
+    with get_state(ctx).unit() as session:
         pet = patients.add_pet(session, client,
                                _raw(name, species, breed, sex, birth_date, chip, colour, coat, insured, weight),
                                today=today())
@@ -92,7 +92,7 @@ def edit(
     """
     from .. import patients
 
-    with get_state(ctx).session() as session:
+    with get_state(ctx).unit() as session:
         card, changed = patients.edit_pet(session, pet,
                                           _raw(name, species, breed, sex, birth_date, chip, colour, coat, insured),
                                           today=today())
@@ -111,9 +111,10 @@ def show(ctx: typer.Context, pet: PetArg, fmt: FormatOpt = None) -> None:
     """
     from .. import audit, views
 
-    with get_state(ctx).viewer() as conn:
+    with get_state(ctx).unit() as conn:
         card = views.pet_card(conn, pet)
         audit.record(conn, "pet.view", "pet", [card["number"], card["client"]])
+        conn.commit()
     output.record(card, CARD_FIELDS, fmt, title=f"Pet {card['number']}",
                   sections=[("weights", "Weight history", ("date", "kg")),
                             ("record", "Medical record", ("date", "kind", "what", "details", "vet"))])
@@ -132,9 +133,10 @@ def list_(
     """
     from .. import audit, views
 
-    with get_state(ctx).viewer() as conn:
+    with get_state(ctx).unit() as conn:
         data = views.list_pets(conn, client, species)
         audit.record(conn, "pet.list", "pet", [], {"count": len(data)})
+        conn.commit()
     output.rows(data, LIST_COLUMNS, fmt, title="Pets")
 
 
@@ -153,7 +155,7 @@ def weigh(
     from .. import patients, validation
 
     on = validation.parse_date(date_) if date_ else today()
-    with get_state(ctx).session() as session:
+    with get_state(ctx).unit() as session:
         w = patients.weigh(session, pet, kg, on=on, today=today())
         result = {"id": w.id, "pet": w.pet.number, "date": w.measured_on.isoformat(), "grams": w.grams}
     if json_out:
@@ -175,7 +177,7 @@ def deceased(
     from .. import patients, validation
 
     on = validation.parse_date(date_) if date_ else today()
-    with get_state(ctx).session() as session:
+    with get_state(ctx).unit() as session:
         p = patients.mark_deceased(session, pet, on=on, today=today())
         number = p.number
     output.message(f"pet {number} marked deceased on {on.isoformat()}")

@@ -50,9 +50,10 @@ def set_(
         from ..errors import UsageError
 
         raise UsageError("give at least one setting to change (see: vetcards practice set --help)")
-    with get_state(ctx).writer() as conn:
+    with get_state(ctx).unit() as conn:
         changed = settings.put(conn, values)
         audit.record(conn, "practice.set", "practice", [], {"fields": sorted(changed)})
+        conn.commit()
     output.message("changed: " + (", ".join(changed) if changed else "nothing"))
 
 
@@ -64,6 +65,6 @@ def show(ctx: typer.Context, fmt: FormatOpt = None) -> None:
     """
     from .. import settings
 
-    with get_state(ctx).reader() as conn:
+    with get_state(ctx).unit(write=False) as conn:
         values = settings.get_all(conn)
     output.record(values, tuple(values), fmt, title="Practice")

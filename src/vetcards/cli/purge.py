@@ -82,7 +82,7 @@ def purge(
             raise UsageError("--last: give it alone (not with --as-of, --dry-run or --vacuum)")
         from .. import retention
 
-        with state.reader() as conn:
+        with state.unit(write=False) as conn:
             entry = retention.last_purge(conn)
         if json_out:
             output.emit_json(entry)
@@ -101,7 +101,8 @@ def purge(
         raise InvalidInput("--as-of", "must not be in the future (preview with --dry-run)")
 
     started = time.monotonic()
-    database = state.database(write=True, cache_mib=retention.PURGE_CACHE_MIB)
+    state.cache_mib = retention.PURGE_CACHE_MIB
+    database = state.database()
     bar = None
     callback = None
     if sys.stderr.isatty():
@@ -116,9 +117,10 @@ def purge(
 
         bar.start()
     try:
-        with state.writer() as conn:
+        with state.unit() as conn:
             periods = settings.periods(conn)
             result = retention.purge(conn, on, periods, dry_run=dry_run, progress=callback)
+            conn.commit()
         if vacuum:
             if callback is not None:
                 callback("vacuum", 0, 1)

@@ -44,7 +44,7 @@ def visit_add(
 
     raw = {"date": date_, "reason": reason, "findings": findings, "diagnosis": diagnosis,
            "treatment": treatment, "vet": vet}
-    with get_state(ctx).session() as session:
+    with get_state(ctx).unit() as session:
         v = medical.add_visit(session, pet, raw, today=today())
         result = {"id": v.id, "pet": patients.get_pet(session, pet).number, "date": v.visit_date.isoformat()}
     _done(result, json_out, f"visit {result['id']} recorded for pet {result['pet']}")
@@ -69,7 +69,7 @@ def vaccinate(
     from .. import medical, patients
 
     raw = {"date": date_, "vaccine": vaccine, "batch": batch, "next_due": next_due}
-    with get_state(ctx).session() as session:
+    with get_state(ctx).unit() as session:
         v = medical.add_vaccination(session, pet, raw, today=today())
         result = {"id": v.id, "pet": patients.get_pet(session, pet).number, "date": v.given_on.isoformat(),
                   "next_due": v.next_due.isoformat() if v.next_due else None}
@@ -98,7 +98,7 @@ def medicine(
 
     raw = {"date": date_, "product": product, "batch": batch, "quantity": quantity,
            "expiry": expiry, "vet": vet}
-    with get_state(ctx).session() as session:
+    with get_state(ctx).unit() as session:
         m = medical.add_medicine(session, pet, raw, today=today(), dispensed=dispensed)
         result = {"id": m.id, "pet": patients.get_pet(session, pet).number, "date": m.record_date.isoformat(), "dispensed": m.dispensed}
     _done(result, json_out, f"medicine record {result['id']} added for pet {result['pet']}")

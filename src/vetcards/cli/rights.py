@@ -98,7 +98,7 @@ def _export_all(ctx: typer.Context, out: Optional[str], fmt: str, lang: str) -> 
     ext = EXTENSIONS[fmt]
     written: list[str] = []
     stopped: Optional[BaseException] = None
-    with get_state(ctx).writer() as conn:
+    with get_state(ctx).unit() as conn:
         total = len(portability.client_numbers(conn))
         progress = None
         if sys.stderr.isatty():
@@ -126,6 +126,7 @@ def _export_all(ctx: typer.Context, out: Optional[str], fmt: str, lang: str) -> 
             files.sync_folder(folder)
             audit.record(conn, "export", "client", written,
                          {"format": fmt, "all": True, "count": len(written)})
+        conn.commit()
     if stopped is not None:
         output.message(f"stopped after {len(written)} of {total} clients; the files written are complete "
                        "and in the audit log")
@@ -181,7 +182,7 @@ def export(
     from .. import audit, portability
 
     _check_out(out)
-    with get_state(ctx).writer() as conn:
+    with get_state(ctx).unit() as conn:
         cid, number = portability.resolve_client(conn, client)
         target = _target(out, number, fmt_value)
         req_id = portability.close_request(conn, request, number, today()) if request is not None else None
@@ -197,6 +198,7 @@ def export(
             sys.stdout.buffer.flush()
         else:
             _write(target, payload)
+        conn.commit()
     if target is not None:
         output.message(f"client {number}: {fmt_value} export written to {target}")
     if req_id is not None:
@@ -235,7 +237,7 @@ def import_(
     except json.JSONDecodeError as exc:
         raise InvalidInput("FILE", f"is not valid JSON (line {exc.lineno}, column {exc.colno})") from None
     counts: dict = {}
-    with get_state(ctx).session() as session:
+    with get_state(ctx).unit() as session:
         number = portability.import_client(session, data, today=today(), counts_out=counts)
     if json_out:
         output.emit_json({"id": counts.pop("id"), "number": number, **counts})

@@ -43,9 +43,10 @@ def _deliver(ctx: typer.Context, out: Optional[Path], build: Callable[[Any], Any
     box = Outbox(out)
     try:
         with around or ExitStack():
-            with get_state(ctx).writer() as conn:
+            with get_state(ctx).unit() as conn:
                 prepared = build(conn)
                 box.stage(prepared.content)
+                conn.commit()
     except BaseException:
         box.discard()
         raise
@@ -81,8 +82,9 @@ def recipient_add(
 
     raw = {"name": name, "kind": kind, "agreement_date": agreement_date, "categories": categories,
            "needs_consent": needs_consent}
-    with get_state(ctx).writer() as conn:
+    with get_state(ctx).unit() as conn:
         result = disclosures.add_recipient(conn, raw, today=today())
+        conn.commit()
     if json_out:
         output.emit_json(result)
     else:
@@ -102,7 +104,7 @@ def recipient_list(
     """
     from .. import disclosures
 
-    with get_state(ctx).reader() as conn:
+    with get_state(ctx).unit(write=False) as conn:
         data = disclosures.list_recipients(conn, kind)
     output.rows(data, disclosures.RECIPIENT_COLUMNS, fmt, title="Recipients")
 
@@ -120,9 +122,10 @@ def recipient_log(
     """
     from .. import audit, disclosures
 
-    with get_state(ctx).viewer() as conn:
+    with get_state(ctx).unit() as conn:
         data = disclosures.list_disclosures(conn, client, recipient)
         audit.record(conn, "disclosure.view", "disclosure", [], {"count": len(data)})
+        conn.commit()
     output.rows(data, DISCLOSURE_COLUMNS, fmt, title="Disclosures")
 
 
@@ -259,9 +262,10 @@ def disclose(
 
     if not to:
         raise InvalidInput("--to", validation.RULE_REQUIRED)
-    with get_state(ctx).writer() as conn:
+    with get_state(ctx).unit() as conn:
         result = disclosures.disclose(conn, client, to, categories, today=today(), on=date_,
                                       at_client_request=at_client_request, pet_ref=pet, basis=basis)
+        conn.commit()
     if json_out:
         output.emit_json(result)
     else:

@@ -21,7 +21,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = None) -> None:
     """
     from sqlalchemy import text
 
-    with get_state(ctx).reader() as conn:
+    with get_state(ctx).unit(write=False) as conn:
         data = [{"species": r[0]} for r in conn.execute(text("SELECT name FROM species ORDER BY name"))]
     output.rows(data, ("species",), fmt, title="Species")
 
@@ -34,6 +34,6 @@ def add(ctx: typer.Context, name: Annotated[str, typer.Argument(help="New specie
     """
     from .. import patients
 
-    with get_state(ctx).session() as session:
+    with get_state(ctx).unit() as session:
         added = patients.add_species(session, name)
     output.message(f"species '{added}' added")

@@ -9,12 +9,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..db import Database
+    from ..db import Database, UnitOfWork
     from ..keys import Key
 
 
@@ -34,6 +34,8 @@ class State:
     db: Optional[Path] = None
     key_file: Optional[Path] = None
     actor: Optional[str] = None
+    #: page cache (MiB) for bulk work; set before the first unit (purge)
+    cache_mib: int = 0
     _database: Optional[Database] = field(default=None, repr=False)
 
     def db_path(self) -> Path:
@@ -58,44 +60,24 @@ class State:
         except Exception:  # noqa: BLE001
             return "unknown"
 
-    def database(self, write: bool = False, cache_mib: int = 0) -> Database:
+    def database(self) -> Database:
+        """The one database of this process, opened on first use."""
         if self._database is None:
             from ..db import open_database
 
-            self._database = open_database(self.db_path(), self.key(), write=write, cache_mib=cache_mib)
+            self._database = open_database(self.db_path(), self.key(), write=True, cache_mib=self.cache_mib)
         return self._database
 
     @contextmanager
-    def session(self) -> Iterator[Any]:
-        """An ORM session for a write use case (BEGIN IMMEDIATE)."""
-        db = self.database(write=True)
-        with db.session() as session:
-            session.info["actor"] = self.who()
-            yield session
+    def unit(self, *, write: bool = True) -> Iterator[UnitOfWork]:
+        """One unit of work for a command; rolled back unless the use case commits.
 
-    @contextmanager
-    def reader(self) -> Iterator[Any]:
-        """A Core connection for reads (views)."""
-        db = self.database(write=False)
-        with db.connect() as conn:
-            conn.info["actor"] = self.who()
-            yield conn
-
-    @contextmanager
-    def viewer(self) -> Iterator[Any]:
-        """For commands that show personal data: the read and the audit entry
-        of that access in one write transaction (SPEC §5: every access is in
-        the audit log). Viewing is not activity: the entry is no card change."""
-        with self.writer() as conn:
-            yield conn
-
-    @contextmanager
-    def writer(self) -> Iterator[Any]:
-        """A Core connection in a write transaction (audited reads, bulk work)."""
-        db = self.database(write=True)
-        with db.connect() as conn:
-            conn.info["actor"] = self.who()
-            yield conn
+        ``write=True`` (the default) takes the write lock up front: every
+        command that shows personal data also writes the audit entry of that
+        access (SPEC §5), so only commands that show none read with ``write=False``.
+        """
+        with self.database().unit(self.who(), write=write) as uow:
+            yield uow
 
     def close(self) -> None:
         if self._database is not None:

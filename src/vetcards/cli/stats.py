@@ -47,7 +47,7 @@ def stats(
     from .. import validation
 
     on = validation.parse_date(as_of, field="--as-of") if as_of else today()
-    with get_state(ctx).reader() as conn:
+    with get_state(ctx).unit(write=False) as conn:
         result = stats_lib.statistics(conn, by.value, as_of=on)
     output.rows(result["rows"], result["columns"], fmt, title=f"Statistics: {result['counting']}")
 
@@ -65,7 +65,7 @@ def register(
     """
     from .. import processing
 
-    with get_state(ctx).reader() as conn:
+    with get_state(ctx).unit(write=False) as conn:
         reg = processing.build(conn, today=today())
     if fmt is RegisterFormat.json:
         output.emit_json(reg)
