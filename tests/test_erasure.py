@@ -26,6 +26,7 @@ from vetcards import erasure
 from vetcards.db import open_database
 from vetcards.errors import HoldError, InvalidInput, NotFound
 from vetcards.keys import read_key_file
+from vetcards.ledger import LedgerError, read_ledger
 from vetcards.rules import Periods
 
 TODAY = date.today()
@@ -315,7 +316,7 @@ def test_erasing_again_after_the_claim_is_paid_removes_the_card(vet):
     assert vet.sql("SELECT client_id, restricted, customer_birth_date FROM invoice WHERE id = ?",
                    (claim_id,)) == [(None, 1, None)]
     assert tables_holding(vet.dump(), BIRTH) == set()
-    assert len(erasure.read_ledger(Path(str(vet.db) + ".erasures"))) == 2
+    assert len(read_ledger(Path(str(vet.db) + ".erasures"))) == 2
 
 
 def test_medicine_record_under_hold_is_kept_with_an_owner_snapshot(vet):
@@ -449,7 +450,7 @@ def test_ledger_holds_only_number_and_time_mode_0600(vet):
     os.chmod(ledger, 0o644)
     run_erase(vet, s.other)
     assert stat.S_IMODE(ledger.stat().st_mode) == 0o600
-    numbers = [e["client_number"] for e in erasure.read_ledger(ledger)]
+    numbers = [e["client_number"] for e in read_ledger(ledger)]
     assert numbers == [s.number, s.other]
 
 
@@ -457,7 +458,7 @@ def test_ledger_failure_is_reported_after_the_commit(vet):
     s = seed(vet)
     blocked = vet.dir / "ledger-dir"
     blocked.mkdir()
-    with pytest.raises(erasure.LedgerError, match="was erased"):
+    with pytest.raises(LedgerError, match="was erased"):
         run_erase(vet, s.number, ledger_path=blocked)
     # The erasure itself stands.
     assert vet.sql("SELECT count(*) FROM client WHERE number = ?", (s.number,)) == [(0,)]

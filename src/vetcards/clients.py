@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from . import audit, numbering, settings, validation
-from .errors import Conflict, HoldError, InvalidInput, NotFound, shown_ref
+from . import audit, numbering, refs, settings, validation
+from .errors import Conflict, HoldError, InvalidInput
 from .models import Client, ClientCreate, ClientUpdate, Consent, utcnow
+
+if TYPE_CHECKING:
+    from .db import UnitOfWork
 
 CONSENT_PURPOSES = ("care", "reminders", "chip-registration", "referral", "lab", "pharmacy")
 CONSENT_METHODS = ("in-person", "written", "e-mail", "phone", "web", "import")
@@ -51,13 +54,9 @@ def validate_client(raw: dict[str, Optional[str]], *, today: date, partial: bool
     return out
 
 
-def get_client(session: Session, ref: str, *, include_restricted: bool = False) -> Client:
+def get_client(uow: UnitOfWork, ref: str, *, include_restricted: bool = False) -> Client:
     """Find a client by number (``K000012``) or id (``12``)."""
-    how, value = numbering.parse_ref(str(ref), "client")
-    stmt = select(Client).where(Client.id == value if how == "id" else Client.number == value)
-    client = session.exec(stmt).first()
-    if client is None or (client.restricted and not include_restricted):
-        raise NotFound(f"client {shown_ref(ref)} not found")
+    client: Client = uow.get(Client, refs.find_id(uow, "client", ref, include_restricted=include_restricted))
     return client
 
 

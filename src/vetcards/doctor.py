@@ -98,16 +98,16 @@ def run(path: Path, key: Key, *, key_file: Optional[Path] = None, today: Optiona
     Raises :class:`DatabaseError` / :class:`KeyFailure` when the file cannot be
     opened at all (missing, wrong key): there is nothing to check then.
     """
-    from . import erasure
     from .db import SCHEMA_HEAD
     from .keyops import _opens, _schema_version, check_file
+    from .ledger import ledger_path_for
 
     today = today or date.today()
     path = Path(path).expanduser()
     if not path.exists():
         raise DatabaseError(f"no database at {path}; create one with: vetcards init")
     report = Report(path)
-    ledger = erasure.ledger_path_for(path)
+    ledger = ledger_path_for(path)
     _check_permissions(report, path, ledger)
     _check_key_file(report, key_file, path)
 
@@ -181,7 +181,8 @@ def run(path: Path, key: Key, *, key_file: Optional[Path] = None, today: Optiona
 def _db_checks(report: Report, conn: Any, today: date, ledger: Optional[Path]) -> None:
     from sqlalchemy import text
 
-    from . import audit, erasure
+    from . import audit
+    from .ledger import read_ledger
 
     result = audit.verify(conn)
     if result.ok:
@@ -224,7 +225,7 @@ def _db_checks(report: Report, conn: Any, today: date, ledger: Optional[Path]) -
     if ledger is None:
         return
     try:
-        in_ledger = {str(e.get("client_number")) for e in erasure.read_ledger(ledger)}
+        in_ledger = {str(e.get("client_number")) for e in read_ledger(ledger)}
     except DatabaseError as exc:
         report.add("erasure ledger", False, f"{exc.message}: repair it from the erasure table")
         return

@@ -43,51 +43,40 @@ Identity check
 Audit
     One entry ``erase`` with the client number and counts only (no names).
 
-The erasure ledger (SPEC §5 "Erasures survive a backup restore")
-    A file kept apart from the database, next to it: ``<db path>.erasures``.
-    JSON lines, one object per erasure, UTF-8, mode 0600, append-only::
-
-        {"v": 1, "client_number": "K000012", "erased_at": "2026-11-27T10:15:03Z"}
-
-    Client numbers and UTC times only: no names, no counts, no identity-check
-    details. It is written (append + fsync) only after the database commit
-    succeeded, so the ledger never names an erasure that did not happen; if
-    the append fails, :class:`LedgerError` says so (the erasure itself stands
-    and is in the ``erasure`` table and the audit log). ``restore`` (a later
-    issue) re-applies every entry whose ``erased_at`` is after the backup was
-    taken, by erasing that client number again (client numbers are never
-    reused, see ``models.Counter``). :func:`read_ledger` reads it back.
+The erasure ledger
+    After the commit, the client number and time are appended to the ledger
+    (:mod:`vetcards.ledger`), so that a restore of an older backup erases the
+    client again.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from sqlalchemy import text
 
-from . import audit, numbering, rules, settings, validation
-from .errors import DatabaseError, HoldError, InvalidInput, NotFound, shown_ref
+from . import audit, refs, rules, settings, validation
+from .errors import HoldError, InvalidInput
+from .ledger import append_ledger, ledger_path_for
+
+if TYPE_CHECKING:
+    from .db import UnitOfWork
 
 __all__ = [
     "ID_DOCUMENTS",
     "ErasurePlan",
     "ErasureResult",
     "KeptItem",
-    "LedgerError",
     "NotifyRecipient",
     "apply_plan",
     "erase",
-    "ledger_path_for",
     "parse_id_document",
     "plan_erasure",
-    "read_ledger",
 ]
 
 #: Document types an identity may be checked with (never a document number).
@@ -125,10 +114,6 @@ ERASED_CATEGORIES: tuple[str, ...] = (
     "client_card", "client_phone_email", "pets", "weights", "visits", "vaccinations",
     "medicine_records", "consents", "disclosures", "invoices", "invoice_lines", "payments",
 )
-
-
-class LedgerError(DatabaseError):
-    """The erasure was committed but the ledger file could not be appended to."""
 
 
 # --------------------------------------------------------------------------
@@ -286,17 +271,12 @@ def _is_claim(status: str) -> bool:
         return True
 
 
-def _load_client(session: Any, client_ref: str) -> dict[str, Any]:
-    how, value = numbering.parse_ref(str(client_ref), "client")
-    col = "id" if how == "id" else "number"
-    row = session.execute(
-        text("SELECT id, number, name, street, postcode, city, phone, email, birth_date, "
-             f"legal_hold_reason, restricted FROM client WHERE {col} = :v"),
-        {"v": value},
-    ).mappings().first()
-    if row is None:
-        raise NotFound(f"client {shown_ref(client_ref)} not found")
-    return dict(row)
+_CLIENT_COLUMNS = ("name", "street", "postcode", "city", "phone", "email", "birth_date",
+                   "legal_hold_reason", "restricted")
+
+
+def _load_client(uow: UnitOfWork, client_ref: str) -> dict[str, Any]:
+    return dict(refs.find(uow, "client", client_ref, _CLIENT_COLUMNS, include_restricted=True))
 
 
 def _count(session: Any, sql: str, **params: Any) -> int:
@@ -542,68 +522,8 @@ def erase(
     return result
 
 
-_apply = apply_plan  # older name, used by vetcards.keyops
-
-
-# --------------------------------------------------------------------------
-# The erasure ledger
-# --------------------------------------------------------------------------
-
-
-def ledger_path_for(db_path: Optional[Path | str]) -> Optional[Path]:
-    """``<db path>.erasures`` (None for an in-memory database)."""
-    if not db_path or str(db_path) == ":memory:":
-        return None
-    return Path(str(db_path) + ".erasures")
-
-
 def _db_path(session: Any) -> Optional[str]:
     try:
         return str(session.path)
     except Exception:  # noqa: BLE001 - no database file: no ledger
         return None
-
-
-def append_ledger(path: Path, client_number: str, erased_at: str) -> None:
-    """Append one line (client number and time only), fsync; file mode 0600."""
-    line = json.dumps({"v": 1, "client_number": client_number, "erased_at": erased_at},
-                      separators=(",", ":")) + "\n"
-    path = Path(path)
-    try:
-        created = not path.exists()
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.fchmod(fd, 0o600)
-            os.write(fd, line.encode("utf-8"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if created:
-            dir_fd = os.open(path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
-    except OSError as exc:
-        raise LedgerError(
-            f"client {client_number} was erased, but the erasure ledger {path} could not be "
-            f"written ({exc.strerror}); add this line to it by hand: {line.strip()}"
-        ) from None
-
-
-def read_ledger(path: Path) -> list[dict[str, Any]]:
-    """Every entry of an erasure ledger, oldest first (empty when there is none)."""
-    path = Path(path)
-    if not path.exists():
-        return []
-    out = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                raise DatabaseError(f"erasure ledger {path}: line {n} is damaged") from None
-            out.append(entry)
-    return out

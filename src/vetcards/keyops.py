@@ -552,8 +552,9 @@ def replay_erasures(session: Any, entries: list[dict[str, Any]], today: date,
 def restore(db_path: Path, key: Key, backup_path: Path, *, actor: str = "unknown",
             today: Optional[date] = None, ledger_path: Optional[Path] = None) -> RestoreResult:
     """Replace the database at ``db_path`` with ``backup_path``, then re-apply later erasures."""
-    from . import audit, erasure
+    from . import audit
     from .db import SCHEMA_HEAD, open_database
+    from .ledger import ledger_path_for, read_ledger
 
     started = time.monotonic()
     db_path = Path(db_path).expanduser()
@@ -566,8 +567,8 @@ def restore(db_path: Path, key: Key, backup_path: Path, *, actor: str = "unknown
             raise Conflict("the backup is the database itself")
     except OSError:
         pass
-    ledger_path = Path(ledger_path) if ledger_path else erasure.ledger_path_for(db_path)
-    ledger = erasure.read_ledger(ledger_path) if ledger_path else []
+    ledger_path = Path(ledger_path) if ledger_path else ledger_path_for(db_path)
+    ledger = read_ledger(ledger_path) if ledger_path else []
 
     # 1. The backup must open with the key and pass both checks.
     conn = _opens(backup_path, key)

@@ -42,13 +42,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from sqlalchemy import text
 
-from . import audit, numbering, rules, validation
+from . import audit, refs, rules, validation
 from .activity import LAST_ACTIVITY_SQL
-from .errors import Conflict, NotFound, shown_ref
+from .errors import Conflict
+
+if TYPE_CHECKING:
+    from .db import UnitOfWork
 
 #: Page cache for the purge (MiB). SQLCipher decrypts and re-encrypts every
 #: page it touches; a large cache roughly halves the cost of bulk deletes.
@@ -387,15 +390,10 @@ def last_purge(conn: Any) -> Optional[dict[str, Any]]:
 # --------------------------------------------------------------------------
 
 
-def _find_client(conn: Any, ref: str) -> tuple[int, str, Optional[str]]:
+def _find_client(uow: UnitOfWork, ref: str) -> tuple[int, str, Optional[str]]:
     """A client by number or id, restricted cards included (a hold may matter most there)."""
-    how, value = numbering.parse_ref(str(ref), "client")
-    col = "id" if how == "id" else "number"
-    row = conn.execute(text(f"SELECT id, number, legal_hold_reason FROM client WHERE {col} = :v"),
-                       {"v": value}).first()
-    if row is None:
-        raise NotFound(f"client {shown_ref(ref)} not found")
-    return row[0], row[1], row[2]
+    row = refs.find(uow, "client", ref, ("legal_hold_reason",), include_restricted=True)
+    return row["id"], row["number"], row["legal_hold_reason"]
 
 
 def set_legal_hold(conn: Any, ref: str, reason: str) -> tuple[str, bool]:

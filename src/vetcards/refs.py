@@ -1,0 +1,91 @@
+"""One resolver from a reference to a row: client, pet or invoice.
+
+A reference is what a person types: a number (``K000012``, ``P000003``,
+``2026-00042``, any case, spaces around) or a numeric row id (``12``).
+:func:`parse` says which; :func:`find` reads the row (``id``, ``number`` and
+the columns asked for) in the caller's unit of work and raises
+:class:`NotFound` when there is none, or when it is restricted (kept only for
+a hold, GDPR art. 18) and ``include_restricted`` is not set:
+
+* a client is restricted by its own ``restricted`` flag;
+* a pet by its owner's (a pet has no flag of its own);
+* an invoice by its own flag.
+
+The error names the reference only when it looks like a number or an id
+(:func:`errors.shown_ref`): a name typed in the wrong place is never echoed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal, Union
+
+from sqlalchemy import column, select, table
+from sqlalchemy.engine import RowMapping
+
+from .errors import InvalidInput, NotFound, shown_ref
+
+if TYPE_CHECKING:
+    from .db import UnitOfWork
+
+__all__ = ["Kind", "find", "find_id", "format_invoice_number", "parse"]
+
+Kind = Literal["client", "pet", "invoice"]
+How = Literal["id", "number"]
+
+#: The largest SQLite row id (a signed 64-bit integer): a larger id cannot exist.
+MAX_ROWID = 2**63 - 1
+
+_INVOICE_NUMBER = re.compile(r"([0-9]{4})-([0-9]{5,})", re.ASCII)
+
+
+def format_invoice_number(year: int, seq: int) -> str:
+    """``(2026, 42)`` -> ``"2026-00042"``."""
+    return f"{year:04d}-{seq:05d}"
+
+
+def parse(ref: str, kind: Kind) -> tuple[How, Union[int, str]]:
+    """``"12"`` -> ("id", 12); ``"k000012"`` -> ("number", "K000012");
+    ``"2026-42"`` (invoice) -> ("number", "2026-00042").
+
+    An id too large to exist is :class:`NotFound`; an invoice reference that
+    is neither an id nor ``YYYY-NNNNN`` is :class:`InvalidInput`.
+    """
+    value = str(ref).strip()
+    if value.isascii() and value.isdigit():
+        number = int(value)
+        if number > MAX_ROWID:  # SQLite cannot even bind it: no such row
+            raise NotFound(f"{kind} {shown_ref(ref)} not found")
+        return "id", number
+    if kind == "invoice":
+        match = _INVOICE_NUMBER.fullmatch(value)
+        if match is None:
+            raise InvalidInput("INVOICE", "must be an invoice number like 2026-00042 or a numeric id")
+        return "number", format_invoice_number(int(match[1]), int(match[2]))
+    return "number", value.upper()
+
+
+def find(uow: UnitOfWork, kind: Kind, ref: str, columns: Sequence[str] = (), *,
+         include_restricted: bool = False) -> RowMapping:
+    """The row of ``kind`` that ``ref`` names: ``id``, ``number`` and ``columns``."""
+    how, value = parse(ref, kind)
+    wanted = list(dict.fromkeys(("id", "number", *columns)))
+    link = "client_id" if kind == "pet" else "restricted"
+    t = table(kind, *(column(n) for n in dict.fromkeys((*wanted, link))))
+    stmt = select(*(t.c[n] for n in wanted)).where(t.c[how] == value)
+    if not include_restricted:
+        if kind == "pet":
+            owner = table("client", column("id"), column("restricted"))
+            stmt = stmt.join_from(t, owner, owner.c.id == t.c.client_id).where(owner.c.restricted == 0)
+        else:
+            stmt = stmt.where(t.c.restricted == 0)
+    row = uow.execute(stmt).mappings().first()
+    if row is None:
+        raise NotFound(f"{kind} {shown_ref(ref)} not found")
+    return row
+
+
+def find_id(uow: UnitOfWork, kind: Kind, ref: str, *, include_restricted: bool = False) -> int:
+    """The row id of the ``kind`` that ``ref`` names (see :func:`find`)."""
+    return int(find(uow, kind, ref, include_restricted=include_restricted)["id"])
