@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-# The same rows as vetcards.portability reads, each with its client id first.
+# The same rows as vetcards.export reads, each with its client id first.
 BASELINE_QUERIES = {
     "client": "SELECT id, number, name, street, postcode, city, phone, email, birth_date, created_at, "
               "legal_hold_reason, restricted FROM client",

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from vetcards import portability
+from vetcards import export, export_schema, importer
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 TODAY = date.today()
@@ -329,7 +329,8 @@ def test_export_validates_against_the_published_schema(big):
 
 def test_docs_schema_is_the_one_the_code_builds_and_documents_every_field():
     published = json.loads((DOCS / "export-schema-v1.json").read_text())
-    assert published == portability.schema(), "regenerate docs/export-schema-v1.json (see docs/export.md)"
+    assert published == export_schema.schema(), "regenerate docs/export-schema-v1.json (see docs/export.md)"
+    assert (DOCS / "export-schema-v1.json").read_text(encoding="utf-8") == export_schema.schema_text()
     assert published["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert published["$id"].endswith("export-v1.json")
     from jsonschema import Draft202012Validator
@@ -350,14 +351,14 @@ def test_docs_schema_is_the_one_the_code_builds_and_documents_every_field():
 def test_schema_vocabularies_match_the_rest_of_vetcards():
     from vetcards import clients, disclosures, rules, subject_requests, validation
 
-    assert portability.CONSENT_PURPOSES == clients.CONSENT_PURPOSES
-    assert portability.CONSENT_METHODS == clients.CONSENT_METHODS
-    assert portability.SEXES == validation.SEXES
-    assert set(portability.INVOICE_STATES) == set(rules.INVOICE_STATES)
-    assert portability.PAYMENT_METHODS == validation.PAYMENT_METHODS
-    assert portability.DISCLOSURE_BASES == disclosures.BASES
-    assert portability.RECIPIENT_KINDS == disclosures.RECIPIENT_KINDS
-    assert portability.REQUEST_TYPES == subject_requests.REQUEST_TYPES
+    assert export_schema.CONSENT_PURPOSES == clients.CONSENT_PURPOSES
+    assert export_schema.CONSENT_METHODS == clients.CONSENT_METHODS
+    assert export_schema.SEXES == validation.SEXES
+    assert set(export_schema.INVOICE_STATES) == set(rules.INVOICE_STATES)
+    assert export_schema.PAYMENT_METHODS == validation.PAYMENT_METHODS
+    assert export_schema.DISCLOSURE_BASES == disclosures.BASES
+    assert export_schema.RECIPIENT_KINDS == disclosures.RECIPIENT_KINDS
+    assert export_schema.REQUEST_TYPES == subject_requests.REQUEST_TYPES
 
 
 # --------------------------------------------------------------------------
@@ -559,7 +560,7 @@ def test_library_import_validates_before_writing(empty_practice, good_doc):
     try:
         with pytest.raises(InvalidInput) as exc:
             with db.unit() as session:
-                portability.import_client(session, bad)
+                importer.import_client(session, bad)
     finally:
         db.close()
     assert str(exc.value) == "pets[1].vaccinations[0].given_on: has the wrong format (export schema v1)"
@@ -585,5 +586,5 @@ def test_csv_bundle_has_one_file_per_record_type(source, tmp_path):
     assert len(rows("weights.csv")) == 3 and len(rows("invoice_lines.csv")) == 5
     assert {r["key"] for r in rows("about.csv") if r["section"] == "rights"} >= {"access", "complaint"}
     # A value a spreadsheet would run as a formula is defused.
-    assert portability._csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert portability._csv_cell("+31612345678") == "+31612345678"
+    assert export._csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert export._csv_cell("+31612345678") == "+31612345678"

@@ -31,12 +31,12 @@ EXTENSIONS = {"json": "json", "csv": "zip", "report": "html"}
 
 
 def _render(doc: dict, fmt: str, lang: str, compact: bool = False) -> bytes:
-    from .. import portability
+    from .. import export as exports
 
     if fmt == "json":
-        return (portability.to_json(doc, compact=compact) + "\n").encode("utf-8")
+        return (exports.to_json(doc, compact=compact) + "\n").encode("utf-8")
     if fmt == "csv":
-        return portability.to_csv_zip(doc)
+        return exports.to_csv_zip(doc)
     from .. import report
 
     return report.render(doc, lang).encode("utf-8")
@@ -84,7 +84,8 @@ def _check_out(out: Optional[str]) -> None:
 def _export_all(ctx: typer.Context, out: Optional[str], fmt: str, lang: str) -> None:
     from datetime import UTC, datetime
 
-    from .. import audit, files, portability
+    from .. import audit, files
+    from .. import export as exports
     from ..errors import InvalidInput
 
     if out in (None, "-"):
@@ -99,7 +100,7 @@ def _export_all(ctx: typer.Context, out: Optional[str], fmt: str, lang: str) -> 
     written: list[str] = []
     stopped: Optional[BaseException] = None
     with get_state(ctx).unit() as conn:
-        total = len(portability.client_numbers(conn))
+        total = len(exports.client_numbers(conn))
         progress = None
         if sys.stderr.isatty():
             from rich.console import Console
@@ -109,7 +110,7 @@ def _export_all(ctx: typer.Context, out: Optional[str], fmt: str, lang: str) -> 
             task = progress.add_task("exporting", total=total)
             progress.start()
         try:
-            for doc in portability.iter_exports(conn, datetime.now(UTC)):
+            for doc in exports.iter_exports(conn, datetime.now(UTC)):
                 number = doc["client"]["number"]
                 # One flush at the end instead of an fsync per file (20,000 fsyncs
                 # cost minutes); each file still appears only complete (rename).
@@ -179,14 +180,15 @@ def export(
 
     from datetime import UTC, datetime
 
-    from .. import audit, portability
+    from .. import audit
+    from .. import export as exports
 
     _check_out(out)
     with get_state(ctx).unit() as conn:
-        cid, number = portability.resolve_client(conn, client)
+        cid, number = exports.resolve_client(conn, client)
         target = _target(out, number, fmt_value)
-        req_id = portability.close_request(conn, request, number, today()) if request is not None else None
-        doc = portability.export_client(conn, str(cid), datetime.now(UTC))
+        req_id = exports.close_request(conn, request, number, today()) if request is not None else None
+        doc = exports.export_client(conn, str(cid), datetime.now(UTC))
         payload = _render(doc, fmt_value, lang_value)
         details: dict = {"format": fmt_value, "to": "stdout" if target is None else "file"}
         if req_id is not None:
@@ -223,7 +225,7 @@ def import_(
     """
     import json
 
-    from .. import portability
+    from .. import importer
     from ..errors import InvalidInput
 
     try:
@@ -238,7 +240,7 @@ def import_(
         raise InvalidInput("FILE", f"is not valid JSON (line {exc.lineno}, column {exc.colno})") from None
     counts: dict = {}
     with get_state(ctx).unit() as session:
-        number = portability.import_client(session, data, today=today(), counts_out=counts)
+        number = importer.import_client(session, data, today=today(), counts_out=counts)
     if json_out:
         output.emit_json({"id": counts.pop("id"), "number": number, **counts})
     else:

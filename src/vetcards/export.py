@@ -1,0 +1,578 @@
+"""Right of access and data portability: the export (SPEC §5), as JSON or a CSV zip.
+
+:func:`export_client` returns everything the practice holds on one client and
+their animals as one JSON-ready ``dict`` (export schema v1,
+:mod:`vetcards.export_schema`). :func:`iter_exports` does the same for many
+clients with one set-based query per section, merged in client-id order, so
+``export --all`` costs little more than reading the rows. Every query is
+filtered by the client (or, for ``--all``, ordered by it and merged), so an
+export never holds another client's data. Restricted data (kept only for a
+hold) are included and marked ``restricted``: they are still data held on the
+client. Exporting is not activity: nothing here writes, apart from the
+optional closing of the subject request and the audit entry.
+
+The queries are SQLAlchemy Core ``select()`` on lightweight table clauses (no
+ORM, no SQLModel: a one-client export stays cheap to start), and rows are read
+by name. :func:`to_json` and :func:`to_csv_zip` give the file formats; the
+human-readable access report is :mod:`vetcards.report`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, Optional
+
+from sqlalchemy import ColumnElement, Select, column, select, table, text
+from sqlalchemy.sql.expression import TableClause
+
+from .errors import NotFound
+from .export_schema import (
+    FORMAT_NAME,
+    IMPORTED_KIND_PREFIX,
+    PURPOSES,
+    RIGHTS,
+    SCHEMA_VERSION,
+    SUPERVISORY_AUTHORITY,
+    retention_rules,
+    source_items,
+)
+from .money import round_half_up_div
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy.engine import Row
+
+    from .db import UnitOfWork
+
+#: Request types an export answers (``export --request``).
+EXPORT_REQUEST_TYPES = ("access", "portability")
+
+def about(uow: UnitOfWork) -> dict[str, Any]:
+    """The parts of an export that describe the practice, not the client."""
+    from . import settings
+
+    s = settings.get_all(uow)
+    periods = {k: int(s[k]) for k in ("inactivity_years", "fiscal_years", "medicine_years")}
+    return {
+        "controller": {"name": s["name"], "street": s["street"], "postcode": s["postcode"],
+                       "city": s["city"], "kvk": s["kvk"], "vat_number": s["vat_number"]},
+        "purposes": [{"code": c, "description": d} for c, d in PURPOSES],
+        "periods": periods,
+        "retention_rules": retention_rules(periods),
+        "rights": [{"code": c, "description": d} for c, d in RIGHTS],
+        "supervisory_authority": dict(SUPERVISORY_AUTHORITY),
+    }
+
+
+# --------------------------------------------------------------------------
+# The sections: which columns of which table, under which JSON name
+# --------------------------------------------------------------------------
+
+# The fields each JSON record takes straight from its row, by name (the
+# select labels its columns with these names).
+CLIENT_FIELDS = ("number", "name", "street", "postcode", "city", "phone", "email", "birth_date",
+                 "created_at", "legal_hold_reason", "restricted")
+CONSENT_FIELDS = ("purpose", "given_on", "statement_version", "method", "withdrawn_on")
+PET_FIELDS = ("number", "name", "species", "breed", "sex", "birth_date", "chip", "colour", "coat", "insured",
+              "deceased_on", "created_at")
+WEIGHT_FIELDS = ("measured_on", "grams")
+VISIT_FIELDS = ("visit_date", "reason", "findings", "diagnosis", "treatment", "vet")
+VACCINATION_FIELDS = ("given_on", "vaccine", "batch", "next_due")
+MEDICINE_FIELDS = ("pet_number", "record_date", "product", "batch", "quantity", "expiry", "vet", "dispensed",
+                   "owner_name", "owner_address", "restricted")
+PARTY_FIELDS = ("name", "street", "postcode", "city", "birth_date")
+SUPPLIER_FIELDS = ("name", "address", "vat_number", "kvk", "iban")
+LINE_FIELDS = ("position", "description", "quantity", "unit_price_cents", "vat_rate", "net_cents")
+PAYMENT_FIELDS = ("paid_on", "amount_cents", "method")
+REQUEST_FIELDS = ("type", "received_on", "due_on", "extended_reason", "closed_on")
+
+
+def _t(name: str, *cols: str) -> TableClause:
+    return table(name, *(column(c) for c in ("id", *cols)))
+
+
+_client = _t("client", *CLIENT_FIELDS)
+_consent = _t("consent", "client_id", *CONSENT_FIELDS)
+_pet = _t("pet", "client_id", *PET_FIELDS)
+_weight = _t("weight", "pet_id", *WEIGHT_FIELDS)
+_visit = _t("visit", "pet_id", *VISIT_FIELDS)
+_vaccination = _t("vaccination", "pet_id", *VACCINATION_FIELDS)
+_medicine = _t("medicine_record", "client_id", "pet_id", *MEDICINE_FIELDS[1:])
+_invoice = _t("invoice", "client_id", "number", "kind", "credits_invoice_id", "pet_id", "invoice_date",
+              "payment_method", "status", "reason", "restricted",
+              *(f"customer_{f}" for f in PARTY_FIELDS), *(f"supplier_{f}" for f in SUPPLIER_FIELDS),
+              "net_cents", "vat_cents", "gross_cents")
+_line = _t("invoice_line", "invoice_id", *LINE_FIELDS)
+_payment = _t("payment", "invoice_id", *PAYMENT_FIELDS)
+_disclosure = _t("disclosure", "client_id", "recipient_id", "pet_id", "consent_id", "disclosed_on", "categories",
+                 "basis", "at_client_request")
+_recipient = _t("recipient", "name", "kind")
+_request = _t("subject_request", "client_number", *REQUEST_FIELDS)
+_audit = _t("audit_log", "action", "entity_ids", "ts")
+
+
+class _Filter:
+    """The client filter of every query: one client, or all (ordered and merged)."""
+
+    def __init__(self, client_id: Optional[int], number: Optional[str]) -> None:
+        self.client_id = client_id
+        self.number = number
+
+    def client(self, col: Any) -> ColumnElement[bool]:
+        return col.is_not(None) if self.client_id is None else col == self.client_id
+
+    def number_of(self, col: Any) -> ColumnElement[bool]:
+        return col.is_not(None) if self.number is None else col == self.number
+
+
+def _queries(f: _Filter) -> dict[str, Select[Any]]:
+    """One query per section, each ordered by client id first (the merge key), then
+    by date and id (stable, so an import keeps the order)."""
+    c, k, p = _client.c, _consent.c, _pet.c
+    w, v, x, m = _weight.c, _visit.c, _vaccination.c, _medicine.c
+    i, ln, y, d, r = _invoice.c, _line.c, _payment.c, _disclosure.c, _recipient.c
+    credited = _invoice.alias("ci")
+    pet_of = _pet.alias("pp")
+    per_pet = _pet.join  # weights, visits and vaccinations reach the client through the pet
+
+    return {
+        "client": select(c.id.label("client_id"), *(c[n] for n in CLIENT_FIELDS))
+        .where(f.client(c.id)).order_by(c.id),
+        "consents": select(k.client_id, k.id, *(k[n] for n in CONSENT_FIELDS))
+        .where(f.client(k.client_id)).order_by(k.client_id, k.given_on, k.id),
+        "pets": select(p.client_id, p.id.label("pet_id"), *(p[n] for n in PET_FIELDS))
+        .where(f.client(p.client_id)).order_by(p.client_id, p.id),
+        "weights": select(p.client_id, w.pet_id, *(w[n] for n in WEIGHT_FIELDS))
+        .select_from(per_pet(_weight, p.id == w.pet_id))
+        .where(f.client(p.client_id)).order_by(p.client_id, w.pet_id, w.measured_on, w.id),
+        "visits": select(p.client_id, v.pet_id, *(v[n] for n in VISIT_FIELDS))
+        .select_from(per_pet(_visit, p.id == v.pet_id))
+        .where(f.client(p.client_id)).order_by(p.client_id, v.pet_id, v.visit_date, v.id),
+        "vaccinations": select(p.client_id, x.pet_id, *(x[n] for n in VACCINATION_FIELDS))
+        .select_from(per_pet(_vaccination, p.id == x.pet_id))
+        .where(f.client(p.client_id)).order_by(p.client_id, x.pet_id, x.given_on, x.id),
+        "medicine_records": select(m.client_id, pet_of.c.number.label("pet_number"),
+                                   *(m[n] for n in MEDICINE_FIELDS[1:]))
+        .select_from(_medicine.outerjoin(pet_of, pet_of.c.id == m.pet_id))
+        .where(f.client(m.client_id)).order_by(m.client_id, m.record_date, m.id),
+        "invoices": select(i.client_id, i.id, i.number, i.kind,
+                           credited.c.number.label("credits_number"), credited.c.kind.label("credits_kind"),
+                           pet_of.c.number.label("pet_number"), i.invoice_date, i.payment_method, i.status,
+                           i.reason, i.restricted,
+                           *(i[f"customer_{n}"] for n in PARTY_FIELDS),
+                           *(i[f"supplier_{n}"] for n in SUPPLIER_FIELDS),
+                           i.net_cents, i.vat_cents, i.gross_cents)
+        .select_from(_invoice.outerjoin(credited, credited.c.id == i.credits_invoice_id)
+                     .outerjoin(pet_of, pet_of.c.id == i.pet_id))
+        .where(f.client(i.client_id)).order_by(i.client_id, i.invoice_date, i.id),
+        "lines": select(i.client_id, ln.invoice_id, *(ln[n] for n in LINE_FIELDS))
+        .select_from(_line.join(_invoice, i.id == ln.invoice_id))
+        .where(f.client(i.client_id)).order_by(i.client_id, ln.invoice_id, ln.position, ln.id),
+        "payments": select(i.client_id, y.invoice_id, *(y[n] for n in PAYMENT_FIELDS))
+        .select_from(_payment.join(_invoice, i.id == y.invoice_id))
+        .where(f.client(i.client_id)).order_by(i.client_id, y.invoice_id, y.paid_on, y.id),
+        "disclosures": select(d.client_id, d.consent_id, r.name.label("recipient_name"),
+                              r.kind.label("recipient_kind"), pet_of.c.number.label("pet_number"),
+                              d.disclosed_on, d.categories, d.basis, d.at_client_request)
+        .select_from(_disclosure.join(_recipient, r.id == d.recipient_id)
+                     .outerjoin(pet_of, pet_of.c.id == d.pet_id))
+        .where(f.client(d.client_id)).order_by(d.client_id, d.disclosed_on, d.id),
+    }
+
+
+def _requests(f: _Filter) -> Select[Any]:
+    q = _request.c
+    return (select(q.client_number, *(q[n] for n in REQUEST_FIELDS))
+            .where(f.number_of(q.client_number)).order_by(q.client_number, q.received_on, q.id))
+
+
+def _imports() -> Select[Any]:
+    a = _audit.c
+    return select(a.entity_ids, a.ts).where(a.action == "import").order_by(a.id)
+
+
+# --------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------
+
+
+def _iso_dt(value: Any) -> Optional[str]:
+    """A stored UTC datetime ('2026-11-27 10:00:00.123456') as ISO 8601 with Z."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.isoformat() + "Z"
+    s = str(value).replace(" ", "T", 1)
+    if s.endswith("+00:00"):
+        s = s[:-6]
+    return s if s.endswith("Z") else s + "Z"
+
+
+def _bool(value: Any) -> Optional[bool]:
+    return None if value is None else bool(value)
+
+
+def _original_number(number: Optional[str], kind: Optional[str]) -> Optional[str]:
+    """The number an invoice was issued under (imported ones carry a prefix here)."""
+    if number is not None and kind is not None and kind.startswith(IMPORTED_KIND_PREFIX):
+        return number.split(":", 1)[1]
+    return number
+
+
+def _original_kind(kind: str) -> str:
+    return kind[len(IMPORTED_KIND_PREFIX):] if kind.startswith(IMPORTED_KIND_PREFIX) else kind
+
+
+class _Groups:
+    """Rows sorted by ``client_id``, taken one client at a time (a merge join)."""
+
+    __slots__ = ("_it", "_next")
+
+    def __init__(self, rows: Iterable[Row[Any]]) -> None:
+        self._it = iter(rows)
+        self._next = next(self._it, None)
+
+    def take(self, key: int) -> list[Row[Any]]:
+        out = []
+        nxt = self._next
+        it = self._it
+        while nxt is not None and nxt.client_id < key:
+            nxt = next(it, None)
+        while nxt is not None and nxt.client_id == key:
+            out.append(nxt)
+            nxt = next(it, None)
+        self._next = nxt
+        return out
+
+
+def _by(rows: list[Row[Any]], name: str) -> dict[Any, list[Row[Any]]]:
+    out: dict[Any, list[Row[Any]]] = {}
+    for r in rows:
+        out.setdefault(r._mapping[name], []).append(r)
+    return out
+
+
+def _pick(row: Row[Any], fields: Sequence[str]) -> dict[str, Any]:
+    m = row._mapping
+    return {n: m[n] for n in fields}
+
+
+def _vat_totals(lines: list[Row[Any]]) -> list[dict[str, int]]:
+    nets: dict[int, int] = {}
+    for r in lines:
+        nets[r.vat_rate] = nets.get(r.vat_rate, 0) + r.net_cents
+    return [{"rate": rate, "net_cents": net, "vat_cents": round_half_up_div(net * rate, 100)}
+            for rate, net in sorted(nets.items(), reverse=True)]
+
+
+def _delete_after(last: Optional[str], years: int) -> Optional[str]:
+    """The last day of the inactivity period (``last`` + N years, clamped like the purge)."""
+    if not last:
+        return None
+    d = date.fromisoformat(last)
+    try:
+        return d.replace(year=d.year + years).isoformat()
+    except ValueError:  # 29 February -> 28 February, as relativedelta does
+        return d.replace(year=d.year + years, day=28).isoformat()
+
+
+def _pet_doc(p: Row[Any], weights: list[Row[Any]], visits: list[Row[Any]],
+         vaccinations: list[Row[Any]]) -> dict[str, Any]:
+    out = _pick(p, PET_FIELDS)
+    out["insured"] = _bool(out["insured"])
+    out["created_at"] = _iso_dt(out["created_at"])
+    out["weights"] = [_pick(r, WEIGHT_FIELDS) for r in weights]
+    out["visits"] = [_pick(r, VISIT_FIELDS) for r in visits]
+    out["vaccinations"] = [_pick(r, VACCINATION_FIELDS) for r in vaccinations]
+    return out
+
+
+def _invoice_doc(i: Row[Any], lines: list[Row[Any]], payments: list[Row[Any]]) -> dict[str, Any]:
+    m = i._mapping
+    return {
+        "number": _original_number(i.number, i.kind), "kind": _original_kind(i.kind),
+        "credits_invoice_number": _original_number(i.credits_number, i.credits_kind),
+        "pet_number": i.pet_number, "invoice_date": i.invoice_date, "payment_method": i.payment_method,
+        "status": i.status, "reason": i.reason, "restricted": bool(i.restricted),
+        "customer": {n: m[f"customer_{n}"] for n in PARTY_FIELDS},
+        "supplier": {n: m[f"supplier_{n}"] for n in SUPPLIER_FIELDS},
+        "net_cents": i.net_cents, "vat_cents": i.vat_cents, "gross_cents": i.gross_cents,
+        "paid_cents": sum(r.amount_cents for r in payments),
+        "vat_totals": _vat_totals(lines),
+        "lines": [_pick(r, LINE_FIELDS) for r in lines],
+        "payments": [_pick(r, PAYMENT_FIELDS) for r in payments],
+    }
+
+
+def _medicine_doc(r: Row[Any]) -> dict[str, Any]:
+    out = _pick(r, MEDICINE_FIELDS)
+    out["dispensed"] = bool(out["dispensed"])
+    out["restricted"] = bool(out["restricted"])
+    return out
+
+
+def iter_exports(uow: UnitOfWork, generated_at: datetime,
+                 client_id: Optional[int] = None) -> Iterator[dict[str, Any]]:
+    """Export documents, one per client in id order (all clients, or just ``client_id``).
+
+    One query per section, each filtered by the client (or ordered by it and
+    merged), streamed row by row: memory stays at one client's rows plus the
+    cursors' pages.
+    """
+    from .activity import LAST_ACTIVITY_SQL, last_activity
+
+    number: Optional[str] = None
+    if client_id is not None:
+        number = uow.execute(select(_client.c.number).where(_client.c.id == client_id)).scalar()
+        if number is None:
+            raise NotFound(f"client {client_id} not found")
+    f = _Filter(client_id, number)
+
+    info = about(uow)
+    periods = info["periods"]
+    generated = _iso_dt(generated_at)
+
+    def q(stmt: Any) -> Iterable[Row[Any]]:
+        return uow.execute(stmt).yield_per(2000)  # type: ignore[no-any-return]
+
+    last_rows: Iterable[Any]
+    if client_id is None:
+        last_rows = q(text(LAST_ACTIVITY_SQL + " ORDER BY client_id"))
+    else:
+        last = last_activity(uow, client_id)
+        last_rows = [_Last(client_id, last.isoformat())] if last else []
+    requests: dict[str, list[Row[Any]]] = {}
+    for r in q(_requests(f)):
+        requests.setdefault(r.client_number, []).append(r)
+    imported: dict[str, str] = {}
+    for r in uow.execute(_imports()):
+        for num in json.loads(r.entity_ids)[:1]:
+            imported[num] = r.ts[:10]
+
+    queries = _queries(f)
+    lasts = _Groups(last_rows)
+    consents, pets = _Groups(q(queries["consents"])), _Groups(q(queries["pets"]))
+    weights, visits = _Groups(q(queries["weights"])), _Groups(q(queries["visits"]))
+    vaccinations, medicines = _Groups(q(queries["vaccinations"])), _Groups(q(queries["medicine_records"]))
+    invoices, lines = _Groups(q(queries["invoices"])), _Groups(q(queries["lines"]))
+    payments, disclosures = _Groups(q(queries["payments"])), _Groups(q(queries["disclosures"]))
+
+    for c in q(queries["client"]):
+        cid = c.client_id
+        consent_rows = consents.take(cid)
+        consent_index = {r.id: n for n, r in enumerate(consent_rows)}
+        w_by_pet = _by(weights.take(cid), "pet_id")
+        v_by_pet = _by(visits.take(cid), "pet_id")
+        x_by_pet = _by(vaccinations.take(cid), "pet_id")
+        pet_out = [_pet_doc(p, w_by_pet.get(p.pet_id, []), v_by_pet.get(p.pet_id, []), x_by_pet.get(p.pet_id, []))
+                   for p in pets.take(cid)]
+        l_by_inv = _by(lines.take(cid), "invoice_id")
+        y_by_inv = _by(payments.take(cid), "invoice_id")
+        inv_out = []
+        other_practices: list[str] = []
+        for i in invoices.take(cid):
+            supplier = i.supplier_name
+            if i.kind.startswith(IMPORTED_KIND_PREFIX) and supplier and supplier not in other_practices:
+                other_practices.append(supplier)
+            inv_out.append(_invoice_doc(i, l_by_inv.get(i.id, []), y_by_inv.get(i.id, [])))
+        last_row = lasts.take(cid)
+        last_activity_on = last_row[0].last_activity if last_row else None
+        client = _pick(c, CLIENT_FIELDS)
+        client["created_at"] = _iso_dt(client["created_at"])
+        client["restricted"] = bool(client["restricted"])
+        yield {
+            "format": FORMAT_NAME,
+            "schema_version": SCHEMA_VERSION,
+            "generated_at": generated,
+            "controller": info["controller"],
+            "purposes": info["purposes"],
+            "retention": {
+                **periods,
+                "last_activity": last_activity_on,
+                "delete_after": _delete_after(last_activity_on, periods["inactivity_years"]),
+                "rules": info["retention_rules"],
+            },
+            "source": source_items(imported.get(c.number), other_practices),
+            "rights": info["rights"],
+            "supervisory_authority": info["supervisory_authority"],
+            "client": client,
+            "consents": [_pick(r, CONSENT_FIELDS) for r in consent_rows],
+            "pets": pet_out,
+            "medicine_records": [_medicine_doc(r) for r in medicines.take(cid)],
+            "invoices": inv_out,
+            "disclosures": [
+                {"recipient": {"name": r.recipient_name, "kind": r.recipient_kind}, "pet_number": r.pet_number,
+                 "disclosed_on": r.disclosed_on, "categories": r.categories, "basis": r.basis,
+                 "consent_index": consent_index.get(r.consent_id), "at_client_request": bool(r.at_client_request)}
+                for r in disclosures.take(cid)
+            ],
+            "requests": [_pick(r, REQUEST_FIELDS) for r in requests.get(c.number, ())],
+        }
+
+
+class _Last:
+    """The one-client last activity, shaped like a row of ``LAST_ACTIVITY_SQL``."""
+
+    __slots__ = ("client_id", "last_activity")
+
+    def __init__(self, client_id: int, last_activity: str) -> None:
+        self.client_id = client_id
+        self.last_activity = last_activity
+
+
+def resolve_client(uow: UnitOfWork, ref: str) -> tuple[int, str]:
+    """(id, number) of a client by number or id, restricted ones included (:func:`vetcards.refs.find`)."""
+    from . import refs
+
+    row = refs.find(uow, "client", ref, include_restricted=True)
+    return int(row["id"]), str(row["number"])
+
+
+def export_client(uow: UnitOfWork, client_ref: str, generated_at: datetime) -> dict[str, Any]:
+    """Everything held on one client and their animals (export schema v1)."""
+    cid, _number = resolve_client(uow, client_ref)
+    return next(iter_exports(uow, generated_at, client_id=cid))
+
+
+def client_numbers(uow: UnitOfWork) -> list[str]:
+    """Every client's number in id order (the order of :func:`iter_exports`)."""
+    return list(uow.execute(select(_client.c.number).order_by(_client.c.id)).scalars())
+
+
+def close_request(uow: UnitOfWork, ref: str, client_number: str, today: date) -> int:
+    """Close the access or portability request an export answers; returns its id.
+
+    It must exist, be about ``client_number``, be an access or portability
+    request and still be open (:func:`vetcards.subject_requests.answer`).
+    """
+    from .subject_requests import answer
+
+    return answer(uow, ref, client_number=client_number, types=EXPORT_REQUEST_TYPES, on=today)
+
+
+# --------------------------------------------------------------------------
+# Formats
+# --------------------------------------------------------------------------
+
+
+def to_json(doc: dict[str, Any], *, compact: bool = False) -> str:
+    """The JSON text of one export (UTF-8, not ASCII-escaped)."""
+    if compact:
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+#: CSV files of the bundle and their columns (one CSV per record type).
+CSV_FILES: dict[str, tuple[str, ...]] = {
+    "client.csv": CLIENT_FIELDS,
+    "consents.csv": CONSENT_FIELDS,
+    "pets.csv": PET_FIELDS,
+    "weights.csv": ("pet_number", *WEIGHT_FIELDS),
+    "visits.csv": ("pet_number", *VISIT_FIELDS),
+    "vaccinations.csv": ("pet_number", *VACCINATION_FIELDS),
+    "medicines.csv": MEDICINE_FIELDS,
+    "invoices.csv": ("number", "kind", "credits_invoice_number", "pet_number", "invoice_date", "payment_method",
+                     "status", "reason", "restricted", *(f"customer_{f}" for f in PARTY_FIELDS),
+                     *(f"supplier_{f}" for f in SUPPLIER_FIELDS), "net_cents", "vat_cents",
+                     "gross_cents", "paid_cents"),
+    "invoice_vat.csv": ("invoice_number", "rate", "net_cents", "vat_cents"),
+    "invoice_lines.csv": ("invoice_number", *LINE_FIELDS),
+    "payments.csv": ("invoice_number", *PAYMENT_FIELDS),
+    "disclosures.csv": ("recipient_name", "recipient_kind", "pet_number", "disclosed_on", "categories", "basis",
+                        "consent_index", "at_client_request"),
+    "requests.csv": REQUEST_FIELDS,
+    "about.csv": ("section", "key", "value"),
+}
+
+
+def _csv_cell(value: Any) -> Any:
+    """A CSV cell; text that a spreadsheet would run as a formula gets a leading '."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value and value[0] in "=+-@\t\r":
+        body = value[1:]
+        if not (value[0] in "+-" and body.replace(".", "", 1).isdigit()):
+            return "'" + value
+    return value
+
+
+def csv_tables(doc: dict[str, Any]) -> dict[str, list[list[Any]]]:
+    """The rows of every CSV file of the bundle (without header)."""
+    t: dict[str, list[list[Any]]] = {name: [] for name in CSV_FILES}
+
+    def add(name: str, rec: dict[str, Any], **extra: Any) -> None:
+        merged = {**rec, **extra}
+        t[name].append([merged.get(col) for col in CSV_FILES[name]])
+
+    add("client.csv", doc["client"])
+    for c in doc["consents"]:
+        add("consents.csv", c)
+    for p in doc["pets"]:
+        add("pets.csv", p)
+        for w in p["weights"]:
+            add("weights.csv", w, pet_number=p["number"])
+        for v in p["visits"]:
+            add("visits.csv", v, pet_number=p["number"])
+        for x in p["vaccinations"]:
+            add("vaccinations.csv", x, pet_number=p["number"])
+    for m in doc["medicine_records"]:
+        add("medicines.csv", m)
+    for inv in doc["invoices"]:
+        flat = {f"customer_{k}": v for k, v in inv["customer"].items()}
+        flat.update({f"supplier_{k}": v for k, v in inv["supplier"].items()})
+        add("invoices.csv", inv, **flat)
+        for v in inv["vat_totals"]:
+            add("invoice_vat.csv", v, invoice_number=inv["number"])
+        for ln in inv["lines"]:
+            add("invoice_lines.csv", ln, invoice_number=inv["number"])
+        for y in inv["payments"]:
+            add("payments.csv", y, invoice_number=inv["number"])
+    for d in doc["disclosures"]:
+        add("disclosures.csv", d, recipient_name=d["recipient"]["name"], recipient_kind=d["recipient"]["kind"])
+    for r in doc["requests"]:
+        add("requests.csv", r)
+    about_rows = t["about.csv"]
+    for key in ("format", "schema_version", "generated_at"):
+        about_rows.append(["export", key, doc[key]])
+    for key, value in doc["controller"].items():
+        about_rows.append(["controller", key, value])
+    for section in ("purposes", "source", "rights"):
+        for item in doc[section]:
+            about_rows.append([section, item["code"], item["description"]])
+    for key, value in doc["retention"].items():
+        if key != "rules":
+            about_rows.append(["retention", key, value])
+    for item in doc["retention"]["rules"]:
+        about_rows.append(["retention", item["code"], item["description"]])
+    for key, value in doc["supervisory_authority"].items():
+        about_rows.append(["supervisory_authority", key, value])
+    return t
+
+
+def to_csv_zip(doc: dict[str, Any]) -> bytes:
+    """A zip with one CSV (UTF-8, comma, header row) per record type."""
+    buf = io.BytesIO()
+    stamp = (2000, 1, 1, 0, 0, 0)
+    if isinstance(doc.get("generated_at"), str) and len(doc["generated_at"]) >= 19:
+        g = doc["generated_at"]
+        stamp = (int(g[0:4]), int(g[5:7]), int(g[8:10]), int(g[11:13]), int(g[14:16]), int(g[17:19]))
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, rows in csv_tables(doc).items():
+            out = io.StringIO()
+            writer = csv.writer(out, lineterminator="\r\n")
+            writer.writerow(CSV_FILES[name])
+            for row in rows:
+                writer.writerow([_csv_cell(v) for v in row])
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            zf.writestr(info, out.getvalue().encode("utf-8"))
+    return buf.getvalue()

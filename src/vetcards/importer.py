@@ -1,0 +1,341 @@
+"""Data portability, the receiving side: ``vetcards import`` (SPEC §5).
+
+:func:`import_client` reads another practice's export (schema v1,
+:mod:`vetcards.export_schema`): the schema first (:func:`validate_document`),
+then every field again with :mod:`vetcards.validation`, then writes (Core
+inserts for the many rows), all in one unit of work that commits only when
+everything is valid. New client and pet numbers; invoices of the other
+practice are kept as history under a number that can never collide with this
+practice's gap-free numbering (``IMPORTED_YEAR``, :func:`imported_number`).
+
+jsonschema and the ORM models are imported where used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, Optional
+
+from sqlalchemy import Table, func, insert, select, update
+
+from . import numbering
+from .errors import InvalidInput
+from .export_schema import (
+    FORMAT_NAME,
+    IMPORTED_KIND_PREFIX,
+    IMPORTED_PREFIX,
+    IMPORTED_YEAR,
+    RECIPIENT_KINDS,
+    SCHEMA_VERSION,
+    schema,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .db import UnitOfWork
+
+
+def _json_path(parts: Iterable[Any]) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "(document)"
+
+
+def _schema_rule(error: Any) -> str:
+    """A safe description of a schema error: never the offending value."""
+    v, want = error.validator, error.validator_value
+    if v == "required":
+        inst = error.instance if isinstance(error.instance, dict) else {}
+        missing = [k for k in want if k not in inst]
+        return f"is missing field {missing[0]}" if missing else "is missing a field"
+    if v == "additionalProperties":
+        return "has a field the schema does not know"
+    if v == "type":
+        kinds = want if isinstance(want, list) else [want]
+        return "must be " + " or ".join(kinds)
+    if v in ("enum", "const"):
+        allowed = want if isinstance(want, list) else [want]
+        return "must be one of: " + ", ".join("null" if a is None else str(a) for a in allowed)
+    if v in ("pattern", "format"):
+        return "has the wrong format"
+    if v in ("maxLength", "minLength"):
+        return f"must be {'at most' if v == 'maxLength' else 'at least'} {want} characters"
+    if v in ("minimum", "maximum"):
+        return f"must be {'at least' if v == 'minimum' else 'at most'} {want}"
+    return f"breaks the schema rule {v}"
+
+
+_VALIDATOR = None
+
+
+def validate_document(data: Any) -> None:
+    """Check ``data`` against the export schema v1; one InvalidInput if not."""
+    global _VALIDATOR
+    if not isinstance(data, dict):
+        raise InvalidInput("FILE", "is not a vetcards export (a JSON object is expected)")
+    if data.get("format") != FORMAT_NAME:
+        raise InvalidInput("format", f"must be {FORMAT_NAME} (not a vetcards export)")
+    if data.get("schema_version") != SCHEMA_VERSION:
+        raise InvalidInput("schema_version", f"must be {SCHEMA_VERSION}: this vetcards reads export schema v1")
+    if _VALIDATOR is None:
+        from jsonschema import Draft202012Validator, FormatChecker
+
+        _VALIDATOR = Draft202012Validator(schema(), format_checker=FormatChecker())
+    from jsonschema.exceptions import best_match
+
+    error = best_match(_VALIDATOR.iter_errors(data))
+    if error is not None:
+        raise InvalidInput(_json_path(error.absolute_path), _schema_rule(error) + " (export schema v1)")
+
+
+def _d(value: Optional[str]) -> Optional[date]:
+    return None if value is None else date.fromisoformat(value)
+
+
+def _dt(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _check_fields(uow: UnitOfWork, data: dict[str, Any], today: date) -> dict[str, Any]:
+    """Every field again with the validators of this practice; returns fixes
+    (normalised client fields). Raises InvalidInput naming the JSON path."""
+    from . import validation
+    from .patients import known_species
+
+    def again(path: str, fn: Any, value: Any, *args: Any, **kw: Any) -> Any:
+        try:
+            return fn(value, *args, **kw)
+        except InvalidInput as exc:
+            raise InvalidInput(path, exc.rule) from None
+
+    c = data["client"]
+    client: dict[str, Any] = {}
+    for name, n in (("name", 200), ("street", 200), ("city", 100)):
+        client[name] = again(f"client.{name}", validation.text, c[name], field=name, max_len=n)
+    client["postcode"] = again("client.postcode", validation.postcode, c["postcode"])
+    client["phone"] = again("client.phone", validation.phone, c["phone"]) if c["phone"] else None
+    client["email"] = again("client.email", validation.email, c["email"]) if c["email"] else None
+    client["birth_date"] = (again("client.birth_date", validation.birth_date, c["birth_date"], today=today)
+                            if c["birth_date"] else None)
+
+    species = known_species(uow)  # type: ignore[arg-type]
+    chips: set[str] = set()
+    pets = []
+    for i, p in enumerate(data["pets"]):
+        at = f"pets[{i}]"
+        fixed = {
+            "name": again(f"{at}.name", validation.text, p["name"], field="name", max_len=100),
+            "species": again(f"{at}.species", validation.species, p["species"], species),
+            "sex": again(f"{at}.sex", validation.sex, p["sex"]),
+            "birth_date": (again(f"{at}.birth_date", validation.birth_date, p["birth_date"], today=today)
+                           if p["birth_date"] else None),
+            "chip": again(f"{at}.chip", validation.chip, p["chip"]) if p["chip"] else None,
+        }
+        if fixed["chip"]:
+            if fixed["chip"] in chips:
+                raise InvalidInput(f"{at}.chip", "the same chip number is on two pets in the file")
+            chips.add(fixed["chip"])
+        if p["deceased_on"] and date.fromisoformat(p["deceased_on"]) > today:
+            raise InvalidInput(f"{at}.deceased_on", validation.RULE_FUTURE)
+        pets.append(fixed)
+    if chips:
+        pet = _tables()["pet"]
+        taken = uow.execute(select(func.count()).select_from(pet).where(pet.c.chip.in_(sorted(chips)))).scalar()
+        if taken:
+            raise InvalidInput("pets.chip", "a chip number in the file is already registered on a pet here")
+
+    numbers = [p["number"] for p in data["pets"]]
+    if len(set(numbers)) != len(numbers):
+        raise InvalidInput("pets.number", "two pets in the file have the same number")
+    known_pets = set(numbers)
+
+    def pet_ref(path: str, value: Optional[str]) -> None:
+        if value is not None and value not in known_pets:
+            raise InvalidInput(path, "names a pet that is not in the file")
+
+    for i, m in enumerate(data["medicine_records"]):
+        pet_ref(f"medicine_records[{i}].pet_number", m["pet_number"])
+    inv_numbers = [inv["number"] for inv in data["invoices"]]
+    if len(set(inv_numbers)) != len(inv_numbers):
+        raise InvalidInput("invoices.number", "two invoices in the file have the same number")
+    for i, inv in enumerate(data["invoices"]):
+        at = f"invoices[{i}]"
+        pet_ref(f"{at}.pet_number", inv["pet_number"])
+        again(f"{at}.customer.postcode", validation.postcode, inv["customer"]["postcode"])
+        if inv["net_cents"] != sum(ln["net_cents"] for ln in inv["lines"]):
+            raise InvalidInput(f"{at}.net_cents", "must be the sum of the lines")
+        if inv["gross_cents"] != inv["net_cents"] + inv["vat_cents"]:
+            raise InvalidInput(f"{at}.gross_cents", "must be net_cents + vat_cents")
+    for i, d in enumerate(data["disclosures"]):
+        again(f"disclosures[{i}].recipient.name", validation.text, d["recipient"]["name"], field="name",
+              max_len=200)
+        pet_ref(f"disclosures[{i}].pet_number", d["pet_number"])
+        if d["consent_index"] is not None and d["consent_index"] >= len(data["consents"]):
+            raise InvalidInput(f"disclosures[{i}].consent_index", "names a consent that is not in the file")
+    return {"client": client, "pets": pets}
+
+
+def _tables() -> dict[str, Table]:
+    """The tables of the ORM models (imported here: only ``import`` needs them)."""
+    from sqlmodel import SQLModel
+
+    from . import models  # noqa: F401 - registers the tables
+
+    return dict(SQLModel.metadata.tables)
+
+
+def _next_imported_seq(uow: UnitOfWork) -> int:
+    invoice = _tables()["invoice"]
+    return int(uow.execute(
+        select(func.coalesce(func.max(invoice.c.seq), 0) + 1).where(invoice.c.year == IMPORTED_YEAR)
+    ).scalar_one())
+
+
+def imported_number(seq: int, original: str) -> str:
+    """The stored number of an imported invoice: ``IMP<seq>:<original number>``."""
+    return f"{IMPORTED_PREFIX}{seq}:{original}"
+
+
+def import_client(uow: UnitOfWork, data: Any, *, today: Optional[date] = None,
+                  counts_out: Optional[dict[str, int]] = None) -> str:
+    """Read a vetcards export (schema v1) of another practice; returns the new client number.
+
+    Validates the whole file first (schema, then every field with this
+    practice's rules); writes nothing unless all of it is valid. Commits.
+    """
+    from . import audit
+    from .models import utcnow
+
+    t = _tables()
+
+    today = today or date.today()
+    validate_document(data)
+    fixed = _check_fields(uow, data, today)
+    now = utcnow()
+    c = data["client"]
+
+    number = numbering.next_number(uow, "client")
+    cf = fixed["client"]
+    client_id = uow.execute(insert(t["client"]).values(
+        number=number, name=cf["name"], street=cf["street"], postcode=cf["postcode"], city=cf["city"],
+        phone=cf["phone"], email=cf["email"], birth_date=cf["birth_date"], created_at=_dt(c["created_at"]),
+        updated_at=now, legal_hold_reason=c["legal_hold_reason"], restricted=c["restricted"],
+    )).inserted_primary_key[0]
+
+    consent_ids: list[int] = []
+    for k in data["consents"]:
+        consent_ids.append(uow.execute(insert(t["consent"]).values(
+            client_id=client_id, purpose=k["purpose"], given_on=_d(k["given_on"]),
+            statement_version=k["statement_version"], method=k["method"], withdrawn_on=_d(k["withdrawn_on"]),
+            created_at=now,
+        )).inserted_primary_key[0])
+
+    pet_ids: dict[str, int] = {}
+    weights, visits, vaccs = [], [], []
+    for p, pf in zip(data["pets"], fixed["pets"]):
+        pid = uow.execute(insert(t["pet"]).values(
+            number=numbering.next_number(uow, "pet"), client_id=client_id, name=pf["name"],
+            species=pf["species"], breed=p["breed"], sex=pf["sex"], birth_date=pf["birth_date"], chip=pf["chip"],
+            colour=p["colour"], coat=p["coat"], insured=p["insured"], deceased_on=_d(p["deceased_on"]),
+            created_at=_dt(p["created_at"]), updated_at=now,
+        )).inserted_primary_key[0]
+        pet_ids[p["number"]] = pid
+        weights += [{"pet_id": pid, "measured_on": _d(w["measured_on"]), "grams": w["grams"], "created_at": now}
+                    for w in p["weights"]]
+        visits += [{"pet_id": pid, "visit_date": _d(v["visit_date"]), "reason": v["reason"],
+                    "findings": v["findings"], "diagnosis": v["diagnosis"], "treatment": v["treatment"],
+                    "vet": v["vet"], "created_at": now} for v in p["visits"]]
+        vaccs += [{"pet_id": pid, "given_on": _d(x["given_on"]), "vaccine": x["vaccine"], "batch": x["batch"],
+                   "next_due": _d(x["next_due"]), "created_at": now} for x in p["vaccinations"]]
+    for table, rows in (("weight", weights), ("visit", visits), ("vaccination", vaccs)):
+        if rows:
+            uow.execute(insert(t[table]), rows)
+
+    meds = [{"pet_id": pet_ids.get(m["pet_number"]) if m["pet_number"] else None, "client_id": client_id,
+             "record_date": _d(m["record_date"]), "product": m["product"], "batch": m["batch"],
+             "quantity": m["quantity"], "expiry": _d(m["expiry"]), "vet": m["vet"], "dispensed": m["dispensed"],
+             "owner_name": m["owner_name"], "owner_address": m["owner_address"], "restricted": m["restricted"],
+             "created_at": now} for m in data["medicine_records"]]
+    if meds:
+        uow.execute(insert(t["medicine_record"]), meds)
+
+    inv_ids: dict[str, int] = {}
+    credits: list[tuple[int, str]] = []
+    lines, pays = [], []
+    seq = _next_imported_seq(uow)
+    for inv in data["invoices"]:
+        cust, sup = inv["customer"], inv["supplier"]
+        iid = uow.execute(insert(t["invoice"]).values(
+            number=imported_number(seq, inv["number"]), year=IMPORTED_YEAR, seq=seq,
+            kind=IMPORTED_KIND_PREFIX + inv["kind"], client_id=client_id,
+            pet_id=pet_ids.get(inv["pet_number"]) if inv["pet_number"] else None,
+            invoice_date=_d(inv["invoice_date"]), payment_method=inv["payment_method"], status=inv["status"],
+            customer_name=cust["name"], customer_street=cust["street"], customer_postcode=cust["postcode"],
+            customer_city=cust["city"], customer_birth_date=_d(cust["birth_date"]),
+            supplier_name=sup["name"], supplier_address=sup["address"], supplier_vat_number=sup["vat_number"],
+            supplier_kvk=sup["kvk"], supplier_iban=sup["iban"], net_cents=inv["net_cents"],
+            vat_cents=inv["vat_cents"], gross_cents=inv["gross_cents"], reason=inv["reason"],
+            restricted=inv["restricted"], created_at=now,
+        )).inserted_primary_key[0]
+        seq += 1
+        inv_ids[inv["number"]] = iid
+        if inv["credits_invoice_number"]:
+            credits.append((iid, inv["credits_invoice_number"]))
+        lines += [{"invoice_id": iid, "position": ln["position"], "description": ln["description"],
+                   "quantity": ln["quantity"], "unit_price_cents": ln["unit_price_cents"],
+                   "vat_rate": ln["vat_rate"], "net_cents": ln["net_cents"]} for ln in inv["lines"]]
+        pays += [{"invoice_id": iid, "paid_on": _d(y["paid_on"]), "amount_cents": y["amount_cents"],
+                  "method": y["method"], "created_at": now} for y in inv["payments"]]
+    for iid, credited in credits:
+        if credited in inv_ids:
+            uow.execute(update(t["invoice"]).where(t["invoice"].c.id == iid)
+                        .values(credits_invoice_id=inv_ids[credited]))
+    if lines:
+        uow.execute(insert(t["invoice_line"]), lines)
+    if pays:
+        uow.execute(insert(t["payment"]), pays)
+
+    recipients: dict[str, int] = {}
+    created_recipients = 0
+    discl = []
+    for d in data["disclosures"]:
+        name = d["recipient"]["name"]
+        if name not in recipients:
+            rid = uow.execute(select(t["recipient"].c.id).where(t["recipient"].c.name == name)).scalar()
+            if rid is None:
+                kind = d["recipient"]["kind"].replace("_", "-")
+                rid = uow.execute(insert(t["recipient"]).values(
+                    name=name, kind=kind if kind in RECIPIENT_KINDS else "other", categories="", created_at=now,
+                )).inserted_primary_key[0]
+                created_recipients += 1
+            recipients[name] = rid
+        discl.append({"client_id": client_id, "recipient_id": recipients[name],
+                      "pet_id": pet_ids.get(d["pet_number"]) if d["pet_number"] else None,
+                      "disclosed_on": _d(d["disclosed_on"]), "categories": d["categories"], "basis": d["basis"],
+                      "consent_id": consent_ids[d["consent_index"]] if d["consent_index"] is not None else None,
+                      "at_client_request": d["at_client_request"], "created_at": now})
+    if discl:
+        uow.execute(insert(t["disclosure"]), discl)
+
+    # Requests the other practice closed are history; one still open there
+    # is that practice's duty, not ours, and is not carried.
+    reqs = [{"client_number": number, "type": r["type"], "received_on": _d(r["received_on"]),
+             "due_on": _d(r["due_on"]), "extended_reason": r["extended_reason"], "closed_on": _d(r["closed_on"]),
+             "created_at": now} for r in data["requests"] if r["closed_on"]]
+    if reqs:
+        uow.execute(insert(t["subject_request"]), reqs)
+
+    counts = {
+        "pets": len(pet_ids), "consents": len(consent_ids), "weights": len(weights), "visits": len(visits),
+        "vaccinations": len(vaccs), "medicine_records": len(meds), "invoices": len(inv_ids),
+        "invoice_lines": len(lines), "payments": len(pays), "disclosures": len(discl),
+        "recipients_created": created_recipients, "requests": len(reqs),
+        "requests_open_not_carried": len(data["requests"]) - len(reqs),
+    }
+    audit.record(uow, "import", "client", [number], {"schema_version": SCHEMA_VERSION, **counts})
+    uow.commit()
+    if counts_out is not None:
+        counts_out.update(counts)
+        counts_out["id"] = client_id
+    return number
