@@ -145,13 +145,13 @@ def test_doctor_json_is_one_object(vet):
 def test_doctor_points_to_a_pending_key_file_after_an_interrupted_rekey(vet):
     # A rekey in place that died after its commit, before the rename: the
     # database needs the key in practice.key.pending, practice.key is the old one.
-    from vetcards import keyops
+    from vetcards import rekey
     from vetcards.db import open_database
 
     key = read_key_file(vet.key_file)
     pending = Path(str(vet.key_file) + ".pending")
     database = open_database(vet.db, key, write=True)
-    new_db, _ = keyops.rekey(database, key, new_key_file=vet.dir / "tmp.key", current_key_file=vet.key_file)
+    new_db, _ = rekey.rekey(database, key, new_key_file=vet.dir / "tmp.key", current_key_file=vet.key_file)
     new_db.close()
     (vet.dir / "tmp.key").rename(pending)
     r = vet.run("doctor")

@@ -257,14 +257,14 @@ def test_sigkill_during_purge(vet):
 REKEY = r"""
 import sys
 from pathlib import Path
-from vetcards import keyops
+from vetcards import rekey
 from vetcards.db import open_database
 from vetcards.keys import read_key_file
 db_path, old_file, new_file = map(Path, sys.argv[1:4])
 key = read_key_file(old_file)
 db = open_database(db_path, key, write=True)
 print("go", flush=True)
-keyops.rekey(db, key, new_key_file=new_file, current_key_file=old_file)
+rekey.rekey(db, key, new_key_file=new_file, current_key_file=old_file)
 print("done", flush=True)
 """
 

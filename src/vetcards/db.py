@@ -120,12 +120,7 @@ def _make_engine(path: Path, key: Key, write: bool, cache_mib: int = 0, create: 
 def _classify_open_error(path: Path, exc: BaseException) -> Exception:
     text = str(getattr(exc, "orig", exc)).lower()
     if "file is not a database" in text or "not an error" in text:
-        try:
-            with open(path, "rb") as fh:
-                head = fh.read(16)
-        except OSError:
-            head = b""
-        if head == _SQLITE_PLAIN_HEADER:
+        if is_plain_sqlite(path):
             return DatabaseError(f"{path} is a plain (unencrypted) SQLite file, not a vetcards database")
         return KeyFailure(f"cannot open {path}: wrong key, or not a vetcards database")
     if "locked" in text or "busy" in text:
@@ -376,3 +371,84 @@ def create_database(path: Path, key: Key) -> Database:
                 pass
         raise
     return Database(path, engine, write=True)
+
+
+# --------------------------------------------------------------------------
+# The raw SQLCipher path: backup, restore, rekey and doctor work on the file
+# itself (no engine, no migration), through these few functions only.
+# --------------------------------------------------------------------------
+
+#: Busy timeout (ms) for the steps that need the database to themselves.
+EXCLUSIVE_WAIT_MS = 2000
+
+
+def quote_pragma(value: str) -> str:
+    """Quote a PRAGMA value the way SQLAlchemy's pysqlcipher dialect does for ``key``."""
+    return '"' + value.replace('"', '""') + '"'
+
+
+def is_plain_sqlite(path: Path) -> bool:
+    """True when ``path`` starts with the header of an unencrypted SQLite file."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(16) == _SQLITE_PLAIN_HEADER
+    except OSError:
+        return False
+
+
+def raw_connect(path: Path, key: Key, timeout_ms: int = EXCLUSIVE_WAIT_MS) -> Any:
+    """A plain sqlcipher3 connection, keyed, with SQLCipher's log switched off (no key check yet)."""
+    import sqlcipher3
+
+    conn = sqlcipher3.connect(str(path), isolation_level=None, timeout=timeout_ms / 1000)
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f"PRAGMA key = {quote_pragma(key.pragma_value())}")
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
+        conn.execute("PRAGMA secure_delete = ON")
+        conn.execute("PRAGMA temp_store = MEMORY")
+    except Exception:
+        conn.close()
+        raise
+    return conn
+
+
+def open_raw(path: Path, key: Key, timeout_ms: int = EXCLUSIVE_WAIT_MS) -> Any:
+    """:func:`raw_connect` plus the first read (the key check), classified as :func:`open_database` does:
+    a wrong key is :class:`KeyFailure`, a plain SQLite file or a busy one :class:`DatabaseError`."""
+    try:
+        conn = raw_connect(path, key, timeout_ms)
+    except Exception as exc:  # noqa: BLE001
+        raise _classify_open_error(path, exc) from None
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
+    except Exception as exc:  # noqa: BLE001
+        conn.close()
+        raise _classify_open_error(path, exc) from None
+    return conn
+
+
+def raw_schema_version(conn: Any) -> Optional[str]:
+    """The Alembic revision of a raw connection's database (None: not a vetcards file)."""
+    has = conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='alembic_version'"
+    ).fetchone()[0]
+    if not has:
+        return None
+    row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    return row[0] if row else None
+
+
+def check_file(conn: Any) -> tuple[list[str], list[str]]:
+    """``cipher_integrity_check`` problems and ``integrity_check`` problems (both empty = OK)."""
+    try:
+        cipher = [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check").fetchall()]
+    except Exception as exc:  # noqa: BLE001 - a damaged file may not even be read
+        cipher = [f"cipher_integrity_check failed: {type(exc).__name__}"]
+    try:
+        integrity = [str(r[0]) for r in conn.execute("PRAGMA integrity_check").fetchall()]
+    except Exception as exc:  # noqa: BLE001
+        integrity = [f"integrity_check failed: {type(exc).__name__}: {exc}"]
+    if integrity == ["ok"]:
+        integrity = []
+    return cipher, integrity

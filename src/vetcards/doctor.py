@@ -12,10 +12,13 @@ import stat
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from .errors import DatabaseError, KeyFailure
 from .keys import Key
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .db import UnitOfWork
 
 #: A purge older than this many days (or none at all on an older database) is reported.
 PURGE_MAX_AGE_DAYS = 31
@@ -69,7 +72,7 @@ def _check_permissions(report: Report, path: Path, ledger: Optional[Path]) -> No
 
 
 def _check_key_file(report: Report, key_file: Optional[Path], db_path: Path) -> None:
-    from .keyops import pending_key_file
+    from .rekey import pending_key_file
 
     if key_file is None:
         report.add("key file", True, "passphrase (no key file)")
@@ -98,8 +101,7 @@ def run(path: Path, key: Key, *, key_file: Optional[Path] = None, today: Optiona
     Raises :class:`DatabaseError` / :class:`KeyFailure` when the file cannot be
     opened at all (missing, wrong key): there is nothing to check then.
     """
-    from .db import SCHEMA_HEAD
-    from .keyops import _opens, _schema_version, check_file
+    from .db import SCHEMA_HEAD, check_file, open_raw, raw_schema_version
     from .ledger import ledger_path_for
 
     today = today or date.today()
@@ -112,9 +114,9 @@ def run(path: Path, key: Key, *, key_file: Optional[Path] = None, today: Optiona
     _check_key_file(report, key_file, path)
 
     try:
-        conn = _opens(path, key)
+        conn = open_raw(path, key)
     except KeyFailure as exc:
-        from .keyops import pending_key_file
+        from .rekey import pending_key_file
 
         pending = pending_key_file(key_file) if key_file is not None else None
         if pending is not None and pending.exists():
@@ -124,7 +126,7 @@ def run(path: Path, key: Key, *, key_file: Optional[Path] = None, today: Optiona
             ) from None
         raise
     try:
-        version = _schema_version(conn)
+        version = raw_schema_version(conn)
         if version is None:
             raise DatabaseError(f"{path} opens with this key but is not a vetcards database")
         if version == SCHEMA_HEAD:
@@ -168,8 +170,8 @@ def run(path: Path, key: Key, *, key_file: Optional[Path] = None, today: Optiona
     try:
         database = open_database(path, key)
         try:
-            with database.unit() as c:
-                _db_checks(report, c, today, ledger)
+            with database.unit() as uow:
+                _db_checks(report, uow, today, ledger)
         finally:
             database.close()
     except Exception as exc:  # noqa: BLE001 - a damaged file: say so, do not crash
@@ -178,21 +180,21 @@ def run(path: Path, key: Key, *, key_file: Optional[Path] = None, today: Optiona
     return report
 
 
-def _db_checks(report: Report, conn: Any, today: date, ledger: Optional[Path]) -> None:
+def _db_checks(report: Report, uow: UnitOfWork, today: date, ledger: Optional[Path]) -> None:
     from sqlalchemy import text
 
     from . import audit
     from .ledger import read_ledger
 
-    result = audit.verify(conn)
+    result = audit.verify(uow)
     if result.ok:
         report.add("audit log", True, f"hash chain intact ({result.entries} entries)")
     else:
         report.add("audit log", False, f"broken at entry {result.first_broken_id}: {result.problem}; "
                    "the log was tampered with: compare with a backup (vetcards audit verify)")
 
-    last = conn.execute(text("SELECT max(ts) FROM audit_log WHERE action = 'purge'")).scalar()
-    first = conn.execute(text("SELECT min(ts) FROM audit_log")).scalar()
+    last = uow.execute(text("SELECT max(ts) FROM audit_log WHERE action = 'purge'")).scalar()
+    first = uow.execute(text("SELECT min(ts) FROM audit_log")).scalar()
     if last:
         age = (today - datetime.fromisoformat(last).astimezone(UTC).date()).days
         if age <= PURGE_MAX_AGE_DAYS:
@@ -207,7 +209,7 @@ def _db_checks(report: Report, conn: Any, today: date, ledger: Optional[Path]) -
         else:
             report.add("retention purge", False, "never purged: run vetcards purge and schedule it (cron)")
 
-    overdue = conn.execute(
+    overdue = uow.execute(
         text("SELECT id, client_number, type, due_on FROM subject_request "
              "WHERE closed_on IS NULL AND due_on < :today ORDER BY due_on, id"),
         {"today": today.isoformat()},
@@ -218,10 +220,10 @@ def _db_checks(report: Report, conn: Any, today: date, ledger: Optional[Path]) -
         report.add("data-subject requests", False,
                    f"{len(overdue)} overdue: {listed}{more}: answer them (vetcards request list)")
     else:
-        open_n = conn.execute(text("SELECT count(*) FROM subject_request WHERE closed_on IS NULL")).scalar()
+        open_n = uow.execute(text("SELECT count(*) FROM subject_request WHERE closed_on IS NULL")).scalar()
         report.add("data-subject requests", True, f"none overdue ({open_n} open)")
 
-    erased = [r[0] for r in conn.execute(text("SELECT DISTINCT client_number FROM erasure ORDER BY 1"))]
+    erased = [r[0] for r in uow.execute(text("SELECT DISTINCT client_number FROM erasure ORDER BY 1"))]
     if ledger is None:
         return
     try:

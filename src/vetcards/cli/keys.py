@@ -65,7 +65,7 @@ def rekey(
 
     Example: vetcards --key-file old.key rekey --new-key-file new.key
     """
-    from .. import keyops
+    from .. import rekey as rekey_lib
     from ..errors import UsageError
 
     if (new_key_file is None) == (not new_passphrase):
@@ -74,10 +74,10 @@ def rekey(
     old_key = state.key()
     passphrase = None
     if new_passphrase:
-        passphrase = keyops.check_new_passphrase(_new_passphrase())
+        passphrase = rekey_lib.check_new_passphrase(_new_passphrase())
     database = state.database()
     state._database = None
-    new_db, result = keyops.rekey(
+    new_db, result = rekey_lib.rekey(
         database, old_key, new_key_file=new_key_file, new_passphrase=passphrase,
         current_key_file=_current_key_file(state), actor=state.who(),
     )
@@ -110,7 +110,7 @@ def backup(
 
     Example: vetcards backup /mnt/backup/practice-2026-11-27.db
     """
-    from .. import keyops
+    from .. import backup as backup_lib
     from ..keys import read_key_file
 
     state = get_state(ctx)
@@ -119,7 +119,7 @@ def backup(
     # A reader: the snapshot takes no write lock (the audit entry in the
     # source is written afterwards through a writer of its own).
     database = state.database()
-    result = keyops.backup(database, key, out, out_key=out_key, actor=state.who())
+    result = backup_lib.backup(database, key, out, out_key=out_key, actor=state.who())
     if json_out:
         output.emit_json(result.as_dict())
     else:
@@ -146,7 +146,7 @@ def restore(
 
     Example: vetcards restore /mnt/backup/practice-2026-11-27.db --yes
     """
-    from .. import keyops
+    from .. import backup as backup_lib
     from ..errors import UsageError
 
     state = get_state(ctx)
@@ -158,7 +158,7 @@ def restore(
         if not typer.confirm(f"Replace {path} with {backup_file}?", default=False, err=True):
             raise UsageError("not confirmed; nothing was changed")
     state.close()
-    result = keyops.restore(path, key, backup_file, actor=state.who(), today=today())
+    result = backup_lib.restore(path, key, backup_file, actor=state.who(), today=today())
     if json_out:
         output.emit_json(result.as_dict())
     else:

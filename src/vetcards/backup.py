@@ -1,29 +1,4 @@
-"""Key rotation, encrypted backups, and restore with erasure replay (SPEC §5, §6).
-
-rekey
-    SQLCipher's ``PRAGMA rekey`` re-encrypts every page in ONE write
-    transaction. We run it in rollback-journal mode (the database is switched
-    from WAL to DELETE for the rekey and back to WAL after it), because then
-    the switch of keys is atomic on disk and the file is self-contained at
-    every moment (measured: in WAL mode a crash after the commit leaves the
-    new-key pages in the WAL and the old-key pages in the main file, so
-    ``cipher_integrity_check`` fails until a checkpoint). Leaving WAL mode also
-    needs exclusive access: while another process has the database open the
-    switch fails and the rekey is refused with nothing changed.
-
-    What an interruption (crash, SIGKILL, power loss) leaves, precisely:
-
-    * before the commit (``<db>-journal`` still on disk, a "hot journal"): the
-      next open, with any key, rolls the journal back first; the database is
-      then exactly as before and opens with the OLD key only;
-    * after the commit (the journal is deleted in one step): the database
-      opens with the NEW key only.
-
-    A new key file is written first to ``<new key file>.pending`` (mode 0600,
-    fsynced) and renamed to its name only after the rekey committed. If a
-    rekey is killed between the commit and the rename, the new key is in the
-    ``.pending`` file; ``rekey`` refuses to run while one exists and says what
-    to do, and ``doctor`` reports it.
+"""Encrypted backups and restore with erasure replay (SPEC §5, §6): ``backup`` and ``restore``.
 
 backup
     SQLite's online backup API copies a consistent snapshot (one read
@@ -37,303 +12,44 @@ backup
 restore
     Checks that the backup opens with the key and passes both checks, copies
     it to a working file next to the database, re-applies every erasure in the
-    erasure ledger (``<db>.erasures``, see :mod:`vetcards.erasure`) made at or
+    erasure ledger (``<db>.erasures``, see :mod:`vetcards.ledger`) made at or
     after the backup's ``taken_at``, and only then replaces the database.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
 import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from .errors import Conflict, DatabaseError, KeyFailure, UsageError
+from .db import check_file, is_plain_sqlite, open_raw, raw_connect, raw_schema_version
+from .errors import Conflict, DatabaseError, KeyFailure
+from .files import fsync_dir
 from .keys import Key
 
-#: Minimum length of a new passphrase (as ``init``).
-MIN_PASSPHRASE = 12
-
-#: Busy timeout (ms) for the steps that need the database to themselves.
-EXCLUSIVE_WAIT_MS = 2000
-
-_PLAIN_HEADER = b"SQLite format 3\x00"
-
-
-# --------------------------------------------------------------------------
-# Helpers
-# --------------------------------------------------------------------------
-
-
-def _quote(value: str) -> str:
-    """Quote a PRAGMA value the way SQLAlchemy's pysqlcipher dialect does for ``key``."""
-    return '"' + value.replace('"', '""') + '"'
-
-
-def _raw_connect(path: Path, key: Key, timeout_ms: int = EXCLUSIVE_WAIT_MS) -> Any:
-    """A plain sqlcipher3 connection, keyed, with SQLCipher's log switched off."""
-    import sqlcipher3
-
-    conn = sqlcipher3.connect(str(path), isolation_level=None, timeout=timeout_ms / 1000)
-    try:
-        conn.execute("PRAGMA cipher_log_level = NONE")
-        conn.execute(f"PRAGMA key = {_quote(key.pragma_value())}")
-        conn.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
-        conn.execute("PRAGMA secure_delete = ON")
-        conn.execute("PRAGMA temp_store = MEMORY")
-    except Exception:
-        conn.close()
-        raise
-    return conn
-
-
-def _opens(path: Path, key: Key) -> Any:
-    """Connect and do the first read (the key check); raise KeyFailure if it fails."""
-    try:
-        conn = _raw_connect(path, key)
-    except Exception as exc:  # noqa: BLE001
-        raise DatabaseError(f"cannot open {path}: {type(exc).__name__}") from None
-    try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
-    except Exception as exc:  # noqa: BLE001
-        conn.close()
-        text = str(exc).lower()
-        if "locked" in text or "busy" in text:
-            raise DatabaseError(f"{path} is busy: another vetcards process is using it; try again later") from None
-        if _is_plain(path):
-            raise DatabaseError(f"{path} is a plain (unencrypted) SQLite file, not a vetcards database") from None
-        raise KeyFailure(f"cannot open {path}: wrong key, or not a vetcards database") from None
-    return conn
-
-
-def _is_plain(path: Path) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(16) == _PLAIN_HEADER
-    except OSError:
-        return False
-
-
-def check_file(conn: Any) -> tuple[list[str], list[str]]:
-    """``cipher_integrity_check`` problems and ``integrity_check`` problems (both empty = OK)."""
-    try:
-        cipher = [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check").fetchall()]
-    except Exception as exc:  # noqa: BLE001 - a damaged file may not even be read
-        cipher = [f"cipher_integrity_check failed: {type(exc).__name__}"]
-    try:
-        integrity = [str(r[0]) for r in conn.execute("PRAGMA integrity_check").fetchall()]
-    except Exception as exc:  # noqa: BLE001
-        integrity = [f"integrity_check failed: {type(exc).__name__}: {exc}"]
-    if integrity == ["ok"]:
-        integrity = []
-    return cipher, integrity
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+if TYPE_CHECKING:  # pragma: no cover
+    from .db import Database, UnitOfWork
 
 
 def _unlink_quietly(path: Path) -> None:
     for suffix in ("", "-journal", "-wal", "-shm"):
         try:
             os.unlink(str(path) + suffix)
-        except FileNotFoundError:
-            pass
         except OSError:
             pass
 
 
-def _schema_version(conn: Any) -> Optional[str]:
-    has = conn.execute(
-        "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='alembic_version'"
-    ).fetchone()[0]
-    if not has:
-        return None
-    row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-    return row[0] if row else None
-
-
-def _record(database: Any, action: str, details: dict[str, Any], actor: str, ids: list[Any] = ()) -> None:
+def _record(database: Database, action: str, details: dict[str, Any], actor: str) -> None:
+    """One audit entry in ``database`` about the file itself, in a writing unit of its own."""
     from . import audit
 
     with database.unit(actor, write=True) as uow:
-        audit.record(uow, action, "database", list(ids), details)
+        audit.record(uow, action, "database", [], details)
         uow.commit()
-
-
-# --------------------------------------------------------------------------
-# rekey
-# --------------------------------------------------------------------------
-
-
-def pending_key_file(key_file: Path) -> Path:
-    """Where a new key file waits until the rekey committed."""
-    return Path(str(Path(key_file).expanduser()) + ".pending")
-
-
-def check_new_passphrase(passphrase: Optional[str]) -> str:
-    if not passphrase:
-        raise KeyFailure("no new passphrase given")
-    if len(passphrase) < MIN_PASSPHRASE:
-        raise KeyFailure(f"new passphrase: must be at least {MIN_PASSPHRASE} characters; nothing changed")
-    return passphrase
-
-
-def _write_pending(path: Path) -> tuple[Path, Key]:
-    pending = pending_key_file(path)
-    secret = secrets.token_hex(32)
-    try:
-        fd = os.open(pending, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise KeyFailure(_pending_message(pending, path)) from None
-    except OSError as exc:
-        raise KeyFailure(f"cannot create key file {pending}: {exc.strerror}") from None
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, (secret + "\n").encode("ascii"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    _fsync_dir(pending.parent)
-    return pending, Key(secret=secret, raw=True, source="--new-key-file")
-
-
-def _pending_message(pending: Path, final: Path) -> str:
-    return (
-        f"{pending} exists: a rekey was interrupted after writing it. If the database opens "
-        f"with it (vetcards --key-file {pending} doctor), rename it to {final}; if the old key "
-        f"still opens the database, delete it. Nothing was changed"
-    )
-
-
-@dataclass
-class RekeyResult:
-    old: str                     # "key file" | "passphrase"
-    new: str
-    key_file: Optional[Path]
-    seconds: float
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"old_key": self.old, "new_key": self.new,
-                "key_file": str(self.key_file) if self.key_file else None,
-                "seconds": round(self.seconds, 3)}
-
-
-def _kind(key: Key) -> str:
-    return "key file" if key.raw else "passphrase"
-
-
-def rekey(
-    database: Any,
-    old_key: Key,
-    *,
-    new_key_file: Optional[Path] = None,
-    new_passphrase: Optional[str] = None,
-    current_key_file: Optional[Path] = None,
-    actor: str = "unknown",
-) -> tuple[Any, RekeyResult]:
-    """Re-encrypt ``database`` with a new key; returns the reopened database and a summary.
-
-    Exactly one of ``new_key_file`` (a new random key, written there) and
-    ``new_passphrase``. ``new_key_file`` may name the key file in use
-    (``current_key_file``): it is then replaced after the rekey committed;
-    any other existing file is refused. ``database`` is closed.
-    """
-    from .db import open_database
-
-    if (new_key_file is None) == (new_passphrase is None):
-        raise UsageError("give exactly one of --new-key-file PATH and --new-passphrase")
-    started = time.monotonic()
-    path = Path(database.path)
-    pending: Optional[Path] = None
-    if new_key_file is not None:
-        new_key_file = Path(new_key_file).expanduser()
-        if new_key_file.is_dir():
-            raise KeyFailure(f"{new_key_file} is a directory, not a key file")
-        if new_key_file.exists():
-            same = current_key_file is not None and Path(current_key_file).expanduser().exists() \
-                and os.path.samefile(new_key_file, Path(current_key_file).expanduser())
-            if not same:
-                raise KeyFailure(f"key file already exists, not overwritten: {new_key_file}")
-        if pending_key_file(new_key_file).exists():
-            raise KeyFailure(_pending_message(pending_key_file(new_key_file), new_key_file))
-        if not new_key_file.parent.is_dir():
-            raise KeyFailure(f"cannot create key file {new_key_file}: no such directory")
-    else:
-        check_new_passphrase(new_passphrase)
-    if current_key_file is not None and pending_key_file(current_key_file).exists():
-        raise KeyFailure(_pending_message(pending_key_file(current_key_file), Path(current_key_file)))
-
-    raw = database.engine.raw_connection()
-    conn = raw.driver_connection
-    switched = False
-    rekeyed = False
-    try:
-        conn.execute(f"PRAGMA busy_timeout = {EXCLUSIVE_WAIT_MS}")
-        try:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-            mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
-        except Exception:  # noqa: BLE001
-            mode = "wal"
-        if str(mode).lower() != "delete":
-            raise DatabaseError(
-                f"{path} is in use by another process; close every other vetcards process "
-                "(and cron jobs) and run rekey again. Nothing was changed"
-            )
-        switched = True
-        if new_key_file is not None:
-            pending, new_key = _write_pending(new_key_file)
-        else:
-            new_key = Key(secret=new_passphrase or "", raw=False, source="--new-passphrase")
-        try:
-            conn.execute(f"PRAGMA rekey = {_quote(new_key.pragma_value())}").fetchall()
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
-        except Exception as exc:  # noqa: BLE001
-            raise DatabaseError(f"rekey failed ({type(exc).__name__}); the old key still opens {path}") from None
-        rekeyed = True
-        conn.execute("PRAGMA journal_mode = WAL").fetchall()
-    except BaseException:
-        if pending is not None and not rekeyed:
-            try:
-                os.unlink(pending)
-            except OSError:
-                pass
-        if switched and not rekeyed:
-            try:
-                conn.execute("PRAGMA journal_mode = WAL").fetchall()
-            except Exception:  # noqa: BLE001
-                pass
-        raise
-    finally:
-        raw.close()
-        database.close()
-
-    if pending is not None and new_key_file is not None:
-        os.replace(pending, new_key_file)
-        os.chmod(new_key_file, 0o600)
-        _fsync_dir(new_key_file.parent)
-    new_db = open_database(path, new_key, write=True)
-    _record(new_db, "rekey", {"old": "raw" if old_key.raw else "passphrase",
-                              "new": "raw" if new_key.raw else "passphrase"}, actor)
-    return new_db, RekeyResult(_kind(old_key), _kind(new_key), new_key_file, time.monotonic() - started)
-
-
-# --------------------------------------------------------------------------
-# backup
-# --------------------------------------------------------------------------
 
 
 @dataclass
@@ -355,7 +71,7 @@ def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-def backup(database: Any, key: Key, out: Path, *, out_key: Optional[Key] = None,
+def backup(database: Database, key: Key, out: Path, *, out_key: Optional[Key] = None,
            actor: str = "unknown") -> BackupResult:
     """Write an encrypted, checked, consistent copy of ``database`` to ``out`` (never overwritten)."""
     from . import audit
@@ -385,8 +101,8 @@ def backup(database: Any, key: Key, out: Path, *, out_key: Optional[Key] = None,
         # 1. The snapshot: one read transaction of the source, copied in one step.
         raw = database.engine.raw_connection()
         try:
-            src = raw.driver_connection
-            dst = _raw_connect(tmp, out_key)
+            src: Any = raw.driver_connection
+            dst = raw_connect(tmp, out_key)
             try:
                 src.backup(dst, pages=-1)
             finally:
@@ -404,14 +120,14 @@ def backup(database: Any, key: Key, out: Path, *, out_key: Optional[Key] = None,
         finally:
             copy.close()
         # 3. One self-contained file, then the checks.
-        conn = _opens(tmp, out_key)
+        conn = open_raw(tmp, out_key)
         try:
             conn.execute("PRAGMA journal_mode = DELETE").fetchall()
             cipher, integrity = check_file(conn)
             clients = conn.execute("SELECT count(*) FROM client").fetchone()[0]
         finally:
             conn.close()
-        if cipher or integrity or _is_plain(tmp):
+        if cipher or integrity or is_plain_sqlite(tmp):
             raise DatabaseError("the backup copy failed its integrity checks; nothing was written")
         for suffix in ("-journal", "-wal", "-shm"):
             if os.path.exists(str(tmp) + suffix):
@@ -425,7 +141,7 @@ def backup(database: Any, key: Key, out: Path, *, out_key: Optional[Key] = None,
             raise DatabaseError(f"cannot write {out}: {exc.strerror}") from None
     finally:
         _unlink_quietly(tmp)
-    _fsync_dir(out.parent)
+    fsync_dir(out.parent)
     # The source's own audit entry, through a writer (waits for another writer).
     writer = database if database.write else open_database(Path(database.path), key, write=True)
     try:
@@ -506,7 +222,7 @@ def erasures_to_replay(ledger: list[dict[str, Any]], taken_at: Optional[str]) ->
     return out
 
 
-def replay_erasures(session: Any, entries: list[dict[str, Any]], today: date,
+def replay_erasures(uow: UnitOfWork, entries: list[dict[str, Any]], today: date,
                     actor: str = "unknown") -> tuple[list[str], list[str]]:
     """Erase again every client number in ``entries`` that the database still holds.
 
@@ -515,7 +231,7 @@ def replay_erasures(session: Any, entries: list[dict[str, Any]], today: date,
     the erasure the ledger records and does not stop it. No new ledger line
     is written (the ledger already has it). Returns (re-applied, already gone).
     """
-    from sqlalchemy import text
+    from sqlalchemy import column, func, select, table
 
     from . import audit, erasure
     from .errors import NotFound
@@ -524,27 +240,28 @@ def replay_erasures(session: Any, entries: list[dict[str, Any]], today: date,
     replayed: list[str] = []
     gone: list[str] = []
     seen: set[str] = set()
+    client = table("client", column("number"))
     for entry in entries:
         number = str(entry.get("client_number", "")).strip()
         if not number or number in seen:
             continue
         seen.add(number)
-        exists = session.execute(text("SELECT count(*) FROM client WHERE number = :n"), {"n": number}).scalar()
+        exists = uow.execute(select(func.count()).select_from(client).where(client.c.number == number)).scalar()
         try:
-            plan = erasure.plan_erasure(session, number, today) if exists else None
+            plan = erasure.plan_erasure(uow, number, today) if exists else None
         except NotFound:
             plan = None
         if plan is None:
             gone.append(number)
             continue
-        erasure.apply_plan(session, plan)
+        erasure.apply_plan(uow, plan)
         erased_at = _parse_ts(entry.get("erased_at") or _now_iso())
-        session.add(Erasure(client_number=number, erased_at=erased_at,
+        uow.add(Erasure(client_number=number, erased_at=erased_at,
                             verified_by="ledger replay after restore", id_document="unknown"))
         details: dict[str, Any] = dict(plan.erased)
         details.update({"replayed": 1, "kept_client_card": int(plan.claim_hold),
                         "legal_hold_overridden": int(plan.legal_hold)})
-        audit.record(session, "erase", "client", [number], details, actor=actor)
+        audit.record(uow, "erase", "client", [number], details, actor=actor)
         replayed.append(number)
     return replayed, gone
 
@@ -571,9 +288,9 @@ def restore(db_path: Path, key: Key, backup_path: Path, *, actor: str = "unknown
     ledger = read_ledger(ledger_path) if ledger_path else []
 
     # 1. The backup must open with the key and pass both checks.
-    conn = _opens(backup_path, key)
+    conn = open_raw(backup_path, key)
     try:
-        version = _schema_version(conn)
+        version = raw_schema_version(conn)
         if version is None:
             raise DatabaseError(f"{backup_path} opens with this key but is not a vetcards database")
         cipher, integrity = check_file(conn)
@@ -603,9 +320,9 @@ def restore(db_path: Path, key: Key, backup_path: Path, *, actor: str = "unknown
     result = RestoreResult(db_path, backup_path, taken_at, ledger_entries=len(ledger))
     live: Any = None
     try:
-        src = _opens(backup_path, key)
+        src = open_raw(backup_path, key)
         try:
-            dst = _raw_connect(tmp, key)
+            dst = raw_connect(tmp, key)
             try:
                 src.backup(dst, pages=-1)
             finally:
@@ -615,16 +332,16 @@ def restore(db_path: Path, key: Key, backup_path: Path, *, actor: str = "unknown
         # 3. Re-apply later erasures and record the restore, in one transaction.
         work = open_database(tmp, key, write=True)
         try:
-            with work.unit(actor) as session:
+            with work.unit(actor) as uow:
                 todo = erasures_to_replay(ledger, taken_at)
-                result.replayed, result.already_gone = replay_erasures(session, todo, today, actor)
-                audit.record(session, "restore", "database", result.replayed,
+                result.replayed, result.already_gone = replay_erasures(uow, todo, today, actor)
+                audit.record(uow, "restore", "database", result.replayed,
                              {"taken_at": taken_at, "reapplied": len(result.replayed),
                               "ledger_entries": len(ledger)}, actor=actor)
-                session.commit()
+                uow.commit()
         finally:
             work.close()
-        check = _opens(tmp, key)
+        check = open_raw(tmp, key)
         try:
             check.execute("PRAGMA journal_mode = DELETE").fetchall()
             cipher, integrity = check_file(check)
@@ -640,7 +357,7 @@ def restore(db_path: Path, key: Key, backup_path: Path, *, actor: str = "unknown
                 result.set_aside = _set_aside(db_path)
         os.replace(tmp, db_path)
         os.chmod(db_path, 0o600)
-        _fsync_dir(db_path.parent)
+        fsync_dir(db_path.parent)
     finally:
         if live is not None:
             try:
@@ -682,7 +399,7 @@ def _take_over(db_path: Path, key: Key) -> Any:
     encrypted with another key): the caller then sets it aside.
     """
     try:
-        conn = _opens(db_path, key)
+        conn = open_raw(db_path, key)
     except KeyFailure:
         return None
     try:
