@@ -1,14 +1,18 @@
-"""``vetcards client ...``: the client card."""
+"""``vetcards client ...``: the client card, its legal hold and merging a duplicate."""
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from . import output
-from .options import ClientArg, FormatOpt, JsonOpt
+from .options import ClientArg, FormatOpt, JsonOpt, YesOpt
+from .output import Output
 from .state import get_state, today
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..clients import MergeResult
 
 app = typer.Typer(help="Client cards (klantenkaart): add, edit, show, list, search.", no_args_is_help=True)
 
@@ -67,11 +71,7 @@ def add(
         client = clients.add_client(session, raw, today=today(), consent=consent,
                                     consent_method=consent_method, reminders=reminders)
         result = {"id": client.id, "number": client.number}
-    if json_out:
-        output.emit_json(result)
-    else:
-        print(result["number"])
-        output.message(f"client {result['number']} added")
+    Output(json_out).result(result, f"client {result['number']} added", text=str(result["number"]))
 
 
 @app.command("edit")
@@ -98,10 +98,8 @@ def edit(
     with get_state(ctx).unit() as session:
         card, changed = clients.edit_client(session, client, raw, today=today())
         result = {"id": card.id, "number": card.number, "changed": changed}
-    if json_out:
-        output.emit_json(result)
-    else:
-        output.message(f"client {result['number']}: " + (", ".join(changed) + " changed" if changed else "nothing changed"))
+    Output(json_out).result(
+        result, f"client {result['number']}: " + (", ".join(changed) + " changed" if changed else "nothing changed"))
 
 
 @app.command("show")
@@ -160,3 +158,121 @@ def search(
         audit.record(conn, "client.search", "client", [r["number"] for r in data[:50]], {"count": len(data)})
         conn.commit()
     output.rows(data, LIST_COLUMNS, fmt, title="Clients found")
+
+
+# --------------------------------------------------------------------------
+# hold, unhold: manual legal holds
+# --------------------------------------------------------------------------
+
+
+@app.command("hold")
+def hold(
+    ctx: typer.Context,
+    client: ClientArg,
+    reason: Annotated[
+        str,
+        typer.Option("--reason", help="Why (e.g. a court case); stored on the card, never in the audit log.",
+                     show_default=False),
+    ],
+) -> None:
+    """Put a manual legal hold on a client: purge and erase leave the client alone.
+
+    Example: vetcards client hold K000012 --reason "court case 2026/123"
+    """
+    from .. import retention
+
+    with get_state(ctx).unit() as uow:
+        number, replaced = retention.set_legal_hold(uow, client, reason)
+    output.message(f"client {number}: legal hold {'reason replaced' if replaced else 'set'}")
+
+
+@app.command("unhold")
+def unhold(ctx: typer.Context, client: ClientArg) -> None:
+    """Lift a client's manual legal hold.
+
+    Example: vetcards client unhold K000012
+    """
+    from .. import retention
+
+    with get_state(ctx).unit() as uow:
+        number = retention.clear_legal_hold(uow, client)
+    output.message(f"client {number}: legal hold lifted")
+
+
+# --------------------------------------------------------------------------
+# merge KEEP DUPLICATE (SPEC §3)
+# --------------------------------------------------------------------------
+
+KeepArg = Annotated[str, typer.Argument(metavar="KEEP", help="The card that is kept: client number (K000012) or id.",
+                                        show_default=False)]
+DupArg = Annotated[str, typer.Argument(metavar="DUPLICATE",
+                                       help="The duplicate card, merged into KEEP and then deleted: number or id.",
+                                       show_default=False)]
+
+
+def _counts(result: MergeResult) -> str:
+    moved = [f"{name.replace('_', ' ')}: {n}" for name, n in result.moved.items() if n]
+    return ", ".join(moved) if moved else "nothing"
+
+
+def _plan_text(plan: MergeResult) -> str:
+    lines = [f"Merge client {plan.duplicate_number} into client {plan.keep_number}:",
+             f"  moves to {plan.keep_number}: {_counts(plan)}",
+             "  invoices keep the name and address they were issued to"]
+    if plan.filled:
+        lines.append(f"  filled on {plan.keep_number} (empty there): {', '.join(plan.filled)}")
+    if plan.consents_closed:
+        lines.append(f"  consents closed by a withdrawal on the other card: {plan.consents_closed}")
+    lines.append(f"  client {plan.duplicate_number} is then deleted; its number is not reused")
+    return "\n".join(lines)
+
+
+def _merged_text(result: MergeResult) -> list[str]:
+    lines = [f"client {result.duplicate_number} merged into {result.keep_number}: {_counts(result)} moved"]
+    if result.filled:
+        lines.append(f"client {result.keep_number}: {', '.join(result.filled)} filled from "
+                     f"{result.duplicate_number}")
+    if result.consents_closed:
+        lines.append(f"{result.consents_closed} consent(s) closed by a withdrawal recorded on the other card")
+    return lines
+
+
+@app.command("merge")
+def merge(
+    ctx: typer.Context,
+    keep: KeepArg,
+    duplicate: DupArg,
+    yes: YesOpt = False,
+    json_out: Annotated[
+        bool,
+        typer.Option("--json", help="Print one JSON object: id and number of the kept client, the counts moved."),
+    ] = False,
+) -> None:
+    """Merge a duplicate client card into the card that is kept; the duplicate is deleted.
+
+    Pets (with their medical record), invoices (with payments), medicine
+    records, consents, disclosures and data-subject requests move to KEEP.
+    Issued invoices keep the name and address they were addressed to. KEEP's
+    own details are not changed, except that an empty phone, e-mail or birth
+    date is taken from DUPLICATE (correct the rest with `client edit`).
+    Refused for a restricted card and for a DUPLICATE under a legal hold.
+    Without --yes it asks on a terminal and refuses otherwise.
+
+    Example: vetcards client merge K000012 K000045 --yes
+    """
+    from .. import clients
+
+    out = Output(json_out)
+    with get_state(ctx).unit() as uow:
+
+        def plan() -> tuple[str, str]:
+            # Validate and count; the rollback releases the write lock while
+            # the person decides.
+            merge_plan = clients.plan_merge(uow, keep, duplicate)
+            uow.rollback()
+            return _plan_text(merge_plan), (f"Merge client {merge_plan.duplicate_number} into "
+                                            f"{merge_plan.keep_number}? This cannot be undone")
+
+        out.confirm(plan, yes=yes, refusal="client merge needs --yes when not run on a terminal; nothing was merged")
+        result = clients.merge_clients(uow, keep, duplicate, today=today())
+    out.result(result, _merged_text(result))

@@ -22,6 +22,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException as _ClickException
 
 from ..errors import VetcardsError
+from .registry import COMMANDS
 
 
 def error_line(message: str) -> None:
@@ -47,15 +48,13 @@ def _plain_help(command: Any) -> None:
 class VetcardsGroup(TyperGroup):
     """Root command group: owns the error boundary, and loads commands lazily.
 
-    Top-level commands are listed in :data:`vetcards.cli.COMMANDS`; a
+    Top-level commands are listed in :data:`vetcards.cli.registry.COMMANDS`; a
     command's module is imported (and turned into a Click command by Typer)
     only when that command is looked up, so listing the commands for
     ``vetcards --help`` imports none of them.
     """
 
-    def _registry(self) -> dict:
-        from . import COMMANDS
-
+    def _registry(self) -> dict[str, tuple[str, str, Optional[str], str]]:
         return COMMANDS
 
     def list_commands(self, ctx: Any) -> list[str]:  # type: ignore[override]

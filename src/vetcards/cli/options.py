@@ -31,6 +31,10 @@ JsonOpt = Annotated[
     typer.Option("--json", help="Print one JSON object (for scripts), with the new id and number."),
 ]
 
+YesOpt = Annotated[
+    bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (needed in scripts).")
+]
+
 DateOpt = Annotated[
     Optional[str],
     typer.Option("--date", help="Date, ISO 2026-11-27 or Dutch 27-11-2026 (default: today)."),

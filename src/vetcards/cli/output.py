@@ -1,19 +1,23 @@
-"""One output object: data to stdout, messages to stderr.
+"""What commands print: data to stdout, messages to stderr.
 
 Every listing goes through :func:`rows` and every card through
 :func:`record`, so ``--format table|plain|csv|json`` behaves the same
-everywhere. Rich is imported only for the table format, tabulate only for
-plain, so scripts do not pay for them.
+everywhere. Every other command result goes through one :class:`Output`
+(``Output(json_out).result(obj, human=...)``: JSON for ``--json``, else the
+text for people), and every "are you sure?" through :meth:`Output.confirm`.
+Rich is imported only for the table format, tabulate only for plain, so
+scripts do not pay for them.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
-from typing import Any, Optional
+from typing import Any, Optional, Protocol, Union
 
 from .options import Format
+from .state import interactive
 
 
 def _default(value: Any) -> Any:
@@ -132,3 +136,61 @@ def record(card: dict[str, Any], fields: Sequence[str], fmt: Optional[Format], t
     Console().print(table)
     for key, sec_title, columns in sections:
         rows(card.get(key) or [], columns, fmt, title=sec_title)
+
+
+class _Result(Protocol):
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+#: A question, or a function that checks the request and returns the plan to
+#: show and the question to ask (see :meth:`Output.confirm`).
+Question = Union[str, Callable[[], tuple[str, str]]]
+
+
+class Output:
+    """The output of one command: ``--json`` or text for people.
+
+    ``result(obj, human=...)`` prints ``obj`` as one JSON object when the
+    command was given ``--json`` (an object with ``as_dict()`` is printed as
+    that dict); otherwise ``text`` (data, e.g. a new number) on stdout and
+    ``human`` (one message or several lines) on stderr.
+    """
+
+    def __init__(self, json: bool = False) -> None:
+        self.json = json
+
+    def result(self, obj: Union[dict[str, Any], _Result, None], human: Union[str, Sequence[str], None] = None,
+               *, text: Optional[str] = None) -> None:
+        if self.json:
+            emit_json(obj if isinstance(obj, dict) or obj is None else obj.as_dict())
+            return
+        if text is not None:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        for line in [human] if isinstance(human, str) else (human or ()):
+            message(line)
+
+    def confirm(self, question: Question, *, yes: bool, refusal: str, declined: Optional[str] = None) -> None:
+        """Go on only with ``--yes`` or when the person answers yes on a terminal.
+
+        ``question`` may be a function that checks the request first (so a
+        wrong reference is reported as such, not as a missing ``--yes``) and
+        returns the plan, shown on stderr before the question, and the
+        question. Not on a terminal: ``refusal`` as a usage error (exit 2).
+        Answered no: "aborted; nothing was changed" (exit 130), or
+        ``declined`` as a usage error when given.
+        """
+        if yes:
+            return
+        plan, ask = question() if callable(question) else ("", question)
+        from ..errors import UsageError
+
+        if not interactive():
+            raise UsageError(refusal)
+        if plan:
+            message(plan)
+        import typer
+
+        if not typer.confirm(ask, default=False, err=True):
+            if declined is not None:
+                raise UsageError(declined)
+            raise typer.Abort()

@@ -1,4 +1,4 @@
-"""``vetcards stats`` (anonymised counts) and ``vetcards register`` (art. 30 record)."""
+"""``vetcards stats``: anonymised counts."""
 
 from __future__ import annotations
 
@@ -20,11 +20,6 @@ class By(str, Enum):
     age = "age"
     region = "region"
     year = "year"
-
-
-class RegisterFormat(str, Enum):
-    text = "text"
-    json = "json"
 
 
 @app.command("stats")
@@ -50,24 +45,3 @@ def stats(
     with get_state(ctx).unit(write=False) as conn:
         result = stats_lib.statistics(conn, by.value, as_of=on)
     output.rows(result["rows"], result["columns"], fmt, title=f"Statistics: {result['counting']}")
-
-
-@app.command("register")
-def register(
-    ctx: typer.Context,
-    fmt: Annotated[RegisterFormat, typer.Option("--format", "-f", help="text (default) or json.",
-                                                case_sensitive=False)] = RegisterFormat.text,
-) -> None:
-    """Print the record of processing activities (GDPR article 30) from the recipients
-    register and the retention settings.
-
-    Example: vetcards register --format json
-    """
-    from .. import processing
-
-    with get_state(ctx).unit(write=False) as conn:
-        reg = processing.build(conn, today=today())
-    if fmt is RegisterFormat.json:
-        output.emit_json(reg)
-    else:
-        print(processing.render_text(reg), end="")

@@ -1,0 +1,98 @@
+"""``vetcards request ...``: data-subject requests and their deadlines (GDPR art. 12(3))."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from . import output
+from .options import ClientArg, FormatOpt, JsonOpt
+from .output import Output
+from .state import get_state, today
+
+app = typer.Typer(help="Data-subject requests and their deadlines (GDPR article 12(3)): "
+                       "add, list, extend, close.",
+                  no_args_is_help=True)
+
+
+@app.command("add")
+def request_add(
+    ctx: typer.Context,
+    client: ClientArg,
+    type_: Annotated[
+        str, typer.Option("--type", help="access, erasure, rectification or portability.", show_default=False)
+    ],
+    received: Annotated[
+        str, typer.Option("--received", help="Date received, ISO 2026-11-27 or Dutch 27-11-2026.",
+                          show_default=False)
+    ],
+    json_out: JsonOpt = False,
+) -> None:
+    """Record a data-subject request; it is due one month after receipt.
+
+    Example: vetcards request add K000012 --type access --received 2026-01-31
+    """
+    from .. import subject_requests
+
+    with get_state(ctx).unit() as session:
+        result = subject_requests.add_request(session, client, type_, received, today=today())
+    Output(json_out).result(result, f"request {result['id']} ({result['type']}) for client {result['client']} "
+                                    f"due {result['due_on']}", text=str(result["id"]))
+
+
+@app.command("list")
+def request_list(
+    ctx: typer.Context,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only open requests past their due date.")] = False,
+    open_: Annotated[bool, typer.Option("--open", help="Only open requests.")] = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """List requests, earliest due first, with their status (open, overdue, closed).
+
+    Example: vetcards request list --overdue
+    """
+    from .. import subject_requests
+
+    with get_state(ctx).unit(write=False) as conn:
+        data = subject_requests.list_requests(conn, today=today(), overdue=overdue, open_only=open_)
+    title = "Overdue requests" if overdue else ("Open requests" if open_ else "Requests")
+    output.rows(data, subject_requests.LIST_COLUMNS, fmt, title=title)
+
+
+@app.command("extend")
+def request_extend(
+    ctx: typer.Context,
+    req: Annotated[str, typer.Argument(metavar="REQ", help="Request id.", show_default=False)],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why more time is needed (stored with the request).",
+                          show_default=False)
+    ],
+    json_out: JsonOpt = False,
+) -> None:
+    """Extend a request by two more months (once only), with a reason.
+
+    Example: vetcards request extend 3 --reason "many records on paper"
+    """
+    from .. import subject_requests
+
+    with get_state(ctx).unit() as session:
+        result = subject_requests.extend_request(session, req, reason, today=today())
+    Output(json_out).result(result, f"request {result['id']} now due {result['due_on']}")
+
+
+@app.command("close")
+def request_close(
+    ctx: typer.Context,
+    req: Annotated[str, typer.Argument(metavar="REQ", help="Request id.", show_default=False)],
+    json_out: JsonOpt = False,
+) -> None:
+    """Close a request that was answered (export and erase close theirs with --request).
+
+    Example: vetcards request close 3
+    """
+    from .. import subject_requests
+
+    with get_state(ctx).unit() as session:
+        result = subject_requests.close_request(session, req, today=today())
+    Output(json_out).result(result, f"request {result['id']} closed" + (" (after its due date)" if result["late"] else ""))
