@@ -164,7 +164,7 @@ class Output:
         if self.json:
             emit_json(obj if isinstance(obj, dict) or obj is None else obj.as_dict())
             return
-        if text is not None:
+        if text:
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
         for line in [human] if isinstance(human, str) else (human or ()):
             message(line)

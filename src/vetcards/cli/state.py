@@ -48,6 +48,14 @@ class State:
 
         return resolve_key(self.key_file, dict(os.environ), ask_passphrase if interactive() else None)
 
+    def key_file_in_use(self) -> Optional[Path]:
+        """The key file in use, in the order of SPEC §6 (None for a passphrase)."""
+        if self.key_file is not None:
+            return Path(self.key_file).expanduser()
+        if os.environ.get("VETCARDS_KEY_FILE"):
+            return Path(os.environ["VETCARDS_KEY_FILE"]).expanduser()
+        return None
+
     def who(self) -> str:
         if self.actor:
             return self.actor

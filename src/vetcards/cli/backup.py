@@ -1,0 +1,85 @@
+"""``vetcards backup`` and ``vetcards restore``: encrypted copies of the database and their return."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .output import Output
+from .state import get_state, today
+
+app = typer.Typer()
+
+
+@app.command("backup")
+def backup(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Argument(help="The backup file to write (must not exist).", dir_okay=False,
+                                        show_default=False)],
+    out_key_file: Annotated[
+        Optional[Path],
+        typer.Option("--out-key-file", "--key-file", dir_okay=False,
+                     help="Encrypt the copy with this key file instead of the database's own key."),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Write an encrypted, consistent copy of the database while it is in use.
+
+    The copy is checked (cipher_integrity_check and integrity_check) before it
+    gets its name; it has mode 0600 and an existing file is never overwritten.
+    Keep backups apart from the key file.
+
+    Example: vetcards backup /mnt/backup/practice-2026-11-27.db
+    """
+    from .. import backup as backup_lib
+    from ..keys import read_key_file
+
+    state = get_state(ctx)
+    key = state.key()
+    out_key = read_key_file(out_key_file, "--out-key-file") if out_key_file is not None else None
+    # A reader: the snapshot takes no write lock (the audit entry in the
+    # source is written afterwards through a writer of its own).
+    database = state.database()
+    result = backup_lib.backup(database, key, out, out_key=out_key, actor=state.who())
+    Output(json_out).result(result, f"backup written: {result.path} ({result.bytes} bytes, "
+                                    f"{result.clients} clients, taken at {result.taken_at}); encrypted and checked")
+
+
+@app.command("restore")
+def restore(
+    ctx: typer.Context,
+    backup_file: Annotated[Path, typer.Argument(help="The backup file to restore.", dir_okay=False,
+                                                show_default=False)],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation (needed outside a terminal).")]
+    = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Replace the database with a backup, then re-apply later erasures from the ledger.
+
+    The backup must open with the key (--key-file / VETCARDS_KEY_FILE /
+    passphrase) and pass its integrity checks. Every erasure in the erasure
+    ledger (DB.erasures) made after the backup was taken is applied again, so
+    an erased client does not come back. Without --yes it asks on a terminal
+    and refuses in a non-interactive run.
+
+    Example: vetcards restore /mnt/backup/practice-2026-11-27.db --yes
+    """
+    from .. import backup as backup_lib
+
+    state = get_state(ctx)
+    path = state.db_path()
+    key = state.key()
+    out = Output(json_out)
+    out.confirm(f"Replace {path} with {backup_file}?", yes=yes,
+                refusal="restore replaces the database: confirm with --yes (no prompt outside a terminal)",
+                declined="not confirmed; nothing was changed")
+    state.close()
+    result = backup_lib.restore(path, key, backup_file, actor=state.who(), today=today())
+    again = ", ".join(result.replayed) or "none"
+    lines = [f"restored {path} from {backup_file} (taken at {result.taken_at or 'unknown'}); "
+             f"erasures re-applied: {again}"]
+    if result.set_aside:
+        lines.append(f"the previous file did not open with this key; it was kept as {result.set_aside}")
+    out.result(result, lines)

@@ -1,0 +1,37 @@
+"""``vetcards doctor``: check the database and its surroundings."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .output import Output
+from .state import get_state, today
+
+app = typer.Typer()
+
+
+@app.command("doctor")
+def doctor(
+    ctx: typer.Context,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Check the database: integrity, encryption, permissions, migrations, purge, requests, audit.
+
+    Each check is one line with OK or what to do. Exit 0 when every check is
+    OK, 1 otherwise (3 when the database cannot be opened at all).
+
+    Example: vetcards doctor --json
+    """
+    from .. import doctor as doctor_mod
+
+    state = get_state(ctx)
+    path = state.db_path()
+    key_file = state.key_file_in_use()
+    key = state.key()
+    report = doctor_mod.run(path, key, key_file=key_file if key.raw else None, today=today())
+    Output(json_out).result(report, text="\n".join(f"{'OK  ' if check.ok else 'FAIL'} {check.name}: {check.message}"
+                                                   for check in report.checks))
+    if not report.ok:
+        raise typer.Exit(1)
