@@ -682,8 +682,8 @@ def test_batch_reads_clients_and_settings_once(db, practice):
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert runs[0] == runs[1] == [
-        "BEGIN IMMEDIATE", "SELECT id,", "SELECT p.id,", "SELECT key,",  # clients, pets, settings
-        "SELECT max(seq)", "SELECT max(seq)", "SELECT max(id)",  # 2026, 2025; ids
+        "BEGIN IMMEDIATE", "SELECT client.id,", "SELECT pet.id,", "SELECT key,",  # clients, pets, settings
+        "SELECT max(invoice.seq)", "SELECT max(invoice.seq)", "SELECT max(invoice.id)",  # 2026, 2025; ids
         "INSERT invoice", "INSERT invoice_line", "INSERT payment",
         "SELECT hash", "INSERT audit_log",
     ]

@@ -12,7 +12,8 @@ same rate are summed, and the VAT on that sum is rounded once.
 Errors are :class:`vetcards.errors.InvalidInput` naming the field and the rule,
 never the rejected value (an invoice description may be personal data).
 
-Only the standard library is imported here.
+VAT rates are those of :mod:`vetcards.vocab`. Only the standard library is
+imported here.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from vetcards.errors import InvalidInput
+from vetcards.vocab import DEFAULT_VAT, VAT_RATES
 
 __all__ = [
     "DEFAULT_VAT",
@@ -44,8 +46,6 @@ __all__ = [
     "round_half_up_div",
 ]
 
-VAT_RATES: tuple[int, ...] = (21, 9, 0)
-DEFAULT_VAT = 21
 
 #: Largest accepted amount, in cents (10,000,000.00).
 MAX_AMOUNT_CENTS = 1_000_000_000

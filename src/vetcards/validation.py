@@ -1,5 +1,6 @@
 """Validation and normalisation of raw field values (SPEC §3).
 
+Code lists (sexes, species, payment methods) are those of :mod:`vetcards.vocab`.
 Every function takes the raw string as typed on the command line and returns
 the normalised value to store, or raises :class:`vetcards.errors.InvalidInput`
 naming the CLI field and the rule that was broken. Error messages never contain
@@ -18,6 +19,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from vetcards.errors import InvalidInput
+from vetcards.vocab import PAYMENT_METHODS, SEX_ALIASES, SEXES, SPECIES, SPECIES_ALIASES, rule_one_of
 
 __all__ = [
     "DEFAULT_SPECIES",
@@ -60,77 +62,11 @@ RULE_SPECIES = "must be one of the known species (see `vetcards species list`)"
 MIN_BIRTH_DATE = date(1900, 1, 1)
 MAX_WEIGHT_GRAMS = 2_000_000
 
-SEXES: tuple[str, ...] = ("male", "female", "male neutered", "female spayed", "unknown")
-RULE_SEX = "must be one of: " + ", ".join(SEXES)
+RULE_SEX = rule_one_of(SEXES)
+RULE_PAYMENT = rule_one_of(PAYMENT_METHODS)
 
-_SEX_ALIASES: dict[str, str] = {
-    "reu": "male",
-    "teef": "female",
-    "reu gecastreerd": "male neutered",
-    "teef gesteriliseerd": "female spayed",
-    "onbekend": "unknown",
-}
-
-PAYMENT_METHODS: tuple[str, ...] = ("cash", "pin", "account")
-RULE_PAYMENT = "must be one of: " + ", ".join(PAYMENT_METHODS)
-
-DEFAULT_SPECIES: tuple[str, ...] = (
-    "dog",
-    "cat",
-    "rabbit",
-    "guinea pig",
-    "hamster",
-    "rat",
-    "mouse",
-    "gerbil",
-    "chinchilla",
-    "ferret",
-    "bird",
-    "parrot",
-    "chicken",
-    "reptile",
-    "tortoise",
-    "snake",
-    "lizard",
-    "fish",
-    "horse",
-    "pony",
-    "donkey",
-    "goat",
-    "sheep",
-    "pig",
-    "cow",
-    "other",
-)
-
-SPECIES_ALIASES: dict[str, str] = {
-    "hond": "dog",
-    "kat": "cat",
-    "konijn": "rabbit",
-    "cavia": "guinea pig",
-    "hamster": "hamster",
-    "rat": "rat",
-    "muis": "mouse",
-    "gerbil": "gerbil",
-    "chinchilla": "chinchilla",
-    "fret": "ferret",
-    "vogel": "bird",
-    "papegaai": "parrot",
-    "kip": "chicken",
-    "reptiel": "reptile",
-    "schildpad": "tortoise",
-    "slang": "snake",
-    "hagedis": "lizard",
-    "vis": "fish",
-    "paard": "horse",
-    "pony": "pony",
-    "ezel": "donkey",
-    "geit": "goat",
-    "schaap": "sheep",
-    "varken": "pig",
-    "koe": "cow",
-    "overig": "other",
-}
+#: The seeded species (the code list is :data:`vetcards.vocab.SPECIES`).
+DEFAULT_SPECIES = SPECIES
 
 # --------------------------------------------------------------------------
 # Helpers
@@ -296,7 +232,7 @@ def weight_grams(value: str, field: str = "--weight") -> int:
 def sex(value: str, field: str = "--sex") -> str:
     """One of :data:`SEXES`; case-insensitive, '-'/'_' as space, Dutch aliases."""
     v = _words(_stripped(value, field))
-    v = _SEX_ALIASES.get(v, v)
+    v = SEX_ALIASES.get(v, v)
     if v not in SEXES:
         raise InvalidInput(field, RULE_SEX)
     return v

@@ -1,0 +1,222 @@
+"""After issue: payments, collection and credit notes (SPEC §3, §8).
+
+An issued invoice is never edited or deleted: only its ``status`` moves
+(open -> paid / in_collection / credited). Corrections are credit notes: a
+new invoice row (``kind='credit_note'``) with its own number, every line's
+unit price negated, so its totals are exactly the negation. States and their
+labels are those of :mod:`vetcards.vocab`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Optional
+
+from sqlalchemy import func, select
+from sqlmodel import select as orm_select
+
+from .. import audit, money, validation
+from ..errors import Conflict, InvalidInput, NotFound, shown_ref
+from ..models import Invoice, Payment, SQLModel, utcnow
+from ..refs import format_invoice_number, parse
+from ..vocab import KIND_CREDIT_NOTE, PAY_METHODS, label, rule_one_of
+from .issue import (
+    BULK_INVOICE,
+    Issued,
+    check_date,
+    line_rows,
+    next_id,
+    next_seq,
+    practice_snapshot,
+    write_documents,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..db import UnitOfWork
+
+__all__ = ["collect", "credit", "get_invoice", "lines_of", "paid_cents", "pay_invoice", "totals_of"]
+
+_INVOICE = SQLModel.metadata.tables["invoice"]
+_PAYMENT = SQLModel.metadata.tables["payment"]
+
+
+def lines_of(invoice: Invoice) -> list[money.Line]:
+    """The stored lines of an invoice as :class:`money.Line` objects."""
+    return [
+        money.Line(line.description, Decimal(line.quantity), line.unit_price_cents, line.vat_rate)
+        for line in sorted(invoice.lines, key=lambda line: line.position)
+    ]
+
+
+def totals_of(invoice: Invoice) -> money.Totals:
+    """Totals per VAT rate, computed again from the stored lines."""
+    return money.compute_totals(lines_of(invoice))
+
+
+def paid_cents(uow: UnitOfWork, invoice_id: Optional[int]) -> int:
+    """The sum of the payments on an invoice, in cents."""
+    stmt = select(func.coalesce(func.sum(_PAYMENT.c.amount_cents), 0)).where(_PAYMENT.c.invoice_id == invoice_id)
+    return int(uow.execute(stmt).scalar_one())
+
+
+def get_invoice(uow: UnitOfWork, ref: str, *, include_restricted: bool = False) -> Invoice:
+    """Find an invoice or credit note by number (``2026-00042``) or id."""
+    how, value = parse(ref, "invoice")
+    invoice = uow.exec(orm_select(Invoice).where(
+        Invoice.id == value if how == "id" else Invoice.number == value)).first()
+    if invoice is None or (invoice.restricted and not include_restricted):
+        raise NotFound(f"invoice {shown_ref(ref)} not found")
+    return invoice
+
+
+def pay_invoice(
+    uow: UnitOfWork,
+    ref: str,
+    amount_str: str,
+    method: str = "transfer",
+    on: Optional[date] = None,
+    *,
+    today: Optional[date] = None,
+) -> tuple[Invoice, Payment, int]:
+    """Record a (partial) payment; returns (invoice, payment, balance left in cents).
+
+    Overpayment is refused; when the balance reaches zero the invoice is paid.
+    Credit notes and credited invoices take no payments.
+    """
+    amount = money.parse_amount(amount_str, "--amount")
+    method_ = (method or "").strip().lower()
+    if method_ not in PAY_METHODS:
+        raise InvalidInput("--method", rule_one_of(PAY_METHODS))
+    today = today or date.today()
+    paid_on = check_date(on, today)
+    invoice = get_invoice(uow, ref)
+    if invoice.kind == KIND_CREDIT_NOTE:
+        raise Conflict(f"invoice {invoice.number} is a credit note; it takes no payments")
+    if invoice.status == "credited":
+        raise Conflict(f"invoice {invoice.number} is credited; it takes no payments")
+    if paid_on < invoice.invoice_date:
+        raise InvalidInput("--date", "must not be before the invoice date")
+    owed = invoice.gross_cents - paid_cents(uow, invoice.id)
+    if owed <= 0:
+        raise Conflict(f"invoice {invoice.number} is already paid")
+    if amount > owed:
+        raise InvalidInput(
+            "--amount", f"exceeds the amount still owed ({money.format_cents(owed)}); overpayment is refused"
+        )
+    payment = Payment(invoice_id=invoice.id or 0, paid_on=paid_on, amount_cents=amount, method=method_)
+    uow.add(payment)
+    balance = owed - amount
+    if balance == 0:
+        invoice.status = "paid"
+        uow.add(invoice)
+    uow.flush()
+    audit.record(
+        uow, "invoice.pay", "invoice", [invoice.number],
+        {"amount_cents": amount, "method": method_, "balance_cents": balance, "status": invoice.status},
+    )
+    uow.commit()
+    return invoice, payment, balance
+
+
+def collect(uow: UnitOfWork, ref: str) -> tuple[Invoice, int]:
+    """Hand an open invoice over for collection; returns (invoice, balance in cents)."""
+    invoice = get_invoice(uow, ref)
+    if invoice.kind == KIND_CREDIT_NOTE:
+        raise Conflict(f"invoice {invoice.number} is a credit note; it cannot be collected")
+    if invoice.status != "open":
+        state = label("invoice_state", invoice.status, "en")
+        raise Conflict(f"invoice {invoice.number} is {state}; only an open invoice can go to collection")
+    balance = invoice.gross_cents - paid_cents(uow, invoice.id)
+    invoice.status = "in_collection"
+    uow.add(invoice)
+    uow.flush()
+    audit.record(uow, "invoice.collect", "invoice", [invoice.number], {"balance_cents": balance})
+    uow.commit()
+    return invoice, balance
+
+
+def _number_of(uow: UnitOfWork, table_name: str, row_id: Optional[int]) -> Optional[str]:
+    if row_id is None:
+        return None
+    table = SQLModel.metadata.tables[table_name]
+    number = uow.execute(select(table.c.number).where(table.c.id == row_id)).scalar()
+    return None if number is None else str(number)
+
+
+def credit(
+    uow: UnitOfWork,
+    ref: str,
+    reason: Optional[str] = None,
+    *,
+    on: Optional[date] = None,
+    today: Optional[date] = None,
+) -> tuple[Issued, Invoice]:
+    """Correct an invoice with a credit note; returns (credit note, original).
+
+    The credit note gets its own next number (in the year of its date), the
+    original's customer snapshot, the practice's current details, every line
+    with its unit price negated (so every total is exactly the negation), and
+    ``credits_invoice_id``. The original's status becomes ``credited``; its
+    rows are not otherwise touched.
+    """
+    reason_text = validation.text(reason, field="--reason", max_len=500, required=False)
+    today = today or date.today()
+    credit_date = check_date(on, today)
+    original = get_invoice(uow, ref)
+    if original.kind == KIND_CREDIT_NOTE:
+        raise Conflict(f"{original.number} is a credit note; a credit note cannot be credited")
+    if original.status == "credited":
+        raise Conflict(f"invoice {original.number} is already credited")
+    already = uow.execute(
+        select(func.count()).select_from(_INVOICE).where(_INVOICE.c.credits_invoice_id == original.id)
+    ).scalar_one()
+    if already:  # pragma: no cover - status says so too; belt and braces
+        raise Conflict(f"invoice {original.number} is already credited")
+    if credit_date < original.invoice_date:
+        raise InvalidInput("--date", "must not be before the date of the invoice it credits")
+
+    negated = [line.negated() for line in lines_of(original)]
+    totals = money.compute_totals(negated)
+    if (totals.net_cents, totals.vat_cents, totals.gross_cents) != (
+        -original.net_cents, -original.vat_cents, -original.gross_cents
+    ):  # pragma: no cover - money's rounding is symmetric; this guards stored data
+        raise Conflict(f"invoice {original.number}: stored totals do not match its lines; not credited")
+    supplier = practice_snapshot(uow)
+
+    year = credit_date.year
+    seq = next_seq(uow, year)
+    number = format_invoice_number(year, seq)
+    note_id = next_id(uow)
+    note = BULK_INVOICE.row(
+        id=note_id, number=number, year=year, seq=seq, kind=KIND_CREDIT_NOTE,
+        credits_invoice_id=original.id, client_id=original.client_id, pet_id=original.pet_id,
+        invoice_date=credit_date, payment_method=original.payment_method, status="credited",
+        customer_name=original.customer_name, customer_street=original.customer_street,
+        customer_postcode=original.customer_postcode, customer_city=original.customer_city,
+        customer_birth_date=original.customer_birth_date, **supplier,
+        net_cents=totals.net_cents, vat_cents=totals.vat_cents, gross_cents=totals.gross_cents,
+        reason=reason_text, restricted=False, created_at=utcnow(),
+    )
+    write_documents(uow, [note], line_rows(note_id, negated))
+    original.status = "credited"
+    uow.add(original)
+    uow.flush()
+    audit.record(
+        uow, "invoice.credit", "invoice", [number, original.number],
+        {
+            "lines": len(negated),
+            "net_cents": totals.net_cents,
+            "vat_cents": totals.vat_cents,
+            "gross_cents": totals.gross_cents,
+            "paid_cents": paid_cents(uow, original.id),
+            "reason_given": reason_text is not None,
+        },
+    )
+    client_number = _number_of(uow, "client", original.client_id)
+    pet_number = _number_of(uow, "pet", original.pet_id)
+    uow.commit()
+    issued = Issued(note_id, number, year, seq, KIND_CREDIT_NOTE, "credited", credit_date,
+                    original.payment_method, client_number, pet_number, tuple(negated), totals,
+                    credits_number=original.number)
+    return issued, original
