@@ -1,28 +1,41 @@
-"""Read models: what `show` and `list` commands print, as plain dicts.
+"""Read models of clients and pets: what `show`, `list` and `search` print, as plain dicts.
 
 Reads use SQLAlchemy Core with plain SQL (the "views" of Architecture
 Patterns with Python, ch. 12): no ORM, no SQLModel, so a `client show`
 costs little more than importing SQLAlchemy. Restricted data (kept only for a
 hold, GDPR art. 18) never appears here.
+
+Every public function here is a use case: it reads, writes the audit entry of
+that access (SPEC §5: every view of personal data is logged, by number and
+count only) and commits it. So "every access is audited" holds for any caller,
+not only the CLI.
 """
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from sqlalchemy import text
 
-from . import numbering
+from . import audit, refs
 from .activity import last_activity
-from .errors import NotFound, shown_ref
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .db import UnitOfWork
 
 #: SQLite binds at most a signed 64-bit integer; a larger LIMIT means "all".
 _MAX_LIMIT = 2**63 - 1
 
 
-def _rows(conn: Any, sql: str, **params: Any) -> list[dict[str, Any]]:
-    return [dict(r._mapping) for r in conn.execute(text(sql), params)]
+def _rows(uow: UnitOfWork, sql: str, **params: Any) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in uow.execute(text(sql), params)]
+
+
+def _audited(uow: UnitOfWork, action: str, entity: str, ids: list[str],
+             details: Optional[dict[str, Any]] = None) -> None:
+    """Log this access (numbers and counts only) and commit it."""
+    audit.record(uow, action, entity, ids, details)
+    uow.commit()
 
 
 def kg(grams: Optional[int]) -> Optional[str]:
@@ -33,27 +46,14 @@ def kg(grams: Optional[int]) -> Optional[str]:
     return f"{whole}.{rest:03d}".rstrip("0").rstrip(".") if rest else str(whole)
 
 
-def client_id(conn: Any, ref: str) -> int:
-    how, value = numbering.parse_ref(str(ref), "client")
-    col = "id" if how == "id" else "number"
-    row = conn.execute(
-        text(f"SELECT id FROM client WHERE {col} = :v AND restricted = 0"), {"v": value}
-    ).scalar()
-    if row is None:
-        raise NotFound(f"client {shown_ref(ref)} not found")
-    return row
+def client_id(uow: UnitOfWork, ref: str) -> int:
+    """The id of a visible client (see :func:`refs.find_id`)."""
+    return refs.find_id(uow, "client", ref)
 
 
-def pet_id(conn: Any, ref: str) -> int:
-    how, value = numbering.parse_ref(str(ref), "pet")
-    col = "p.id" if how == "id" else "p.number"
-    row = conn.execute(
-        text(f"SELECT p.id FROM pet p JOIN client c ON c.id = p.client_id "
-             f"WHERE {col} = :v AND c.restricted = 0"), {"v": value}
-    ).scalar()
-    if row is None:
-        raise NotFound(f"pet {shown_ref(ref)} not found")
-    return row
+def pet_id(uow: UnitOfWork, ref: str) -> int:
+    """The id of a visible pet (see :func:`refs.find_id`)."""
+    return refs.find_id(uow, "pet", ref)
 
 
 _PET_COLUMNS = """p.number, p.name, p.species, p.breed, p.sex, p.birth_date, p.chip,
@@ -70,35 +70,36 @@ def _pet_out(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def client_card(conn: Any, ref: str) -> dict[str, Any]:
-    """The client card with pets, consents, last activity and services rendered."""
-    cid = client_id(conn, ref)
+def client_card(uow: UnitOfWork, ref: str) -> dict[str, Any]:
+    """The client card with pets, consents, last activity and services rendered (audited)."""
+    cid = refs.find_id(uow, "client", ref)
     card = _rows(
-        conn,
+        uow,
         "SELECT id, number, name, street, postcode, city, phone, email, birth_date, "
         "date(created_at) AS created_on, legal_hold_reason FROM client WHERE id = :cid",
         cid=cid,
     )[0]
-    last = last_activity(conn, cid)
+    last = last_activity(uow, cid)
     card["last_activity"] = last.isoformat() if last else None
     card["pets"] = [
         _pet_out(r)
-        for r in _rows(conn, f"SELECT {_PET_COLUMNS} FROM pet p WHERE p.client_id = :cid ORDER BY p.id", cid=cid)
+        for r in _rows(uow, f"SELECT {_PET_COLUMNS} FROM pet p WHERE p.client_id = :cid ORDER BY p.id", cid=cid)
     ]
     card["consents"] = _rows(
-        conn,
+        uow,
         "SELECT purpose, given_on, statement_version, method, withdrawn_on FROM consent "
         "WHERE client_id = :cid ORDER BY given_on, id",
         cid=cid,
     )
-    card["services"] = services(conn, cid)
+    card["services"] = _services(uow, cid)
+    _audited(uow, "client.view", "client", [card["number"]])
     return card
 
 
-def services(conn: Any, cid: int) -> list[dict[str, Any]]:
+def _services(uow: UnitOfWork, cid: int) -> list[dict[str, Any]]:
     """Services rendered: invoice lines and visits, in date order."""
     return _rows(
-        conn,
+        uow,
         """
         SELECT i.invoice_date AS date, 'invoice' AS kind, i.number AS reference,
                p.number AS pet, l.description AS description, l.quantity AS quantity,
@@ -121,12 +122,27 @@ def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def list_clients(conn: Any, query: Optional[str] = None, limit: Optional[int] = None) -> list[dict[str, Any]]:
-    """Clients (not restricted), optionally matching a search text.
+def list_clients(uow: UnitOfWork, limit: Optional[int] = None) -> list[dict[str, Any]]:
+    """Clients (not restricted), by name (audited: the count)."""
+    data = _clients(uow, None, limit)
+    _audited(uow, "client.list", "client", [], {"count": len(data)})
+    return data
+
+
+def search_clients(uow: UnitOfWork, query: str) -> list[dict[str, Any]]:
+    """Clients (not restricted) matching a search text (audited).
 
     The search matches name, street, postcode, city, phone, e-mail, client
-    number, and the name or chip number of one of the client's pets.
+    number, and the name or chip number of one of the client's pets. The
+    search text itself may be a name: only the numbers found (the first 50)
+    and the count are logged.
     """
+    data = _clients(uow, query, None)
+    _audited(uow, "client.search", "client", [r["number"] for r in data[:50]], {"count": len(data)})
+    return data
+
+
+def _clients(uow: UnitOfWork, query: Optional[str], limit: Optional[int]) -> list[dict[str, Any]]:
     sql = (
         "SELECT c.number, c.name, c.street, c.postcode, c.city, c.phone, c.email, "
         "(SELECT count(*) FROM pet p WHERE p.client_id = c.id) AS pets "
@@ -156,29 +172,30 @@ def list_clients(conn: Any, query: Optional[str] = None, limit: Optional[int] = 
     if limit:
         sql += " LIMIT :limit"
         params["limit"] = min(limit, _MAX_LIMIT)
-    return _rows(conn, sql, **params)
+    return _rows(uow, sql, **params)
 
 
-def pet_card(conn: Any, ref: str) -> dict[str, Any]:
-    """The patient card: details, owner number, weight history and record."""
-    pid = pet_id(conn, ref)
+def pet_card(uow: UnitOfWork, ref: str) -> dict[str, Any]:
+    """The patient card: details, owner number, weight history and record (audited)."""
+    pid = refs.find_id(uow, "pet", ref)
     card = _pet_out(
-        _rows(conn, f"SELECT p.id, c.number AS client, {_PET_COLUMNS} FROM pet p "
-                    "JOIN client c ON c.id = p.client_id WHERE p.id = :pid", pid=pid)[0]
+        _rows(uow, f"SELECT p.id, c.number AS client, {_PET_COLUMNS} FROM pet p "
+                   "JOIN client c ON c.id = p.client_id WHERE p.id = :pid", pid=pid)[0]
     )
     card["weights"] = [
         {"date": r["measured_on"], "kg": kg(r["grams"])}
-        for r in _rows(conn, "SELECT measured_on, grams FROM weight WHERE pet_id = :pid "
-                             "ORDER BY measured_on, id", pid=pid)
+        for r in _rows(uow, "SELECT measured_on, grams FROM weight WHERE pet_id = :pid "
+                            "ORDER BY measured_on, id", pid=pid)
     ]
-    card["record"] = record(conn, pid)
+    card["record"] = _medical_record(uow, pid)
+    _audited(uow, "pet.view", "pet", [card["number"], card["client"]])
     return card
 
 
-def record(conn: Any, pid: int) -> list[dict[str, Any]]:
+def _medical_record(uow: UnitOfWork, pid: int) -> list[dict[str, Any]]:
     """The medical record of one pet in date order (visits, vaccinations, medicines)."""
     return _rows(
-        conn,
+        uow,
         """
         SELECT visit_date AS date, 'visit' AS kind, reason AS what,
                trim(coalesce('findings: ' || findings || '; ', '') ||
@@ -203,12 +220,14 @@ def record(conn: Any, pid: int) -> list[dict[str, Any]]:
     )
 
 
-def list_pets(conn: Any, client_ref: Optional[str] = None, species: Optional[str] = None) -> list[dict[str, Any]]:
+def list_pets(uow: UnitOfWork, client_ref: Optional[str] = None,
+              species: Optional[str] = None) -> list[dict[str, Any]]:
+    """Pets of visible clients, all or one client's, optionally of one species (audited: the count)."""
     sql = (f"SELECT {_PET_COLUMNS}, c.number AS client FROM pet p JOIN client c ON c.id = p.client_id "
            "WHERE c.restricted = 0")
     params: dict[str, Any] = {}
     if client_ref is not None:
-        params["cid"] = client_id(conn, client_ref)
+        params["cid"] = refs.find_id(uow, "client", client_ref)
         sql += " AND p.client_id = :cid"
     if species:
         from .validation import SPECIES_ALIASES
@@ -217,8 +236,6 @@ def list_pets(conn: Any, client_ref: Optional[str] = None, species: Optional[str
         params["species"] = SPECIES_ALIASES.get(wanted, wanted)
         sql += " AND p.species = :species"
     sql += " ORDER BY p.id"
-    return [_pet_out(r) for r in _rows(conn, sql, **params)]
-
-
-def today() -> date:  # pragma: no cover - trivial
-    return date.today()
+    data = [_pet_out(r) for r in _rows(uow, sql, **params)]
+    _audited(uow, "pet.list", "pet", [], {"count": len(data)})
+    return data

@@ -67,8 +67,8 @@ def add(
 
     raw = {"name": name, "street": street, "postcode": postcode, "city": city,
            "phone": phone, "email": email, "birth_date": birth_date}
-    with get_state(ctx).unit() as session:
-        client = clients.add_client(session, raw, today=today(), consent=consent,
+    with get_state(ctx).unit() as uow:
+        client = clients.add_client(uow, raw, today=today(), consent=consent,
                                     consent_method=consent_method, reminders=reminders)
         result = {"id": client.id, "number": client.number}
     Output(json_out).result(result, f"client {result['number']} added", text=str(result["number"]))
@@ -95,8 +95,8 @@ def edit(
 
     raw = {"name": name, "street": street, "postcode": postcode, "city": city,
            "phone": phone, "email": email, "birth_date": birth_date}
-    with get_state(ctx).unit() as session:
-        card, changed = clients.edit_client(session, client, raw, today=today())
+    with get_state(ctx).unit() as uow:
+        card, changed = clients.edit_client(uow, client, raw, today=today())
         result = {"id": card.id, "number": card.number, "changed": changed}
     Output(json_out).result(
         result, f"client {result['number']}: " + (", ".join(changed) + " changed" if changed else "nothing changed"))
@@ -108,12 +108,10 @@ def show(ctx: typer.Context, client: ClientArg, fmt: FormatOpt = None) -> None:
 
     Example: vetcards client show K000001 --format json
     """
-    from .. import audit, views
+    from .. import views
 
-    with get_state(ctx).unit() as conn:
-        card = views.client_card(conn, client)
-        audit.record(conn, "client.view", "client", [card["number"]])
-        conn.commit()
+    with get_state(ctx).unit() as uow:
+        card = views.client_card(uow, client)
     output.record(
         card, CARD_FIELDS, fmt, title=f"Client {card['number']}",
         sections=[("pets", "Pets", PET_COLUMNS), ("consents", "Consents", CONSENT_COLUMNS),
@@ -131,12 +129,10 @@ def list_(
 
     Example: vetcards client list --format csv > clients.csv
     """
-    from .. import audit, views
+    from .. import views
 
-    with get_state(ctx).unit() as conn:
-        data = views.list_clients(conn, limit=limit)
-        audit.record(conn, "client.list", "client", [], {"count": len(data)})
-        conn.commit()
+    with get_state(ctx).unit() as uow:
+        data = views.list_clients(uow, limit=limit)
     output.rows(data, LIST_COLUMNS, fmt, title="Clients")
 
 
@@ -150,13 +146,10 @@ def search(
 
     Example: vetcards client search jansen
     """
-    from .. import audit, views
+    from .. import views
 
-    with get_state(ctx).unit() as conn:
-        data = views.list_clients(conn, query=query)
-        # The search text itself may be a name: only the count is logged.
-        audit.record(conn, "client.search", "client", [r["number"] for r in data[:50]], {"count": len(data)})
-        conn.commit()
+    with get_state(ctx).unit() as uow:
+        data = views.search_clients(uow, query)
     output.rows(data, LIST_COLUMNS, fmt, title="Clients found")
 
 

@@ -8,6 +8,7 @@ import typer
 
 from . import output
 from .options import ClientArg, DateOpt, FormatOpt, JsonOpt, PetArg
+from .output import Output
 from .state import get_state, today
 
 app = typer.Typer(help="Patient cards (patiëntenkaart): add, edit, show, list, weigh, deceased.",
@@ -59,16 +60,12 @@ def add(
     """
     from .. import patients
 
-    with get_state(ctx).unit() as session:
-        pet = patients.add_pet(session, client,
+    with get_state(ctx).unit() as uow:
+        pet = patients.add_pet(uow, client,
                                _raw(name, species, breed, sex, birth_date, chip, colour, coat, insured, weight),
                                today=today())
         result = {"id": pet.id, "number": pet.number}
-    if json_out:
-        output.emit_json(result)
-    else:
-        print(result["number"])
-        output.message(f"pet {result['number']} added")
+    Output(json_out).result(result, f"pet {result['number']} added", text=str(result["number"]))
 
 
 @app.command("edit")
@@ -92,15 +89,13 @@ def edit(
     """
     from .. import patients
 
-    with get_state(ctx).unit() as session:
-        card, changed = patients.edit_pet(session, pet,
+    with get_state(ctx).unit() as uow:
+        card, changed = patients.edit_pet(uow, pet,
                                           _raw(name, species, breed, sex, birth_date, chip, colour, coat, insured),
                                           today=today())
         result = {"id": card.id, "number": card.number, "changed": changed}
-    if json_out:
-        output.emit_json(result)
-    else:
-        output.message(f"pet {result['number']}: " + (", ".join(changed) + " changed" if changed else "nothing changed"))
+    Output(json_out).result(
+        result, f"pet {result['number']}: " + (", ".join(changed) + " changed" if changed else "nothing changed"))
 
 
 @app.command("show")
@@ -109,12 +104,10 @@ def show(ctx: typer.Context, pet: PetArg, fmt: FormatOpt = None) -> None:
 
     Example: vetcards pet show P000001
     """
-    from .. import audit, views
+    from .. import views
 
-    with get_state(ctx).unit() as conn:
-        card = views.pet_card(conn, pet)
-        audit.record(conn, "pet.view", "pet", [card["number"], card["client"]])
-        conn.commit()
+    with get_state(ctx).unit() as uow:
+        card = views.pet_card(uow, pet)
     output.record(card, CARD_FIELDS, fmt, title=f"Pet {card['number']}",
                   sections=[("weights", "Weight history", ("date", "kg")),
                             ("record", "Medical record", ("date", "kind", "what", "details", "vet"))])
@@ -131,12 +124,10 @@ def list_(
 
     Example: vetcards pet list --client K000001
     """
-    from .. import audit, views
+    from .. import views
 
-    with get_state(ctx).unit() as conn:
-        data = views.list_pets(conn, client, species)
-        audit.record(conn, "pet.list", "pet", [], {"count": len(data)})
-        conn.commit()
+    with get_state(ctx).unit() as uow:
+        data = views.list_pets(uow, client, species)
     output.rows(data, LIST_COLUMNS, fmt, title="Pets")
 
 
@@ -155,13 +146,10 @@ def weigh(
     from .. import patients, validation
 
     on = validation.parse_date(date_) if date_ else today()
-    with get_state(ctx).unit() as session:
-        w = patients.weigh(session, pet, kg, on=on, today=today())
-        result = {"id": w.id, "pet": w.pet.number, "date": w.measured_on.isoformat(), "grams": w.grams}
-    if json_out:
-        output.emit_json(result)
-    else:
-        output.message(f"weight recorded for pet {result['pet']}")
+    with get_state(ctx).unit() as uow:
+        w = patients.weigh(uow, pet, kg, on=on, today=today())
+        result = {"id": w.id, "pet": w.pet.number if w.pet else None, "date": w.measured_on.isoformat(), "grams": w.grams}
+    Output(json_out).result(result, f"weight recorded for pet {result['pet']}")
 
 
 @app.command("deceased")
@@ -177,7 +165,7 @@ def deceased(
     from .. import patients, validation
 
     on = validation.parse_date(date_) if date_ else today()
-    with get_state(ctx).unit() as session:
-        p = patients.mark_deceased(session, pet, on=on, today=today())
+    with get_state(ctx).unit() as uow:
+        p = patients.mark_deceased(uow, pet, on=on, today=today())
         number = p.number
     output.message(f"pet {number} marked deceased on {on.isoformat()}")
