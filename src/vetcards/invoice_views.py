@@ -10,24 +10,29 @@ string with two decimals (``net``, ``vat``, ``total`` ...) for people.
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
-from typing import Any, Optional
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
-from .errors import InvalidInput, NotFound, shown_ref
+from . import audit, refs, settings
+from .errors import InvalidInput
+from .vocab import KIND_INVOICE, OPEN_STATES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .db import UnitOfWork
 
 __all__ = [
     "CARD_FIELDS",
+    "LINE_COLUMNS",
     "LIST_COLUMNS",
+    "PAYMENT_COLUMNS",
+    "VAT_COLUMNS",
     "invoice_card",
-    "invoice_id",
     "list_invoices",
-    "parse_invoice_ref",
+    "write_pdf",
 ]
-
-OPEN_STATES = ("open", "in_collection")
 
 #: The card's own fields, in the order people read them.
 CARD_FIELDS = (
@@ -43,63 +48,26 @@ VAT_COLUMNS = ("rate", "net", "vat", "gross")
 PAYMENT_COLUMNS = ("paid_on", "amount", "method")
 
 
-def _rows(conn: Any, sql: str, **params: Any) -> list[dict[str, Any]]:
-    return [dict(r._mapping) for r in conn.execute(text(sql), params)]
+def _rows(uow: UnitOfWork, sql: str, **params: Any) -> list[dict[str, Any]]:
+    stmt = text(sql)
+    if "open_states" in params:
+        stmt = stmt.bindparams(bindparam("open_states", expanding=True))
+    return [dict(r._mapping) for r in uow.execute(stmt, params)]
 
 
 def _fmt(cents: Optional[int]) -> Optional[str]:
-    """Cents as ``"-12.34"`` (as :func:`money.format_cents`; kept here so that
-    ``invoice list`` need not import :mod:`decimal`)."""
-    if cents is None:
-        return None
-    cents = int(cents)
-    euros, rest = divmod(abs(cents), 100)
-    return f"{'-' if cents < 0 else ''}{euros}.{rest:02d}"
+    """Cents as ``"-12.34"`` (:func:`money.format_cents`), None stays None."""
+    from .money import format_cents
+
+    return None if cents is None else format_cents(int(cents))
 
 
-def format_number(year: int, seq: int) -> str:
-    """``(2026, 42)`` -> ``"2026-00042"``."""
-    return f"{year:04d}-{seq:05d}"
-
-
-_REF_NUMBER = re.compile(r"([0-9]{4})-([0-9]{5,})", re.ASCII)
-
-
-def parse_invoice_ref(ref: str) -> tuple[str, Any]:
-    """``"12"`` -> ("id", 12); ``"2026-00042"`` -> ("number", "2026-00042")."""
-    value = str(ref).strip()
-    if value.isascii() and value.isdigit():
-        return "id", int(value)
-    match = _REF_NUMBER.fullmatch(value)
-    if match is None:
-        raise InvalidInput("INVOICE", "must be an invoice number like 2026-00042 or a numeric id")
-    return "number", format_number(int(match[1]), int(match[2]))
-
-
-def _payment_term_days(conn: Any) -> int:
-    value = conn.execute(
-        text("SELECT value FROM practice_setting WHERE key = 'payment_term_days'")
-    ).scalar()
-    try:
-        return int(value) if value is not None else 14
-    except ValueError:  # pragma: no cover - settings.validate guards it
-        return 14
-
-
-def invoice_id(conn: Any, ref: str) -> int:
-    """The id of a visible invoice by number (``2026-00042``) or numeric id."""
-    how, value = parse_invoice_ref(ref)
-    col = "id" if how == "id" else "number"
-    row = conn.execute(
-        text(f"SELECT id FROM invoice WHERE {col} = :v AND restricted = 0"), {"v": value}
-    ).scalar()
-    if row is None:
-        raise NotFound(f"invoice {shown_ref(ref)} not found")
-    return row
+def _payment_term_days(uow: UnitOfWork) -> int:
+    return int(settings.get(uow, "payment_term_days"))
 
 
 def _due_date(invoice_date: Any, method: str, kind: str, term: int) -> Optional[str]:
-    if kind != "invoice" or method != "account" or invoice_date is None:
+    if kind != KIND_INVOICE or method != "account" or invoice_date is None:
         return None
     d = date.fromisoformat(str(invoice_date)) if not isinstance(invoice_date, date) else invoice_date
     return (d + timedelta(days=term)).isoformat()
@@ -130,17 +98,40 @@ def _balance(status: str, gross: int, paid: int) -> int:
     return gross - paid if status in OPEN_STATES else 0
 
 
-def invoice_card(conn: Any, ref: str) -> dict[str, Any]:
-    """One invoice or credit note: header, snapshots, lines, totals per VAT rate, payments, balance."""
+def invoice_card(uow: UnitOfWork, ref: str) -> dict[str, Any]:
+    """One invoice or credit note: header, snapshots, lines, totals per VAT rate,
+    payments, balance. The view is audited (the number only) and committed."""
+    card = _card(uow, ref)
+    audit.record(uow, "invoice.view", "invoice", [card["number"]])
+    uow.commit()
+    return card
+
+
+def write_pdf(uow: UnitOfWork, ref: str, out: Path) -> tuple[dict[str, Any], Path]:
+    """Write the PDF of one invoice or credit note to ``out`` (mode 0600); returns the card and the path.
+
+    A PDF is a copy of personal data outside the encrypted file: it is audited
+    (number and format) and committed only once the file is written.
+    """
+    from . import invoice_pdf
+
+    card = _card(uow, ref)
+    path = invoice_pdf.write_pdf(card, out)
+    audit.record(uow, "invoice.pdf", "invoice", [card["number"]], {"format": "pdf"})
+    uow.commit()
+    return card, path
+
+
+def _card(uow: UnitOfWork, ref: str) -> dict[str, Any]:
     from decimal import Decimal
 
     from . import money
 
-    iid = invoice_id(conn, ref)
-    card = _rows(conn, _HEADER_SQL, iid=iid)[0]
-    term = _payment_term_days(conn)
+    iid = refs.find_id(uow, "invoice", ref)
+    card = _rows(uow, _HEADER_SQL, iid=iid)[0]
+    term = _payment_term_days(uow)
     lines = _rows(
-        conn,
+        uow,
         "SELECT position, description, quantity, unit_price_cents, vat_rate, net_cents "
         "FROM invoice_line WHERE invoice_id = :iid ORDER BY position, id",
         iid=iid,
@@ -165,7 +156,7 @@ def invoice_card(conn: Any, ref: str) -> dict[str, Any]:
     )
     card["payments"] = [
         dict(r, amount=_fmt(r["amount_cents"]))
-        for r in _rows(conn, "SELECT paid_on, amount_cents, method FROM payment "
+        for r in _rows(uow, "SELECT paid_on, amount_cents, method FROM payment "
                              "WHERE invoice_id = :iid ORDER BY paid_on, id", iid=iid)
     ]
     card["balance_cents"] = _balance(card["status"], card["gross_cents"], card["paid_cents"])
@@ -179,7 +170,7 @@ def invoice_card(conn: Any, ref: str) -> dict[str, Any]:
 
 
 def list_invoices(
-    conn: Any,
+    uow: UnitOfWork,
     *,
     client: Optional[str] = None,
     pet: Optional[str] = None,
@@ -192,6 +183,7 @@ def list_invoices(
 
     ``overdue``: open or in collection, and the invoice date plus the
     practice's payment term (``payment_term_days``) is before ``today``.
+    The listing is audited (the count) and committed.
     """
     sql = (
         "SELECT i.id, i.number, i.invoice_date, i.kind, i.status, c.number AS client, "
@@ -202,14 +194,10 @@ def list_invoices(
     )
     params: dict[str, Any] = {}
     if client is not None:
-        from .views import client_id
-
-        params["cid"] = client_id(conn, client)
+        params["cid"] = refs.find_id(uow, "client", client)
         sql += " AND i.client_id = :cid"
     if pet is not None:
-        from .views import pet_id
-
-        params["pid"] = pet_id(conn, pet)
+        params["pid"] = refs.find_id(uow, "pet", pet)
         sql += " AND i.pet_id = :pid"
     if status is not None:
         from .rules import normalise_state
@@ -224,18 +212,21 @@ def list_invoices(
             raise InvalidInput("--year", "must be a year like 2026")
         params["year"] = int(year)
         sql += " AND i.year = :year"
-    term = _payment_term_days(conn)
+    term = _payment_term_days(uow)
     if overdue:
         today = today or date.today()
         params["cutoff"] = (today - timedelta(days=term)).isoformat()
-        sql += " AND i.status IN ('open', 'in_collection') AND i.invoice_date < :cutoff"
+        params["open_states"] = list(OPEN_STATES)
+        sql += " AND i.status IN :open_states AND i.invoice_date < :cutoff"
     sql += " ORDER BY i.year, i.seq"
     out = []
-    for r in _rows(conn, sql, **params):
+    for r in _rows(uow, sql, **params):
         r["balance_cents"] = _balance(r["status"], r["gross_cents"], r["paid_cents"])
         r["total"] = _fmt(r["gross_cents"])
         r["paid"] = _fmt(r["paid_cents"])
         r["balance"] = _fmt(r["balance_cents"])
         r["due_date"] = _due_date(r["invoice_date"], r["payment_method"], r["kind"], term)
         out.append(r)
+    audit.record(uow, "invoice.list", "invoice", [], {"count": len(out)})
+    uow.commit()
     return out

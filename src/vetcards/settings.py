@@ -10,6 +10,7 @@ from typing import Any, Optional
 from sqlalchemy import text
 
 from .rules import Periods
+from .vocab import PAYMENT_TERM_DAYS
 
 DEFAULTS: dict[str, str] = {
     "name": "",
@@ -23,7 +24,7 @@ DEFAULTS: dict[str, str] = {
     "inactivity_years": "7",
     "fiscal_years": "7",
     "medicine_years": "5",
-    "payment_term_days": "14",
+    "payment_term_days": str(PAYMENT_TERM_DAYS),
 }
 
 

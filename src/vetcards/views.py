@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from . import audit, refs
 from .activity import last_activity
+from .vocab import format_kg
 
 if TYPE_CHECKING:  # pragma: no cover
     from .db import UnitOfWork
@@ -36,14 +37,6 @@ def _audited(uow: UnitOfWork, action: str, entity: str, ids: list[str],
     """Log this access (numbers and counts only) and commit it."""
     audit.record(uow, action, entity, ids, details)
     uow.commit()
-
-
-def kg(grams: Optional[int]) -> Optional[str]:
-    """Grams as a kilogram string: 4250 -> '4.25'."""
-    if grams is None:
-        return None
-    whole, rest = divmod(grams, 1000)
-    return f"{whole}.{rest:03d}".rstrip("0").rstrip(".") if rest else str(whole)
 
 
 def client_id(uow: UnitOfWork, ref: str) -> int:
@@ -64,7 +57,7 @@ _PET_COLUMNS = """p.number, p.name, p.species, p.breed, p.sex, p.birth_date, p.c
 
 def _pet_out(row: dict[str, Any]) -> dict[str, Any]:
     row = dict(row)
-    row["weight_kg"] = kg(row.pop("weight_grams"))
+    row["weight_kg"] = format_kg(row.pop("weight_grams"))
     if row.get("insured") is not None:
         row["insured"] = bool(row["insured"])
     return row
@@ -183,7 +176,7 @@ def pet_card(uow: UnitOfWork, ref: str) -> dict[str, Any]:
                    "JOIN client c ON c.id = p.client_id WHERE p.id = :pid", pid=pid)[0]
     )
     card["weights"] = [
-        {"date": r["measured_on"], "kg": kg(r["grams"])}
+        {"date": r["measured_on"], "kg": format_kg(r["grams"])}
         for r in _rows(uow, "SELECT measured_on, grams FROM weight WHERE pet_id = :pid "
                             "ORDER BY measured_on, id", pid=pid)
     ]

@@ -10,6 +10,7 @@ import typer
 
 from . import output
 from .options import ClientArg, DateOpt, Format, JsonOpt
+from .output import Output
 from .state import get_state, today
 
 app = typer.Typer(help="Invoices: create, show, list, pay, collect, credit.", no_args_is_help=True)
@@ -80,17 +81,14 @@ def create(
     from .. import invoicing
 
     on = _on(date_)
-    with get_state(ctx).unit() as session:
-        inv = invoicing.create_invoice(session, client, line or [], payment or "", on=on, pet_ref=pet,
+    with get_state(ctx).unit() as uow:
+        inv = invoicing.create_invoice(uow, client, line or [], payment or "", on=on, pet_ref=pet,
                                        today=today())
         result = {"id": inv.id, "number": inv.number, "kind": inv.kind, "status": inv.status,
                   "invoice_date": inv.invoice_date.isoformat(), "payment_method": inv.payment_method,
                   **_totals_json(inv)}
-    if json_out:
-        output.emit_json(result)
-    else:
-        print(result["number"])
-        output.message(f"invoice {result['number']} created: total {result['total']} ({result['status']})")
+    Output(json_out).result(result, f"invoice {result['number']} created: total {result['total']} "
+                                    f"({result['status']})", text=str(result["number"]))
 
 
 @app.command("show")
@@ -118,25 +116,15 @@ def show(
     if fmt is ShowFormat.pdf:
         if out is None:
             raise UsageError("--format pdf needs --out FILE")
-        from .. import audit, invoice_pdf
-
-        # A PDF is a copy of personal data outside the encrypted file: log it.
-        with state.unit() as conn:
-            card = invoice_views.invoice_card(conn, invoice)
-            path = invoice_pdf.write_pdf(card, out)
-            audit.record(conn, "invoice.pdf", "invoice", [card["number"]], {"format": "pdf"})
-            conn.commit()
+        with state.unit() as uow:
+            card, path = invoice_views.write_pdf(uow, invoice, out)
         output.message(f"{'credit note' if card['kind'] == 'credit_note' else 'invoice'} "
                        f"{card['number']} written to {path}")
         return
     if out is not None:
         raise UsageError("--out is only used with --format pdf")
-    from .. import audit
-
-    with state.unit() as conn:
-        card = invoice_views.invoice_card(conn, invoice)
-        audit.record(conn, "invoice.view", "invoice", [card["number"]])
-        conn.commit()
+    with state.unit() as uow:
+        card = invoice_views.invoice_card(uow, invoice)
     title = f"{'Credit note' if card['kind'] == 'credit_note' else 'Invoice'} {card['number']}"
     output.record(
         card, invoice_views.CARD_FIELDS, None if fmt is None else Format(fmt.value), title=title,
@@ -164,14 +152,12 @@ def list_(
 
     Example: vetcards invoice list --overdue --format csv
     """
-    from .. import audit, invoice_views
+    from .. import invoice_views
 
-    with get_state(ctx).unit() as conn:
-        data = invoice_views.list_invoices(conn, client=client, pet=pet, status=status, year=year,
+    with get_state(ctx).unit() as uow:
+        data = invoice_views.list_invoices(uow, client=client, pet=pet, status=status, year=year,
                                            overdue=overdue, today=today())
-        audit.record(conn, "invoice.list", "invoice", [], {"count": len(data)})
-        conn.commit()
-    columns = invoice_views.LIST_COLUMNS
+    columns: tuple[str, ...] = invoice_views.LIST_COLUMNS
     if fmt is Format.json:
         columns = ("id",) + columns + ("gross_cents", "paid_cents", "balance_cents")
     output.rows(data, columns, fmt, title="Invoices")
@@ -197,17 +183,14 @@ def pay(
     from .. import invoicing, money
 
     on = _on(date_)
-    with get_state(ctx).unit() as session:
-        inv, pay_, balance = invoicing.pay_invoice(session, invoice, amount or "", method, on, today=today())
+    with get_state(ctx).unit() as uow:
+        inv, pay_, balance = invoicing.pay_invoice(uow, invoice, amount or "", method, on, today=today())
         result = {"id": pay_.id, "invoice_id": inv.id, "number": inv.number,
                   "amount_cents": pay_.amount_cents, "paid_on": pay_.paid_on.isoformat(),
                   "method": pay_.method, "balance_cents": balance, "balance": money.format_cents(balance),
                   "status": inv.status}
-    if json_out:
-        output.emit_json(result)
-    else:
-        output.message(f"payment recorded on invoice {result['number']}: "
-                       f"still owed {result['balance']} ({result['status']})")
+    Output(json_out).result(result, f"payment recorded on invoice {result['number']}: "
+                                    f"still owed {result['balance']} ({result['status']})")
 
 
 @app.command("collect")
@@ -218,14 +201,11 @@ def collect(ctx: typer.Context, invoice: InvoiceArg, json_out: JsonOpt = False) 
     """
     from .. import invoicing, money
 
-    with get_state(ctx).unit() as session:
-        inv, balance = invoicing.collect(session, invoice)
+    with get_state(ctx).unit() as uow:
+        inv, balance = invoicing.collect(uow, invoice)
         result = {"id": inv.id, "number": inv.number, "status": inv.status,
                   "balance_cents": balance, "balance": money.format_cents(balance)}
-    if json_out:
-        output.emit_json(result)
-    else:
-        output.message(f"invoice {result['number']} is in collection (owed {result['balance']})")
+    Output(json_out).result(result, f"invoice {result['number']} is in collection (owed {result['balance']})")
 
 
 @app.command("credit")
@@ -245,14 +225,10 @@ def credit(
     from .. import invoicing
 
     on = _on(date_)
-    with get_state(ctx).unit() as session:
-        note, original = invoicing.credit(session, invoice, reason, on=on, today=today())
+    with get_state(ctx).unit() as uow:
+        note, original = invoicing.credit(uow, invoice, reason, on=on, today=today())
         result = {"id": note.id, "number": note.number, "kind": note.kind,
                   "credits": original.number, "credits_id": original.id,
                   "invoice_date": note.invoice_date.isoformat(), **_totals_json(note)}
-    if json_out:
-        output.emit_json(result)
-    else:
-        print(result["number"])
-        output.message(f"credit note {result['number']} issued for invoice {result['credits']}: "
-                       f"total {result['total']}")
+    Output(json_out).result(result, f"credit note {result['number']} issued for invoice {result['credits']}: "
+                                    f"total {result['total']}", text=str(result["number"]))
