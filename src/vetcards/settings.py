@@ -5,12 +5,16 @@ Stored as key/value text in ``practice_setting``; read with defaults applied.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Optional, cast
 
 from sqlalchemy import text
 
+from . import audit
 from .rules import Periods
 from .vocab import PAYMENT_TERM_DAYS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .db import UnitOfWork
 
 DEFAULTS: dict[str, str] = {
     "name": "",
@@ -28,29 +32,40 @@ DEFAULTS: dict[str, str] = {
 }
 
 
-def get_all(conn: Any) -> dict[str, str]:
+def get_all(uow: UnitOfWork) -> dict[str, str]:
     """All settings, defaults filled in."""
-    stored = {r.key: r.value for r in conn.execute(text("SELECT key, value FROM practice_setting"))}
+    stored = {r.key: r.value for r in uow.execute(text("SELECT key, value FROM practice_setting"))}
     out = dict(DEFAULTS)
     out.update({k: v for k, v in stored.items() if k in DEFAULTS})
     return out
 
 
-def get(conn: Any, key: str) -> str:
-    row = conn.execute(text("SELECT value FROM practice_setting WHERE key = :k"), {"k": key}).scalar()
+def get(uow: UnitOfWork, key: str) -> str:
+    row = uow.execute(text("SELECT value FROM practice_setting WHERE key = :k"), {"k": key}).scalar()
     return DEFAULTS[key] if row is None else row
 
 
-def put(conn: Any, values: dict[str, str]) -> list[str]:
-    """Store the given settings; returns the keys that changed."""
-    current = get_all(conn)
+def change(uow: UnitOfWork, values: dict[str, str]) -> list[str]:
+    """``practice set``: store validated settings (:func:`validate`), audit and commit.
+
+    Returns the keys that changed; the audit entry names them, never their values.
+    """
+    changed = put(uow, values)
+    audit.record(uow, "practice.set", "practice", [], {"fields": sorted(changed)})
+    uow.commit()
+    return changed
+
+
+def put(uow: UnitOfWork, values: dict[str, str]) -> list[str]:
+    """Store the given settings in the caller's unit (no audit, no commit); returns the keys that changed."""
+    current = get_all(uow)
     changed = []
     for key, value in values.items():
         if key not in DEFAULTS:
             raise KeyError(key)
         if current.get(key) != value:
             changed.append(key)
-        conn.execute(
+        uow.execute(
             text("INSERT INTO practice_setting (key, value) VALUES (:k, :v) "
                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
             {"k": key, "v": value},
@@ -58,8 +73,8 @@ def put(conn: Any, values: dict[str, str]) -> list[str]:
     return changed
 
 
-def periods(conn: Any) -> Periods:
-    s = get_all(conn)
+def periods(uow: UnitOfWork) -> Periods:
+    s = get_all(uow)
     return Periods(
         inactivity_years=int(s["inactivity_years"]),
         fiscal_years=int(s["fiscal_years"]),
@@ -78,7 +93,7 @@ def validate(raw: dict[str, Optional[str]]) -> dict[str, str]:
             continue
         field = "--" + key.replace("_", "-")
         if key in ("name", "street", "city"):
-            out[key] = validation.text(value, field=field, max_len=200)
+            out[key] = cast(str, validation.text(value, field=field, max_len=200))  # required: never None
         elif key == "postcode":
             out[key] = validation.postcode(value, field=field)
         elif key == "vat_number":
@@ -103,7 +118,7 @@ def validate(raw: dict[str, Optional[str]]) -> dict[str, str]:
             except ValidationError:
                 raise InvalidInput("--iban", "must be a valid IBAN like NL91 ABNA 0417 1643 00") from None
         elif key == "privacy_statement_version":
-            out[key] = validation.text(value, field="--statement-version", max_len=50)
+            out[key] = cast(str, validation.text(value, field="--statement-version", max_len=50))
         elif key in ("inactivity_years", "fiscal_years", "medicine_years", "payment_term_days"):
             text_ = value.strip()
             low = 0 if key == "payment_term_days" else 1

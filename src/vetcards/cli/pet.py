@@ -148,7 +148,8 @@ def weigh(
     on = validation.parse_date(date_) if date_ else today()
     with get_state(ctx).unit() as uow:
         w = patients.weigh(uow, pet, kg, on=on, today=today())
-        result = {"id": w.id, "pet": w.pet.number if w.pet else None, "date": w.measured_on.isoformat(), "grams": w.grams}
+        result = {"id": w.id, "pet": patients.get_pet(uow, pet).number, "date": w.measured_on.isoformat(),
+                  "grams": w.grams}
     Output(json_out).result(result, f"weight recorded for pet {result['pet']}")
 
 

@@ -14,32 +14,28 @@ app = typer.Typer(help="Practice settings: name, address, BTW, KvK, IBAN, privac
                   no_args_is_help=True)
 
 
-def _opt(name: str, help_: str):
-    return Annotated[Optional[str], typer.Option(name, help=help_)]
-
-
 @app.command("set")
 def set_(
     ctx: typer.Context,
-    name: _opt("--name", "Practice name.") = None,
-    street: _opt("--street", "Street and number.") = None,
-    postcode: _opt("--postcode", "Postcode.") = None,
-    city: _opt("--city", "City.") = None,
-    btw: _opt("--btw", "BTW (VAT) number, e.g. NL000099998B57.") = None,
-    kvk: _opt("--kvk", "KvK (Chamber of Commerce) number, 8 digits.") = None,
-    iban: _opt("--iban", "IBAN for payments.") = None,
-    statement_version: _opt("--statement-version", "Version of the privacy statement consent refers to.") = None,
-    inactivity_years: _opt("--inactivity-years", "Purge clients inactive more than this many years (7).") = None,
-    fiscal_years: _opt("--fiscal-years", "Keep invoices this many years after their year ends (7).") = None,
-    medicine_years: _opt("--medicine-years", "Keep medicine records this many years (5).") = None,
-    payment_term_days: _opt("--payment-term-days", "Days until an invoice on account is due (14).") = None,
+    name: Annotated[Optional[str], typer.Option("--name", help="Practice name.")] = None,
+    street: Annotated[Optional[str], typer.Option("--street", help="Street and number.")] = None,
+    postcode: Annotated[Optional[str], typer.Option("--postcode", help="Postcode.")] = None,
+    city: Annotated[Optional[str], typer.Option("--city", help="City.")] = None,
+    btw: Annotated[Optional[str], typer.Option("--btw", help="BTW (VAT) number, e.g. NL000099998B57.")] = None,
+    kvk: Annotated[Optional[str], typer.Option("--kvk", help="KvK (Chamber of Commerce) number, 8 digits.")] = None,
+    iban: Annotated[Optional[str], typer.Option("--iban", help="IBAN for payments.")] = None,
+    statement_version: Annotated[Optional[str], typer.Option("--statement-version", help="Version of the privacy statement consent refers to.")] = None,
+    inactivity_years: Annotated[Optional[str], typer.Option("--inactivity-years", help="Purge clients inactive more than this many years (7).")] = None,
+    fiscal_years: Annotated[Optional[str], typer.Option("--fiscal-years", help="Keep invoices this many years after their year ends (7).")] = None,
+    medicine_years: Annotated[Optional[str], typer.Option("--medicine-years", help="Keep medicine records this many years (5).")] = None,
+    payment_term_days: Annotated[Optional[str], typer.Option("--payment-term-days", help="Days until an invoice on account is due (14).")] = None,
 ) -> None:
     """Change practice settings; only the given ones change.
 
     Example: vetcards practice set --name "Dierenkliniek De Linde" --btw NL000099998B57
     --kvk 12345678 --iban "NL91 ABNA 0417 1643 00"
     """
-    from .. import audit, settings
+    from .. import settings
 
     raw = {"name": name, "street": street, "postcode": postcode, "city": city, "vat_number": btw,
            "kvk": kvk, "iban": iban, "privacy_statement_version": statement_version,
@@ -50,10 +46,8 @@ def set_(
         from ..errors import UsageError
 
         raise UsageError("give at least one setting to change (see: vetcards practice set --help)")
-    with get_state(ctx).unit() as conn:
-        changed = settings.put(conn, values)
-        audit.record(conn, "practice.set", "practice", [], {"fields": sorted(changed)})
-        conn.commit()
+    with get_state(ctx).unit() as uow:
+        changed = settings.change(uow, values)
     output.message("changed: " + (", ".join(changed) if changed else "nothing"))
 
 
@@ -65,6 +59,6 @@ def show(ctx: typer.Context, fmt: FormatOpt = None) -> None:
     """
     from .. import settings
 
-    with get_state(ctx).unit(write=False) as conn:
-        values = settings.get_all(conn)
+    with get_state(ctx).unit(write=False) as uow:
+        values = settings.get_all(uow)
     output.record(values, tuple(values), fmt, title="Practice")
