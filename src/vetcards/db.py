@@ -346,8 +346,12 @@ def check_can_create(path: Path) -> None:
             raise DatabaseError(f"{path}{suffix} is left from an earlier database; move it away first")
 
 
-def create_database(path: Path, key: Key) -> Database:
-    """Create a new, empty vetcards database (mode 0600) at the head schema."""
+def create_database(path: Path, key: Key, *, actor: Optional[str] = None) -> Database:
+    """Create a new, empty vetcards database (mode 0600) at the head schema.
+
+    With ``actor`` (``vetcards init``) the first audit entry, "init" (and the
+    kind of key, never the key), is written and committed by that actor.
+    """
     path = Path(path)
     check_can_create(path)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -370,7 +374,14 @@ def create_database(path: Path, key: Key) -> Database:
             except FileNotFoundError:
                 pass
         raise
-    return Database(path, engine, write=True)
+    database = Database(path, engine, write=True)
+    if actor is not None:
+        from . import audit
+
+        with database.unit(actor) as uow:
+            audit.record(uow, "init", "database", [], {"key": "raw" if key.raw else "passphrase"})
+            uow.commit()
+    return database
 
 
 # --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import output
+from .output import Output
 from .state import get_state, interactive
 
 app = typer.Typer()
@@ -33,7 +33,6 @@ def init(
 
     Example: vetcards --db practice.db init --new-key-file practice.key
     """
-    from .. import audit
     from ..db import check_can_create, create_database
     from ..errors import KeyFailure, UsageError
     from ..keys import Key, write_new_key_file
@@ -60,16 +59,10 @@ def init(
             "no key: give --new-key-file PATH, --key-file PATH or set VETCARDS_PASSPHRASE "
             "(no prompt outside a terminal); nothing created"
         )
-    database = create_database(path, key)
-    state._database = database
-    with database.unit(state.who()) as uow:
-        audit.record(uow, "init", "database", [], {"key": "raw" if key.raw else "passphrase"})
-        uow.commit()
+    state._database = create_database(path, key, actor=state.who())
     result = {"database": str(path), "key": "key file" if key.raw else "passphrase",
               "key_file": str(new_key_file) if new_key_file else None}
-    if json_out:
-        output.emit_json(result)
-    else:
-        output.message(f"created encrypted database {path}")
-        if new_key_file:
-            output.message(f"key file: {new_key_file} (mode 0600; keep it apart from backups)")
+    lines = [f"created encrypted database {path}"]
+    if new_key_file:
+        lines.append(f"key file: {new_key_file} (mode 0600; keep it apart from backups)")
+    Output(json_out).result(result, lines)
