@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from vetcards.clients import CONSENT_PURPOSES
+from vetcards.vocab import CONSENT_PURPOSES
 
 
 def _history(vet, k, *extra):

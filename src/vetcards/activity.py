@@ -3,32 +3,48 @@
 Last activity = the latest of: card created or edited, a pet added or edited,
 a weighing, a visit, a vaccination, a medicine record, an invoice, a payment,
 a disclosure made at the client's request. Viewing, exporting and purging are
-not activity. The pure rule (:func:`vetcards.rules.last_activity`) takes the
-same dates; this query gives them for every client in one pass.
+not activity. The sources are the ``activity`` dates of the data map
+(:mod:`vetcards.datamap`); the pure rule (:func:`vetcards.rules.last_activity`)
+takes the same dates; this query gives them for every client in one pass.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Optional
 
 from sqlalchemy import text
 
-# Every source of activity, written once: (client id, activity date, FROM ...
-# WHERE ...). Dates are ISO strings in SQLite, so max() is the latest date.
-_SOURCES: tuple[tuple[str, str, str], ...] = (
-    ("id", "date(created_at)", "client"),
-    ("id", "date(updated_at)", "client"),
-    ("client_id", "date(created_at)", "pet"),
-    ("client_id", "date(updated_at)", "pet"),
-    ("p.client_id", "w.measured_on", "weight w JOIN pet p ON p.id = w.pet_id"),
-    ("p.client_id", "v.visit_date", "visit v JOIN pet p ON p.id = v.pet_id"),
-    ("p.client_id", "x.given_on", "vaccination x JOIN pet p ON p.id = x.pet_id"),
-    ("client_id", "record_date", "medicine_record WHERE client_id IS NOT NULL"),
-    ("client_id", "invoice_date", "invoice WHERE client_id IS NOT NULL"),
-    ("i.client_id", "pay.paid_on",
-     "payment pay JOIN invoice i ON i.id = pay.invoice_id WHERE i.client_id IS NOT NULL"),
-    ("client_id", "disclosed_on", "disclosure WHERE at_client_request = 1"),
+from .datamap import MAP, Table, entry
+
+if TYPE_CHECKING:
+    from .db import UnitOfWork
+
+__all__ = ["LAST_ACTIVITY_SQL", "SOURCES", "last_activity"]
+
+
+def _source(table: Table) -> tuple[str, str]:
+    """(client id expression, ``FROM ... WHERE ...``) of a table's rows that are linked to a client."""
+    link = table.link
+    if link is None:  # the client card itself
+        cid, src, conditions = "id", "client", []
+    elif link.parent == "client":
+        cid, src, conditions = f"{link.column}", table.name, [f"{link.column} IS NOT NULL"]
+    else:  # through the parent's own link to the client
+        up = entry(link.parent).link
+        assert up is not None and up.parent == "client", f"{table.name}: no way to the client"
+        cid = f"o.{up.column}"
+        src = f"{table.name} JOIN {link.parent} o ON o.{link.key} = {table.name}.{link.column}"
+        conditions = [f"o.{up.column} IS NOT NULL"]
+    if table.activity_where:
+        conditions.append(table.activity_where)
+    return cid, f"{src} WHERE {' AND '.join(conditions)}" if conditions else src
+
+
+#: Every source of activity: (client id, activity date, FROM ... [WHERE ...]).
+#: Dates are ISO strings in SQLite, so max() is the latest date.
+SOURCES: tuple[tuple[str, str, str], ...] = tuple(
+    (cid, d, src) for t in MAP if t.activity for cid, src in [_source(t)] for d in t.activity
 )
 
 
@@ -42,18 +58,18 @@ def _where(source: str, condition: str) -> str:
 LAST_ACTIVITY_SQL = (
     "SELECT client_id, max(d) AS last_activity FROM ("
     + " UNION ALL ".join(f"SELECT {cid} AS client_id, max({d}) AS d FROM {src} GROUP BY {cid}"
-                         for cid, d, src in _SOURCES)
+                         for cid, d, src in SOURCES)
     + ") GROUP BY client_id"
 )
 
 # The same for one client: each source filtered by the client (uses the indexes).
 _ONE_CLIENT_SQL = (
     "SELECT max(d) FROM ("
-    + " UNION ALL ".join(f"SELECT {d} AS d FROM {_where(src, f'{cid} = :cid')}" for cid, d, src in _SOURCES)
+    + " UNION ALL ".join(f"SELECT {d} AS d FROM {_where(src, f'{cid} = :cid')}" for cid, d, src in SOURCES)
     + ")"
 )
 
 
-def last_activity(conn: Any, client_id: int) -> Optional[date]:
-    value = conn.execute(text(_ONE_CLIENT_SQL), {"cid": client_id}).scalar()
+def last_activity(uow: UnitOfWork, client_id: int) -> Optional[date]:
+    value = uow.execute(text(_ONE_CLIENT_SQL), {"cid": client_id}).scalar()
     return date.fromisoformat(value) if value else None

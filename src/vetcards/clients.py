@@ -1,8 +1,8 @@
 """Client cards: add, edit, find, merge (write side; reads are in :mod:`views`).
 
-Every use case takes an ORM session, validates all input before writing,
+Every use case takes the unit of work, validates all input before writing,
 writes its audit entry in the same transaction and commits; any error leaves
-nothing written (the session rolls back).
+nothing written (the unit rolls back).
 """
 
 from __future__ import annotations
@@ -12,26 +12,24 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Optional
 
 from sqlalchemy import text
-from sqlmodel import Session
 
-from . import audit, numbering, refs, settings, validation
+from . import audit, datamap, numbering, refs, settings, validation
+from .datamap import Act
 from .errors import Conflict, HoldError, InvalidInput
-from .models import Client, ClientCreate, ClientUpdate, Consent, utcnow
+from .models import Client, ClientCreate, Consent, utcnow
+from .vocab import CONSENT_METHODS, CONSENT_PURPOSES
 
 if TYPE_CHECKING:
     from .db import UnitOfWork
 
-CONSENT_PURPOSES = ("care", "reminders", "chip-registration", "referral", "lab", "pharmacy")
-CONSENT_METHODS = ("in-person", "written", "e-mail", "phone", "web", "import")
 
-
-def validate_client(raw: dict[str, Optional[str]], *, today: date, partial: bool = False) -> dict:
+def validate_client(raw: dict[str, Optional[str]], *, today: date, partial: bool = False) -> dict[str, Any]:
     """Validate raw CLI strings; returns only the given fields, normalised.
 
     With ``partial`` (edit) a missing field is left out; an empty string for
     an optional field (phone, e-mail, birth date) clears it.
     """
-    out: dict = {}
+    out: dict[str, Any] = {}
 
     def given(name: str) -> bool:
         return raw.get(name) is not None
@@ -40,17 +38,17 @@ def validate_client(raw: dict[str, Optional[str]], *, today: date, partial: bool
         if given(name) or not partial:
             out[name] = validation.text(raw.get(name), field=f"--{name}", max_len=max_len)
     if given("postcode") or not partial:
-        if not raw.get("postcode"):
+        postcode = raw.get("postcode")
+        if not postcode:
             raise InvalidInput("--postcode", validation.RULE_REQUIRED)
-        out["postcode"] = validation.postcode(raw["postcode"])
-    if given("phone"):
-        out["phone"] = validation.phone(raw["phone"]) if raw["phone"].strip() else None
-    if given("email"):
-        out["email"] = validation.email(raw["email"]) if raw["email"].strip() else None
-    if given("birth_date"):
-        out["birth_date"] = (
-            validation.birth_date(raw["birth_date"], today=today) if raw["birth_date"].strip() else None
-        )
+        out["postcode"] = validation.postcode(postcode)
+    phone, email, birth = raw.get("phone"), raw.get("email"), raw.get("birth_date")
+    if phone is not None:
+        out["phone"] = validation.phone(phone) if phone.strip() else None
+    if email is not None:
+        out["email"] = validation.email(email) if email.strip() else None
+    if birth is not None:
+        out["birth_date"] = validation.birth_date(birth, today=today) if birth.strip() else None
     return out
 
 
@@ -60,21 +58,27 @@ def get_client(uow: UnitOfWork, ref: str, *, include_restricted: bool = False) -
     return client
 
 
-def add_consent(session: Session, client: Client, purpose: str, *, given_on: date,
+def _id(client: Client) -> int:
+    """The row id of a card read from (or flushed to) the database."""
+    assert client.id is not None
+    return client.id
+
+
+def add_consent(uow: UnitOfWork, client: Client, purpose: str, *, given_on: date,
                 method: str, statement_version: Optional[str] = None) -> Consent:
     if purpose not in CONSENT_PURPOSES:
         raise InvalidInput("--purpose", "must be one of: " + ", ".join(CONSENT_PURPOSES))
     if method not in CONSENT_METHODS:
         raise InvalidInput("--consent-method", "must be one of: " + ", ".join(CONSENT_METHODS))
-    version = statement_version or settings.get(session, "privacy_statement_version")
-    consent = Consent(client_id=client.id, purpose=purpose, given_on=given_on,
+    version = statement_version or settings.get(uow, "privacy_statement_version")
+    consent = Consent(client_id=_id(client), purpose=purpose, given_on=given_on,
                       statement_version=version, method=method)
-    session.add(consent)
-    session.flush()
+    uow.add(consent)
+    uow.flush()
     return consent
 
 
-def add_client(session: Session, raw: dict[str, Optional[str]], *, today: date,
+def add_client(uow: UnitOfWork, raw: dict[str, Optional[str]], *, today: date,
                consent: bool, consent_method: str = "in-person",
                reminders: bool = False) -> Client:
     """Register a client with their consent for care and administration."""
@@ -88,32 +92,31 @@ def add_client(session: Session, raw: dict[str, Optional[str]], *, today: date,
     if consent_method not in CONSENT_METHODS:
         raise InvalidInput("--consent-method", "must be one of: " + ", ".join(CONSENT_METHODS))
     data = ClientCreate(**fields)
-    client = Client(number=numbering.next_number(session, "client"), **data.model_dump())
-    session.add(client)
-    session.flush()
-    add_consent(session, client, "care", given_on=today, method=consent_method)
+    client = Client(number=numbering.next_number(uow, "client"), **data.model_dump())
+    uow.add(client)
+    uow.flush()
+    add_consent(uow, client, "care", given_on=today, method=consent_method)
     if reminders:
-        add_consent(session, client, "reminders", given_on=today, method=consent_method)
-    audit.record(session, "client.add", "client", [client.number],
+        add_consent(uow, client, "reminders", given_on=today, method=consent_method)
+    audit.record(uow, "client.add", "client", [client.number],
                  {"consents": ["care", "reminders"] if reminders else ["care"]})
-    session.commit()
+    uow.commit()
     return client
 
 
-def edit_client(session: Session, ref: str, raw: dict[str, Optional[str]], *, today: date) -> tuple[Client, list[str]]:
+def edit_client(uow: UnitOfWork, ref: str, raw: dict[str, Optional[str]], *, today: date) -> tuple[Client, list[str]]:
     """Correct a client card (rectification); returns the changed field names."""
-    client = get_client(session, ref)
+    client = get_client(uow, ref)
     fields = validate_client(raw, today=today, partial=True)
     if not fields:
         raise InvalidInput("client edit", "give at least one field to change")
-    ClientUpdate(**fields)  # type check of the update model
     changed = [k for k, v in fields.items() if getattr(client, k) != v]
     for key in changed:
         setattr(client, key, fields[key])
     if changed:
         client.updated_at = utcnow()
-        audit.record(session, "client.edit", "client", [client.number], {"fields": sorted(changed)})
-    session.commit()
+        audit.record(uow, "client.edit", "client", [client.number], {"fields": sorted(changed)})
+    uow.commit()
     return client, changed
 
 
@@ -121,21 +124,31 @@ def edit_client(session: Session, ref: str, raw: dict[str, Optional[str]], *, to
 # Merging duplicate cards (SPEC §3)
 # --------------------------------------------------------------------------
 
-#: What a merge moves, in the order it is reported. Weights, visits and
-#: vaccinations belong to a pet and move with it; payments (and invoice lines)
-#: belong to an invoice and move with it: they are counted, not updated.
-MERGE_COUNT_SQL: dict[str, str] = {
-    "pets": "SELECT count(*) FROM pet WHERE client_id = :d",
-    "weights": "SELECT count(*) FROM weight w JOIN pet p ON p.id = w.pet_id WHERE p.client_id = :d",
-    "visits": "SELECT count(*) FROM visit v JOIN pet p ON p.id = v.pet_id WHERE p.client_id = :d",
-    "vaccinations": "SELECT count(*) FROM vaccination x JOIN pet p ON p.id = x.pet_id WHERE p.client_id = :d",
-    "medicine_records": "SELECT count(*) FROM medicine_record WHERE client_id = :d",
-    "invoices": "SELECT count(*) FROM invoice WHERE client_id = :d",
-    "payments": "SELECT count(*) FROM payment pay JOIN invoice i ON i.id = pay.invoice_id WHERE i.client_id = :d",
-    "consents": "SELECT count(*) FROM consent WHERE client_id = :d",
-    "disclosures": "SELECT count(*) FROM disclosure WHERE client_id = :d",
-    "requests": "SELECT count(*) FROM subject_request WHERE client_number = :dnum",
-}
+def _merge_counts() -> dict[str, str]:
+    """What a merge moves, from the data map, in map order: ``label -> SELECT count(*)``.
+
+    A table merge moves has its link set to the kept card; one that follows
+    its parent (weights, visits and vaccinations a pet; payments an invoice)
+    moves with it: counted, not updated.
+    """
+    out: dict[str, str] = {}
+    for table in datamap.MAP:
+        link = table.link
+        if link is None or not table.merge_counted or table.merge not in (Act.MOVE, Act.FOLLOW):
+            continue
+        if table.merge is Act.MOVE:
+            param = ":dnum" if link.key == "number" else ":d"
+            out[table.label] = f"SELECT count(*) FROM {table.name} WHERE {link.column} = {param}"
+        else:
+            up = datamap.entry(link.parent).link
+            assert up is not None
+            out[table.label] = (f"SELECT count(*) FROM {table.name} t JOIN {link.parent} o "
+                                f"ON o.{link.key} = t.{link.column} WHERE o.{up.column} = :d")
+    return out
+
+
+#: What a merge moves, in the order it is reported.
+MERGE_COUNT_SQL: dict[str, str] = _merge_counts()
 
 #: Fields of the kept card filled from the duplicate when the kept card has none.
 MERGE_FILL_FIELDS: tuple[str, ...] = ("phone", "email", "birth_date")
@@ -168,11 +181,11 @@ class MergeResult:
                 "current_consents": list(self.current_consents), "merged": self.done}
 
 
-def _consent_closures(session: Session, keep_id: int, dup_id: int) -> list[tuple[int, str]]:
+def _consent_closures(uow: UnitOfWork, keep_id: int, dup_id: int) -> list[tuple[int, str]]:
     """(consent id, withdrawal date) for open consents that a withdrawal on the
     other card covers: the earliest withdrawal for the same purpose on or after
     the day the open consent was given."""
-    rows = session.execute(
+    rows = uow.execute(
         text("SELECT id, client_id, purpose, given_on, withdrawn_on FROM consent "
              "WHERE client_id IN (:k, :d)"),
         {"k": keep_id, "d": dup_id},
@@ -190,7 +203,7 @@ def _consent_closures(session: Session, keep_id: int, dup_id: int) -> list[tuple
     return closures
 
 
-def plan_merge(session: Session, keep_ref: str, duplicate_ref: str) -> MergeResult:
+def plan_merge(uow: UnitOfWork, keep_ref: str, duplicate_ref: str) -> MergeResult:
     """Check that ``duplicate_ref`` may be merged into ``keep_ref`` and count what would move.
 
     Reads only. Refuses (nothing written): an unknown client (:class:`NotFound`),
@@ -199,8 +212,8 @@ def plan_merge(session: Session, keep_ref: str, duplicate_ref: str) -> MergeResu
     a manual legal hold (:class:`HoldError`: lift it first with ``client unhold``).
     A legal hold on the kept card is no obstacle: nothing of it is deleted.
     """
-    keep = get_client(session, keep_ref, include_restricted=True)
-    dup = get_client(session, duplicate_ref, include_restricted=True)
+    keep = get_client(uow, keep_ref, include_restricted=True)
+    dup = get_client(uow, duplicate_ref, include_restricted=True)
     if keep.id == dup.id:
         raise InvalidInput("DUPLICATE", "must be another client than KEEP")
     for card in (keep, dup):
@@ -210,16 +223,16 @@ def plan_merge(session: Session, keep_ref: str, duplicate_ref: str) -> MergeResu
         raise HoldError(f"client {dup.number} is under a manual legal hold: lift it first "
                         f"(vetcards client unhold {dup.number}) or keep that card instead")
     params = {"d": dup.id, "dnum": dup.number}
-    moved = {name: int(session.execute(text(sql), params).scalar() or 0)
+    moved = {name: int(uow.execute(text(sql), params).scalar() or 0)
              for name, sql in MERGE_COUNT_SQL.items()}
     filled = tuple(f for f in MERGE_FILL_FIELDS
                    if getattr(keep, f) is None and getattr(dup, f) is not None)
-    return MergeResult(keep_id=keep.id, keep_number=keep.number, duplicate_number=dup.number,
+    return MergeResult(keep_id=_id(keep), keep_number=keep.number, duplicate_number=dup.number,
                        moved=moved, filled=filled,
-                       consents_closed=len(_consent_closures(session, keep.id, dup.id)))
+                       consents_closed=len(_consent_closures(uow, _id(keep), _id(dup))))
 
 
-def merge_clients(session: Session, keep_ref: str, duplicate_ref: str, *, today: date) -> MergeResult:
+def merge_clients(uow: UnitOfWork, keep_ref: str, duplicate_ref: str, *, today: date) -> MergeResult:
     """Merge a duplicate client card into the card that is kept, in one transaction.
 
     - Pets (with their weights, visits and vaccinations), invoices and credit
@@ -251,39 +264,37 @@ def merge_clients(session: Session, keep_ref: str, duplicate_ref: str, *, today:
     consent current on it (``current_consents``), for the desk to check.
     Refusals are those of :func:`plan_merge`; they write nothing.
     """
-    plan = plan_merge(session, keep_ref, duplicate_ref)
-    keep = session.get(Client, plan.keep_id)
-    dup = get_client(session, plan.duplicate_number, include_restricted=True)
-    closures = _consent_closures(session, keep.id, dup.id)
-    ids = {"k": keep.id, "d": dup.id}
-    run = session.execute
-    run(text("UPDATE pet SET client_id = :k WHERE client_id = :d"), ids)
-    run(text("UPDATE invoice SET client_id = :k WHERE client_id = :d"), ids)
-    run(text("UPDATE medicine_record SET client_id = :k WHERE client_id = :d"), ids)
-    run(text("UPDATE consent SET client_id = :k WHERE client_id = :d"), ids)
-    run(text("UPDATE disclosure SET client_id = :k WHERE client_id = :d"), ids)
-    run(text("UPDATE subject_request SET client_number = :k WHERE client_number = :d"),
-        {"k": keep.number, "d": dup.number})
+    from .consents import current_purposes  # consents builds on this module
+
+    plan = plan_merge(uow, keep_ref, duplicate_ref)
+    keep: Client = uow.get(Client, plan.keep_id)
+    dup = get_client(uow, plan.duplicate_number, include_restricted=True)
+    closures = _consent_closures(uow, plan.keep_id, _id(dup))
+    ids = {"k": plan.keep_id, "d": _id(dup)}
+    run = uow.execute
+    for table in datamap.MAP:
+        link = table.link
+        if table.merge is Act.MOVE and link is not None:
+            by_number = link.key == "number"
+            run(text(f"UPDATE {table.name} SET {link.column} = :k WHERE {link.column} = :d"),
+                {"k": keep.number, "d": dup.number} if by_number else ids)
     for consent_id, withdrawn_on in closures:
         run(text("UPDATE consent SET withdrawn_on = :w WHERE id = :id AND withdrawn_on IS NULL"),
             {"w": withdrawn_on, "id": consent_id})
     for name in plan.filled:
         setattr(keep, name, getattr(dup, name))
     keep.updated_at = utcnow()
-    session.add(keep)
-    session.flush()
+    uow.add(keep)
+    uow.flush()
     # Everything of the duplicate has moved: the delete cascades to nothing.
-    session.expunge(dup)
+    uow.expunge(dup)
     run(text("DELETE FROM client WHERE id = :d"), ids)
     details: dict[str, Any] = dict(plan.moved)
     details["filled"] = list(plan.filled)
     details["consents_closed"] = len(closures)
-    audit.record(session, "client.merge", "client", [keep.number, dup.number], details)
-    current = tuple(r[0] for r in run(
-        text("SELECT DISTINCT purpose FROM consent WHERE client_id = :k AND given_on <= :on "
-             "AND (withdrawn_on IS NULL OR withdrawn_on > :on) ORDER BY purpose"),
-        {"k": keep.id, "on": today.isoformat()}))
-    session.commit()
-    return MergeResult(keep_id=keep.id, keep_number=keep.number, duplicate_number=dup.number,
+    audit.record(uow, "client.merge", "client", [keep.number, dup.number], details)
+    current = current_purposes(uow, plan.keep_id, today)
+    uow.commit()
+    return MergeResult(keep_id=plan.keep_id, keep_number=keep.number, duplicate_number=dup.number,
                        moved=plan.moved, filled=plan.filled, consents_closed=len(closures),
                        current_consents=current, done=True)

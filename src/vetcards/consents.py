@@ -6,22 +6,28 @@ keeps it (history); giving again after a withdrawal adds a new row. A consent
 is *current* on a date when it was given on or before that date and not
 withdrawn on or before it.
 
-Purposes and methods are defined once, in :mod:`vetcards.clients`.
+Purposes and methods are defined once, in :mod:`vetcards.vocab`. The
+"current consent" condition is written once: :func:`current_sql` (SQL) and
+:func:`is_current` (Python).
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from sqlalchemy import text
 
-from . import audit, validation
-from .clients import CONSENT_METHODS, CONSENT_PURPOSES, add_consent, get_client
+from . import audit, refs, validation
+from .clients import add_consent, get_client
 from .errors import Conflict, InvalidInput
+from .vocab import CONSENT_METHODS, CONSENT_PURPOSES
 
-__all__ = ["CONSENT_METHODS", "CONSENT_PURPOSES", "current_consent", "give", "history",
-           "parse_purpose", "withdraw"]
+if TYPE_CHECKING:
+    from .db import UnitOfWork
+
+__all__ = ["CONSENT_METHODS", "CONSENT_PURPOSES", "current_consent", "current_purposes", "current_sql", "give",
+           "history", "is_current", "parse_purpose", "withdraw"]
 
 #: What each purpose covers, for help texts and the processing register.
 PURPOSE_TEXT = {
@@ -33,10 +39,20 @@ PURPOSE_TEXT = {
     "pharmacy": "sharing with a pharmacy",
 }
 
-_CURRENT_SQL = """
+def current_sql(alias: str = "") -> str:
+    """The one "current consent" condition, on a consent row (``alias``: ``"k."``) and ``:on``."""
+    return f"{alias}given_on <= :on AND ({alias}withdrawn_on IS NULL OR {alias}withdrawn_on > :on)"
+
+
+def is_current(given_on: object, withdrawn_on: object, on: date) -> bool:
+    """The same condition on values read from a row (ISO dates compare as text)."""
+    day = on.isoformat()
+    return str(given_on) <= day and (withdrawn_on is None or str(withdrawn_on) > day)
+
+
+_CURRENT_SQL = f"""
     SELECT id FROM consent
-     WHERE client_id = :cid AND purpose = :purpose
-       AND given_on <= :on AND (withdrawn_on IS NULL OR withdrawn_on > :on)
+     WHERE client_id = :cid AND purpose = :purpose AND {current_sql()}
      ORDER BY given_on DESC, id DESC
      LIMIT 1
 """
@@ -51,12 +67,21 @@ def parse_purpose(value: Optional[str], field: str = "--purpose") -> str:
     return v
 
 
-def current_consent(conn: Any, client_id: int, purpose: str, on: Optional[date] = None) -> Optional[int]:
+def current_consent(uow: UnitOfWork, client_id: int, purpose: str, on: Optional[date] = None) -> Optional[int]:
     """The id of the client's current consent for ``purpose`` (on ``on``, default today), or None."""
     on = on or date.today()
-    return conn.execute(
+    value = uow.execute(
         text(_CURRENT_SQL), {"cid": client_id, "purpose": purpose, "on": on.isoformat()}
     ).scalar()
+    return int(value) if value is not None else None
+
+
+def current_purposes(uow: UnitOfWork, client_id: int, on: date) -> tuple[str, ...]:
+    """The purposes the client has a current consent for on ``on``, sorted."""
+    return tuple(r.purpose for r in uow.execute(
+        text(f"SELECT DISTINCT purpose FROM consent WHERE client_id = :cid AND {current_sql()} "
+             "ORDER BY purpose"),
+        {"cid": client_id, "on": on.isoformat()}))
 
 
 def _on(raw: Optional[str], today: date) -> date:
@@ -68,7 +93,7 @@ def _on(raw: Optional[str], today: date) -> date:
     return d
 
 
-def give(session: Any, client_ref: str, purpose: str, *, today: date, method: str = "in-person",
+def give(uow: UnitOfWork, client_ref: str, purpose: str, *, today: date, method: str = "in-person",
          on: Optional[str] = None) -> dict[str, Any]:
     """Record a consent. Refused when a consent for that purpose is already current."""
     purpose = parse_purpose(purpose)
@@ -76,63 +101,61 @@ def give(session: Any, client_ref: str, purpose: str, *, today: date, method: st
     if method not in CONSENT_METHODS:
         raise InvalidInput("--method", "must be one of: " + ", ".join(CONSENT_METHODS))
     given_on = _on(on, today)
-    client = get_client(session, client_ref)
-    existing = session.execute(
+    client = get_client(uow, client_ref)
+    existing = uow.execute(
         text("SELECT id FROM consent WHERE client_id = :cid AND purpose = :p AND withdrawn_on IS NULL"),
         {"cid": client.id, "p": purpose},
     ).scalar()
     if existing is not None:
         raise Conflict(f"client {client.number} already has a current consent for {purpose}")
-    consent = add_consent(session, client, purpose, given_on=given_on, method=method)
-    audit.record(session, "consent.give", "client", [client.number],
+    consent = add_consent(uow, client, purpose, given_on=given_on, method=method)
+    audit.record(uow, "consent.give", "client", [client.number],
                  {"purpose": purpose, "consent_id": consent.id, "method": method})
-    session.commit()
+    uow.commit()
     return {"id": consent.id, "client": client.number, "purpose": purpose,
             "given_on": consent.given_on.isoformat(), "statement_version": consent.statement_version,
             "method": method}
 
 
-def withdraw(session: Any, client_ref: str, purpose: str, *, today: date,
+def withdraw(uow: UnitOfWork, client_ref: str, purpose: str, *, today: date,
              on: Optional[str] = None) -> dict[str, Any]:
     """Withdraw the current consent for a purpose (art. 7(3)); the row is kept."""
     from .models import Consent
 
     purpose = parse_purpose(purpose)
     withdrawn_on = _on(on, today)
-    client = get_client(session, client_ref)
-    consent_id = session.execute(
+    client = get_client(uow, client_ref)
+    consent_id = uow.execute(
         text("SELECT id FROM consent WHERE client_id = :cid AND purpose = :p AND withdrawn_on IS NULL "
              "ORDER BY given_on DESC, id DESC LIMIT 1"),
         {"cid": client.id, "p": purpose},
     ).scalar()
     if consent_id is None:
         raise Conflict(f"client {client.number} has no current consent for {purpose} to withdraw")
-    consent = session.get(Consent, consent_id)
+    consent = uow.get(Consent, consent_id)
     if withdrawn_on < consent.given_on:
         raise InvalidInput("--date", "must not be before the date the consent was given")
     consent.withdrawn_on = withdrawn_on
-    session.add(consent)
-    session.flush()
+    uow.add(consent)
+    uow.flush()
     # After `client merge` a purpose may have two open rows (one per former
     # card); the withdrawal is the person's, so it closes every one of them.
-    session.execute(
+    uow.execute(
         text("UPDATE consent SET withdrawn_on = :w WHERE client_id = :cid AND purpose = :p "
              "AND withdrawn_on IS NULL"),
         {"w": withdrawn_on.isoformat(), "cid": client.id, "p": purpose},
     )
-    audit.record(session, "consent.withdraw", "client", [client.number],
+    audit.record(uow, "consent.withdraw", "client", [client.number],
                  {"purpose": purpose, "consent_id": consent.id})
-    session.commit()
+    uow.commit()
     return {"id": consent.id, "client": client.number, "purpose": purpose,
             "given_on": consent.given_on.isoformat(), "withdrawn_on": withdrawn_on.isoformat()}
 
 
-def history(conn: Any, client_ref: str, purpose: Optional[str] = None,
+def history(uow: UnitOfWork, client_ref: str, purpose: Optional[str] = None,
             today: Optional[date] = None) -> list[dict[str, Any]]:
     """All consents of a client (withdrawn ones too), oldest first, with a ``current`` flag."""
-    from .views import client_id
-
-    cid = client_id(conn, client_ref)
+    cid = refs.find_id(uow, "client", client_ref)
     sql = ("SELECT id, purpose, given_on, statement_version, method, withdrawn_on FROM consent "
            "WHERE client_id = :cid")
     params: dict[str, Any] = {"cid": cid}
@@ -140,11 +163,10 @@ def history(conn: Any, client_ref: str, purpose: Optional[str] = None,
         sql += " AND purpose = :p"
         params["p"] = parse_purpose(purpose)
     sql += " ORDER BY purpose, given_on, id"
-    on = (today or date.today()).isoformat()
+    on = today or date.today()
     out = []
-    for r in conn.execute(text(sql), params):
+    for r in uow.execute(text(sql), params):
         row = dict(r._mapping)
-        row["current"] = str(row["given_on"]) <= on and (
-            row["withdrawn_on"] is None or str(row["withdrawn_on"]) > on)
+        row["current"] = is_current(row["given_on"], row["withdrawn_on"], on)
         out.append(row)
     return out

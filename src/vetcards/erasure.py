@@ -3,7 +3,9 @@
 :func:`plan_erasure` works out, without writing, what an erasure of one
 client removes and what a hold keeps; :func:`erase` checks the identity
 record, applies the plan in one transaction, audits it, commits, and then
-appends the erasure to the ledger.
+appends the erasure to the ledger (:mod:`vetcards.ledger`). Which rows go and
+which are kept is decided, and written, by :mod:`vetcards.deletion` from the
+data map (:mod:`vetcards.datamap`): the same engine and rules as the purge.
 
 What is erased
     The client card, the patient cards with their weights, visits and
@@ -60,7 +62,9 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from sqlalchemy import text
 
-from . import audit, refs, rules, settings, validation
+from . import audit, datamap, refs, rules, settings, validation, vocab
+from .datamap import Hold
+from .deletion import Deletion, claim_exists_sql, hold_date_sql, hold_until
 from .errors import HoldError, InvalidInput
 from .ledger import append_ledger, ledger_path_for
 
@@ -80,24 +84,7 @@ __all__ = [
 ]
 
 #: Document types an identity may be checked with (never a document number).
-ID_DOCUMENTS: tuple[str, ...] = ("passport", "id-card", "driving-licence", "residence-permit", "other")
-
-_ID_ALIASES = {
-    "paspoort": "passport",
-    "id": "id-card",
-    "idcard": "id-card",
-    "identity-card": "id-card",
-    "identiteitskaart": "id-card",
-    "id-kaart": "id-card",
-    "driving-license": "driving-licence",
-    "drivers-licence": "driving-licence",
-    "drivers-license": "driving-licence",
-    "rijbewijs": "driving-licence",
-    "residence-card": "residence-permit",
-    "verblijfsdocument": "residence-permit",
-    "verblijfsvergunning": "residence-permit",
-    "anders": "other",
-}
+ID_DOCUMENTS = vocab.ID_DOCUMENTS
 
 REASON_CLAIM = "claim hold"
 REASON_FISCAL = "fiscal hold"
@@ -132,14 +119,14 @@ def parse_id_document(value: Optional[str], field: str = "--id-document") -> str
             "give the document type only, never its number: one of " + ", ".join(ID_DOCUMENTS),
         )
     key = re.sub(r"[\s_]+", "-", v.lower()).replace("'", "")
-    key = _ID_ALIASES.get(key, key)
+    key = vocab.ID_DOCUMENT_ALIASES.get(key, key)
     if key not in ID_DOCUMENTS:
         raise InvalidInput(field, "must be one of: " + ", ".join(ID_DOCUMENTS))
     return key
 
 
 def _verified_by(value: Optional[str]) -> str:
-    return validation.text(value, field="--verified-by", max_len=100)
+    return validation.text(value, field="--verified-by", max_len=100) or ""  # required: never empty
 
 
 # --------------------------------------------------------------------------
@@ -189,14 +176,13 @@ class ErasurePlan:
     erased: dict[str, int]
     kept: list[KeptItem]
     notify_recipients: list[NotifyRecipient]
-    # Row ids the writes act on (not part of the printed plan).
+    periods: rules.Periods = field(default=rules.DEFAULT_PERIODS, repr=False)
+    # Row ids kept and deleted (not part of the printed plan; the kept ones are counted in the audit entry).
     claim_invoice_ids: list[int] = field(default_factory=list, repr=False)
     fiscal_invoice_ids: list[int] = field(default_factory=list, repr=False)
     delete_invoice_ids: list[int] = field(default_factory=list, repr=False)
     held_medicine_ids: list[int] = field(default_factory=list, repr=False)
     delete_medicine_ids: list[int] = field(default_factory=list, repr=False)
-    owner_name: str = field(default="", repr=False)
-    owner_address: str = field(default="", repr=False)
 
     def check(self) -> None:
         """Raise :class:`HoldError` when a manual legal hold forbids the erasure."""
@@ -263,148 +249,110 @@ def _as_date(value: Any) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
-def _is_claim(status: str) -> bool:
-    """Open or in collection; a state we do not know counts as a claim (keep, do not lose)."""
-    try:
-        return rules.normalise_state(status) in rules.OPEN_STATES
-    except InvalidInput:
-        return True
-
-
 _CLIENT_COLUMNS = ("name", "street", "postcode", "city", "phone", "email", "birth_date",
                    "legal_hold_reason", "restricted")
 
-
-def _load_client(uow: UnitOfWork, client_ref: str) -> dict[str, Any]:
-    return dict(refs.find(uow, "client", client_ref, _CLIENT_COLUMNS, include_restricted=True))
-
-
-def _count(session: Any, sql: str, **params: Any) -> int:
-    return int(session.execute(text(sql), params).scalar() or 0)
+_KEPT_FIELDS = {
+    REASON_CLAIM: ("customer snapshot incl. birth date", "lines", "amounts", "payments", "client link"),
+    REASON_FISCAL: ("customer name and address snapshot", "lines", "amounts", "payments"),
+    REASON_MEDICINE: ("date", "product", "batch", "quantity", "expiry", "vet", "owner name and address"),
+}
 
 
-def _in(ids: list[int]) -> str:
-    """An ``IN (...)`` list of integers (ids read from the database, never input)."""
-    return "(" + ",".join(str(int(i)) for i in ids) + ")" if ids else "(NULL)"
+def _stage(uow: UnitOfWork, client_id: int, as_of: date, periods: rules.Periods) -> Deletion:
+    """The deletion of one client, staged: the card is kept (restricted) while a claim runs."""
+    deletion = Deletion(uow, "erase", as_of, periods)
+    deletion.stage(f"SELECT c.id, CASE WHEN {claim_exists_sql('c.id')} THEN 1 ELSE 0 END "
+                   "FROM client c WHERE c.id = :cid", {"cid": client_id})
+    return deletion
 
 
-def plan_erasure(session: Any, client_ref: str, as_of: date,
+def _held_rows(uow: UnitOfWork, deletion: Deletion, name: str, number: str) -> list[Any]:
+    """The rows of a hold table reached by the erasure, oldest first, with what becomes of each."""
+    table = datamap.entry(name)
+    since = hold_date_sql(table)
+    return list(uow.execute(text(
+        f"SELECT id, {number} AS ref, {since} AS since, {deletion.where(table, 'claim')} AS claim, "
+        f"{deletion.where(table, 'gone')} AS gone FROM {name} WHERE {deletion.where(table, 'reached')} "
+        f"ORDER BY {since}, id"), deletion.params))
+
+
+def plan_erasure(uow: UnitOfWork, client_ref: str, as_of: date,
                  periods: Optional[rules.Periods] = None) -> ErasurePlan:
     """Work out what erasing ``client_ref`` at ``as_of`` removes and keeps; writes nothing.
 
-    A client whose card is already restricted (kept for a claim by an earlier
-    erasure) can be planned and erased again: the rules are simply applied to
-    what is left. A manual legal hold shows as ``plan.legal_hold``;
-    :meth:`ErasurePlan.check` turns it into an error.
+    The rows are those :mod:`vetcards.deletion` stages for the client (the
+    same engine as the purge). A client whose card is already restricted
+    (kept for a claim by an earlier erasure) can be planned and erased again:
+    the rules are simply applied to what is left. A manual legal hold shows
+    as ``plan.legal_hold``; :meth:`ErasurePlan.check` turns it into an error.
     """
     if periods is None:
-        periods = settings.periods(session)
-    client = _load_client(session, client_ref)
+        periods = settings.periods(uow)
+    client = refs.find(uow, "client", client_ref, _CLIENT_COLUMNS, include_restricted=True)
     cid = client["id"]
-    pet_sql = "SELECT id FROM pet WHERE client_id = :cid"
+    deletion = _stage(uow, cid, as_of, periods)
+    try:
+        invoices = _held_rows(uow, deletion, "invoice", "number")
+        medicines = _held_rows(uow, deletion, "medicine_record", "id")
+        erased = deletion.counts()
+    finally:
+        deletion.drop()
 
-    # Invoices: claim, fiscal hold, or delete.
-    invoices = session.execute(
-        text("SELECT id, number, invoice_date, status FROM invoice WHERE client_id = :cid "
-             "ORDER BY invoice_date, id"),
-        {"cid": cid},
-    ).mappings().all()
-    claim_ids: list[int] = []
-    fiscal_ids: list[int] = []
-    delete_ids: list[int] = []
-    kept: list[KeptItem] = []
-    invoice_kept: list[KeptItem] = []
-    basis_fiscal = BASIS_FISCAL.format(n=periods.fiscal_years)
-    for inv in invoices:
-        if _is_claim(inv["status"]):
-            claim_ids.append(inv["id"])
-            invoice_kept.append(KeptItem(
-                "invoice", inv["number"], REASON_CLAIM, UNTIL_PAID, BASIS_CLAIM,
-                ("customer snapshot incl. birth date", "lines", "amounts", "payments", "client link"),
-            ))
-        elif rules.under_fiscal_hold(_as_date(inv["invoice_date"]), as_of, periods):
-            fiscal_ids.append(inv["id"])
-            until = rules.fiscal_hold_until(_as_date(inv["invoice_date"]), periods)
-            invoice_kept.append(KeptItem(
-                "invoice", inv["number"], REASON_FISCAL, until.isoformat(), basis_fiscal,
-                ("customer name and address snapshot", "lines", "amounts", "payments"),
-            ))
-        else:
-            delete_ids.append(inv["id"])
+    claim_ids = [r.id for r in invoices if r.claim]
+    fiscal_ids = [r.id for r in invoices if not r.claim and not r.gone]
+    held_meds = [r.id for r in medicines if not r.gone]
     claim_hold = bool(claim_ids)
+    kept: list[KeptItem] = []
     if claim_hold:
         kept.append(KeptItem(
             "client_card", client["number"], REASON_CLAIM, UNTIL_PAID, BASIS_CLAIM,
             ("name", "street", "postcode", "city", "birth_date"),
         ))
-    kept.extend(invoice_kept)
-
-    # Medicine records of the client or of one of their pets.
-    meds = session.execute(
-        text(f"SELECT id, record_date FROM medicine_record WHERE client_id = :cid "
-             f"OR pet_id IN ({pet_sql}) ORDER BY record_date, id"),
-        {"cid": cid},
-    ).mappings().all()
-    held_meds: list[int] = []
-    delete_meds: list[int] = []
+    basis_fiscal = BASIS_FISCAL.format(n=periods.fiscal_years)
+    for inv in invoices:
+        if inv.claim:
+            kept.append(KeptItem("invoice", inv.ref, REASON_CLAIM, UNTIL_PAID, BASIS_CLAIM,
+                                 _KEPT_FIELDS[REASON_CLAIM]))
+        elif not inv.gone:
+            until = hold_until(Hold.FISCAL, _as_date(inv.since), periods)
+            kept.append(KeptItem("invoice", inv.ref, REASON_FISCAL, until.isoformat(), basis_fiscal,
+                                 _KEPT_FIELDS[REASON_FISCAL]))
     basis_med = BASIS_MEDICINE.format(n=periods.medicine_years)
-    for m in meds:
-        d = _as_date(m["record_date"])
-        if rules.under_medicine_hold(d, as_of, periods):
-            held_meds.append(m["id"])
-            kept.append(KeptItem(
-                "medicine_record", str(m["id"]), REASON_MEDICINE,
-                rules.medicine_hold_until(d, periods).isoformat(), basis_med,
-                ("date", "product", "batch", "quantity", "expiry", "vet", "owner name and address"),
-            ))
-        else:
-            delete_meds.append(m["id"])
+    for med in medicines:
+        if not med.gone:
+            until = hold_until(Hold.MEDICINE, _as_date(med.since), periods)
+            kept.append(KeptItem("medicine_record", str(med.ref), REASON_MEDICINE, until.isoformat(),
+                                 basis_med, _KEPT_FIELDS[REASON_MEDICINE]))
 
     # Recipients to tell (art. 19), before the disclosure log goes.
     recipients = [
-        NotifyRecipient(r["name"], r["kind"], int(r["n"]), str(r["last"]))
-        for r in session.execute(
+        NotifyRecipient(r.name, r.kind, int(r.n), str(r.last))
+        for r in uow.execute(
             text("SELECT r.name, r.kind, count(*) AS n, max(d.disclosed_on) AS last "
                  "FROM disclosure d JOIN recipient r ON r.id = d.recipient_id "
                  "WHERE d.client_id = :cid GROUP BY r.id ORDER BY r.name COLLATE NOCASE, r.id"),
             {"cid": cid},
-        ).mappings()
+        )
     ]
-
-    erased = {
-        "client_card": 0 if claim_hold else 1,
-        "client_phone_email": (
-            sum(1 for f in ("phone", "email") if client[f]) if claim_hold else 0
-        ),
-        "pets": _count(session, "SELECT count(*) FROM pet WHERE client_id = :cid", cid=cid),
-        "weights": _count(session, f"SELECT count(*) FROM weight WHERE pet_id IN ({pet_sql})", cid=cid),
-        "visits": _count(session, f"SELECT count(*) FROM visit WHERE pet_id IN ({pet_sql})", cid=cid),
-        "vaccinations": _count(session, f"SELECT count(*) FROM vaccination WHERE pet_id IN ({pet_sql})",
-                               cid=cid),
-        "medicine_records": len(delete_meds),
-        "consents": _count(session, "SELECT count(*) FROM consent WHERE client_id = :cid", cid=cid),
-        "disclosures": _count(session, "SELECT count(*) FROM disclosure WHERE client_id = :cid", cid=cid),
-        "invoices": len(delete_ids),
-        "invoice_lines": _count(session, f"SELECT count(*) FROM invoice_line WHERE invoice_id IN {_in(delete_ids)}"),
-        "payments": _count(session, f"SELECT count(*) FROM payment WHERE invoice_id IN {_in(delete_ids)}"),
-    }
-    address = f"{client['street']}, {client['postcode']} {client['city']}"
+    client_table = datamap.entry("client")
+    erased["client_phone_email"] = (
+        sum(1 for f in client_table.restrict_clears if client[f]) if claim_hold else 0)
     return ErasurePlan(
         client_id=cid,
         client_number=client["number"],
         as_of=as_of,
         legal_hold=bool(client["legal_hold_reason"]),
         claim_hold=claim_hold,
-        erased=erased,
+        erased={k: erased.get(k, 0) for k in ERASED_CATEGORIES},
         kept=kept,
         notify_recipients=recipients,
+        periods=periods,
         claim_invoice_ids=claim_ids,
         fiscal_invoice_ids=fiscal_ids,
-        delete_invoice_ids=delete_ids,
+        delete_invoice_ids=[r.id for r in invoices if r.gone],
         held_medicine_ids=held_meds,
-        delete_medicine_ids=delete_meds,
-        owner_name=client["name"],
-        owner_address=address,
+        delete_medicine_ids=[r.id for r in medicines if r.gone],
     )
 
 
@@ -413,43 +361,24 @@ def plan_erasure(session: Any, client_ref: str, as_of: date,
 # --------------------------------------------------------------------------
 
 
-def apply_plan(session: Any, plan: ErasurePlan) -> None:
+def apply_plan(uow: UnitOfWork, plan: ErasurePlan) -> None:
     """The writes of a plan, in the caller's transaction (no audit, no commit, no ledger).
 
-    Used by :func:`erase` and by the ledger replay after a restore. The order
-    leaves no dangling personal data: held medicine records are snapshotted
-    and detached before pets go, held invoices detached before the card goes.
+    Used by :func:`erase` and by the ledger replay after a restore: the steps
+    of :mod:`vetcards.deletion` (those of the purge), staged again for the
+    plan's client and date.
     """
-    cid = plan.client_id
-    x = session.execute
-    if plan.held_medicine_ids:
-        x(text("UPDATE medicine_record SET owner_name = coalesce(owner_name, :name), "
-               "owner_address = coalesce(owner_address, :addr), pet_id = NULL, client_id = NULL, "
-               f"restricted = 1 WHERE id IN {_in(plan.held_medicine_ids)}"),
-          {"name": plan.owner_name, "addr": plan.owner_address})
-    if plan.delete_medicine_ids:
-        x(text(f"DELETE FROM medicine_record WHERE id IN {_in(plan.delete_medicine_ids)}"))
-    if plan.fiscal_invoice_ids:
-        x(text("UPDATE invoice SET client_id = NULL, pet_id = NULL, customer_birth_date = NULL, "
-               f"restricted = 1 WHERE id IN {_in(plan.fiscal_invoice_ids)}"))
-    if plan.claim_invoice_ids:
-        x(text(f"UPDATE invoice SET pet_id = NULL WHERE id IN {_in(plan.claim_invoice_ids)}"))
-    if plan.delete_invoice_ids:
-        # Lines and payments go by ON DELETE CASCADE.
-        x(text(f"DELETE FROM invoice WHERE id IN {_in(plan.delete_invoice_ids)}"))
-    x(text("DELETE FROM disclosure WHERE client_id = :cid"), {"cid": cid})
-    x(text("DELETE FROM consent WHERE client_id = :cid"), {"cid": cid})
-    # Weights, visits and vaccinations go by ON DELETE CASCADE.
-    x(text("DELETE FROM pet WHERE client_id = :cid"), {"cid": cid})
-    if plan.claim_hold:
-        x(text("UPDATE client SET phone = NULL, email = NULL, restricted = 1 WHERE id = :cid"),
-          {"cid": cid})
-    else:
-        x(text("DELETE FROM client WHERE id = :cid"), {"cid": cid})
+    deletion = _stage(uow, plan.client_id, plan.as_of, plan.periods)
+    try:
+        deletion.run()
+    except BaseException:
+        deletion.drop_quietly()
+        raise
+    deletion.drop()
 
 
 def erase(
-    session: Any,
+    uow: UnitOfWork,
     client_ref: str,
     verified_by: str,
     id_document: str,
@@ -478,27 +407,27 @@ def erase(
     doc = parse_id_document(id_document)
     if as_of is None:
         as_of = date.today()
-    plan = plan_erasure(session, client_ref, as_of, periods)
+    plan = plan_erasure(uow, client_ref, as_of, periods)
     plan.check()
     request_id = None
     if request is not None:
         request_id = subject_requests.answer(
-            session, request, client_number=plan.client_number, types=("erasure",),
+            uow, request, client_number=plan.client_number, types=("erasure",),
             on=date.today(),
         )
     result = ErasureResult(plan=plan, dry_run=dry_run, verified_by=who, id_document=doc,
                            request_id=request_id)
     if dry_run:
-        session.rollback()
+        uow.rollback()
         return result
 
     if ledger_path is None:
-        ledger_path = ledger_path_for(_db_path(session))
+        ledger_path = ledger_path_for(uow.path)
     now = datetime.now(UTC).replace(microsecond=0)
-    apply_plan(session, plan)
+    apply_plan(uow, plan)
     row = Erasure(client_number=plan.client_number, erased_at=now, verified_by=who, id_document=doc)
-    session.add(row)
-    session.flush()
+    uow.add(row)
+    uow.flush()
     details: dict[str, Any] = {k: v for k, v in plan.erased.items()}
     details.update({
         "kept_client_card": int(plan.claim_hold),
@@ -511,8 +440,8 @@ def erase(
     ids: list[Any] = [plan.client_number]
     if request_id is not None:
         details["request"] = request_id
-    audit.record(session, "erase", "client", ids, details)
-    session.commit()
+    audit.record(uow, "erase", "client", ids, details)
+    uow.commit()
 
     result.erasure_id = row.id
     result.erased_at = now.isoformat().replace("+00:00", "Z")
@@ -520,10 +449,3 @@ def erase(
         append_ledger(ledger_path, plan.client_number, result.erased_at)
         result.ledger_path = Path(ledger_path)
     return result
-
-
-def _db_path(session: Any) -> Optional[str]:
-    try:
-        return str(session.path)
-    except Exception:  # noqa: BLE001 - no database file: no ledger
-        return None

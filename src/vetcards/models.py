@@ -11,8 +11,10 @@ Conventions
 - ``restricted`` marks data kept only for a hold (GDPR art. 18): hidden from
   lists, reminders and statistics, deleted by the purge when the hold ends.
 - Every foreign key to a parent that may be deleted says what happens then
-  (``ondelete``), and the ORM side agrees (``passive_deletes``), so that
-  set-based deletes in the purge and ORM deletes give the same result.
+  (``ondelete``); the database carries it out (the ORM relationships left,
+  an invoice's lines and payments, are ``passive_deletes``), so set-based
+  deletes and ORM deletes give the same result.
+  What erase, purge and merge do with each table is in :mod:`vetcards.datamap`.
 - Schema changes go through Alembic (``vetcards/migrations``); never edit a
   released migration.
 """
@@ -112,19 +114,6 @@ class Client(SQLModel, table=True):
     legal_hold_reason: Optional[str] = Field(default=None, max_length=500)
     restricted: bool = False
 
-    pets: list["Pet"] = Relationship(
-        back_populates="client",
-        sa_relationship_kwargs={"cascade": "all, delete-orphan", "passive_deletes": True},
-    )
-    consents: list["Consent"] = Relationship(
-        back_populates="client",
-        sa_relationship_kwargs={"cascade": "all, delete-orphan", "passive_deletes": True},
-    )
-    disclosures: list["Disclosure"] = Relationship(
-        back_populates="client",
-        sa_relationship_kwargs={"cascade": "all, delete-orphan", "passive_deletes": True},
-    )
-
 
 class Consent(SQLModel, table=True):
     """A consent per purpose; withdrawal keeps the row (history)."""
@@ -139,8 +128,6 @@ class Consent(SQLModel, table=True):
     method: str = Field(max_length=30)
     withdrawn_on: Optional[date] = None
     created_at: datetime = Field(default_factory=utcnow)
-
-    client: Optional[Client] = Relationship(back_populates="consents")
 
 
 # --------------------------------------------------------------------------
@@ -169,20 +156,6 @@ class Pet(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
-    client: Optional[Client] = Relationship(back_populates="pets")
-    weights: list["Weight"] = Relationship(
-        back_populates="pet",
-        sa_relationship_kwargs={"cascade": "all, delete-orphan", "passive_deletes": True},
-    )
-    visits: list["Visit"] = Relationship(
-        back_populates="pet",
-        sa_relationship_kwargs={"cascade": "all, delete-orphan", "passive_deletes": True},
-    )
-    vaccinations: list["Vaccination"] = Relationship(
-        back_populates="pet",
-        sa_relationship_kwargs={"cascade": "all, delete-orphan", "passive_deletes": True},
-    )
-
 
 class Weight(SQLModel, table=True):
     """One dated weighing; the weight history of a pet."""
@@ -194,8 +167,6 @@ class Weight(SQLModel, table=True):
     measured_on: date
     grams: int
     created_at: datetime = Field(default_factory=utcnow)
-
-    pet: Optional[Pet] = Relationship(back_populates="weights")
 
 
 class Visit(SQLModel, table=True):
@@ -213,8 +184,6 @@ class Visit(SQLModel, table=True):
     vet: Optional[str] = Field(default=None, max_length=100)
     created_at: datetime = Field(default_factory=utcnow)
 
-    pet: Optional[Pet] = Relationship(back_populates="visits")
-
 
 class Vaccination(SQLModel, table=True):
     """A vaccination; ``next_due`` makes a recall (reminder card)."""
@@ -228,8 +197,6 @@ class Vaccination(SQLModel, table=True):
     batch: Optional[str] = Field(default=None, max_length=50)
     next_due: Optional[date] = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=utcnow)
-
-    pet: Optional[Pet] = Relationship(back_populates="vaccinations")
 
 
 class MedicineRecord(SQLModel, table=True):
@@ -301,6 +268,8 @@ class Invoice(SQLModel, table=True):
     restricted: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 
+    # Read by vetcards.invoicing (lines of an invoice, payments in tests);
+    # the database deletes them with the invoice (ON DELETE CASCADE).
     lines: list["InvoiceLine"] = Relationship(
         back_populates="invoice",
         sa_relationship_kwargs={
@@ -382,8 +351,6 @@ class Disclosure(SQLModel, table=True):
     at_client_request: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 
-    client: Optional[Client] = Relationship(back_populates="disclosures")
-
 
 # --------------------------------------------------------------------------
 # Data-subject requests and erasures
@@ -450,18 +417,6 @@ class ClientCreate(SQLModel):
     street: str
     postcode: str
     city: str
-    phone: Optional[str] = None
-    email: Optional[str] = None
-    birth_date: Optional[date] = None
-
-
-class ClientUpdate(SQLModel):
-    """Fields to change on a client card; None = unchanged."""
-
-    name: Optional[str] = None
-    street: Optional[str] = None
-    postcode: Optional[str] = None
-    city: Optional[str] = None
     phone: Optional[str] = None
     email: Optional[str] = None
     birth_date: Optional[date] = None

@@ -20,9 +20,9 @@ Boundary choices, all inclusive on the side of keeping data:
   with an amount still owed) holds the client.
 * Precedence when inactive: legal hold > claim hold > purge.
 
-Only the sibling module :mod:`vetcards.errors` is imported from the package
-(stdlib only), so that bad settings or unknown states raise the project's
-typed errors.
+Only the sibling modules :mod:`vetcards.errors` and :mod:`vetcards.vocab` are
+imported from the package (stdlib only), so that bad settings or unknown
+states raise the project's typed errors and the code lists are written once.
 """
 
 from __future__ import annotations
@@ -34,11 +34,13 @@ from typing import Literal
 
 from dateutil.relativedelta import relativedelta
 
+from vetcards import vocab
 from vetcards.errors import InvalidInput
 
 __all__ = [
     "INVOICE_STATES",
     "OPEN_STATES",
+    "SETTLED_STATES",
     "ClientFacts",
     "Periods",
     "PurgeDecision",
@@ -47,6 +49,7 @@ __all__ = [
     "fiscal_hold_until",
     "has_claim",
     "inactivity_cutoff",
+    "is_claim",
     "is_inactive",
     "last_activity",
     "medicine_hold_cutoff",
@@ -214,10 +217,24 @@ def medicine_hold_cutoff(as_of: date, periods: Periods = DEFAULT_PERIODS) -> dat
 # Claim hold (SPEC §4)
 # --------------------------------------------------------------------------
 
-#: Every invoice state (SPEC §3: open, paid, in collection, credited).
-INVOICE_STATES = frozenset({"open", "paid", "in_collection", "credited"})
+#: Every invoice state (SPEC §3: open, paid, in collection, credited); the
+#: lists are :mod:`vetcards.vocab`'s.
+INVOICE_STATES = frozenset(vocab.INVOICE_STATES)
 #: States that mean money is still owed: they make a claim hold.
-OPEN_STATES = frozenset({"open", "in_collection"})
+OPEN_STATES = frozenset(vocab.OPEN_STATES)
+#: States that are settled: every other stored state (open, in collection, or
+#: a spelling we do not know) is a claim: keep rather than lose. The SQL of the
+#: purge and the erasure tests ``status NOT IN SETTLED_STATES`` (vetcards.deletion).
+SETTLED_STATES = frozenset(vocab.SETTLED_STATES)
+
+
+def is_claim(stored_state: str) -> bool:
+    """True unless a stored invoice state is settled (an unknown state is a claim).
+
+    The one claim rule: :func:`has_claim` applies it to normalised input and
+    :mod:`vetcards.deletion` writes it as SQL for the purge and the erasure.
+    """
+    return stored_state not in SETTLED_STATES
 
 
 def normalise_state(state: str) -> str:
@@ -249,7 +266,7 @@ def has_claim(
     not by itself make a claim; it does not clear an open state either.
     """
     states = [normalise_state(s) for s in invoice_states]
-    if any(s in OPEN_STATES for s in states):
+    if any(is_claim(s) for s in states):
         return True
     if balances_cents is None:
         return False
