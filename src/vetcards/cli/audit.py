@@ -8,6 +8,7 @@ import typer
 
 from . import output
 from .options import FormatOpt
+from .output import Output
 from .state import get_state
 
 app = typer.Typer(help="The audit log: show entries, verify the hash chain.", no_args_is_help=True)
@@ -28,8 +29,8 @@ def show(
     from .. import audit, validation
 
     since_iso = validation.parse_date(since, field="--since").isoformat() if since else None
-    with get_state(ctx).unit(write=False) as conn:
-        data = audit.entries(conn, action=action, since=since_iso, limit=last)
+    with get_state(ctx).unit(write=False) as uow:
+        data = audit.entries(uow, action=action, since=since_iso, limit=last)
     output.rows(data, ("id", "ts", "actor", "action", "entity", "entity_ids", "details"), fmt, title="Audit log")
 
 
@@ -42,14 +43,12 @@ def verify(ctx: typer.Context, json_out: Annotated[bool, typer.Option("--json", 
     from .. import audit
     from ..errors import Conflict
 
-    with get_state(ctx).unit(write=False) as conn:
-        result = audit.verify(conn)
-    if json_out:
-        output.emit_json({"ok": result.ok, "entries": result.entries,
-                          "first_broken_id": result.first_broken_id, "problem": result.problem or None})
+    with get_state(ctx).unit(write=False) as uow:
+        result = audit.verify(uow)
+    Output(json_out).result({"ok": result.ok, "entries": result.entries, "first_broken_id": result.first_broken_id,
+                             "problem": result.problem or None},
+                            f"audit log OK: {result.entries} entries, hash chain intact" if result.ok else None)
     if not result.ok:
         if result.first_broken_id is None:
             raise Conflict(f"audit log broken: {result.problem}")
         raise Conflict(f"audit log broken at entry {result.first_broken_id}: {result.problem}")
-    if not json_out:
-        output.message(f"audit log OK: {result.entries} entries, hash chain intact")

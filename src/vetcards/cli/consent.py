@@ -8,6 +8,7 @@ import typer
 
 from . import output
 from .options import ClientArg, FormatOpt, JsonOpt
+from .output import Output
 from .state import get_state, today
 
 app = typer.Typer(help="Consents per purpose: give, withdraw (as easy as giving), list with history.",
@@ -35,12 +36,10 @@ def give(
     """
     from .. import consents
 
-    with get_state(ctx).unit() as session:
-        result = consents.give(session, client, purpose, today=today(), method=method, on=date_)
-    if json_out:
-        output.emit_json(result)
-    else:
-        output.message(f"consent {result['id']} for {result['purpose']} recorded for client {result['client']}")
+    with get_state(ctx).unit() as uow:
+        result = consents.give(uow, client, purpose or "", today=today(), method=method, on=date_)
+    Output(json_out).result(result, f"consent {result['id']} for {result['purpose']} recorded for client "
+                                    f"{result['client']}")
 
 
 @app.command("withdraw")
@@ -57,12 +56,10 @@ def withdraw(
     """
     from .. import consents
 
-    with get_state(ctx).unit() as session:
-        result = consents.withdraw(session, client, purpose, today=today(), on=date_)
-    if json_out:
-        output.emit_json(result)
-    else:
-        output.message(f"consent {result['id']} for {result['purpose']} withdrawn for client {result['client']}")
+    with get_state(ctx).unit() as uow:
+        result = consents.withdraw(uow, client, purpose or "", today=today(), on=date_)
+    Output(json_out).result(result, f"consent {result['id']} for {result['purpose']} withdrawn for client "
+                                    f"{result['client']}")
 
 
 @app.command("list")

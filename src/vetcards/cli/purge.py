@@ -8,7 +8,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from . import output
+from .output import Output
 from .state import get_state, today
 
 app = typer.Typer()
@@ -82,14 +82,9 @@ def purge(
             raise UsageError("--last: give it alone (not with --as-of, --dry-run or --vacuum)")
         from .. import retention
 
-        with state.unit(write=False) as conn:
-            entry = retention.last_purge(conn)
-        if json_out:
-            output.emit_json(entry)
-        elif entry is None:
-            print("no purge recorded yet")
-        else:
-            print(_last_line(entry))
+        with state.unit(write=False) as uow:
+            entry = retention.last_purge(uow)
+        Output(json_out).result(entry, text="no purge recorded yet" if entry is None else _last_line(entry))
         return
     if vacuum and dry_run:
         raise UsageError("--vacuum: not with --dry-run (a dry run deletes nothing)")
@@ -117,10 +112,8 @@ def purge(
 
         bar.start()
     try:
-        with state.unit() as conn:
-            periods = settings.periods(conn)
-            result = retention.purge(conn, on, periods, dry_run=dry_run, progress=callback)
-            conn.commit()
+        with state.unit() as uow:
+            result = retention.purge(uow, on, settings.periods(uow), dry_run=dry_run, progress=callback)
         if vacuum:
             if callback is not None:
                 callback("vacuum", 0, 1)
@@ -131,14 +124,9 @@ def purge(
     summary = result.summary()
     summary["vacuumed"] = vacuum
     summary["duration_seconds"] = round(time.monotonic() - started, 3)
-    if json_out:
-        output.emit_json(summary)
-        return
-    print(_summary_line(summary))
+    lines = [_summary_line(summary)]
     if dry_run:
-        for number in summary["clients"]:
-            print(f"purge {number}")
-        for number in summary["held_for_claims_clients"]:
-            print(f"held for claims {number}")
-        for number in summary["held_by_legal_hold_clients"]:
-            print(f"held by legal hold {number}")
+        lines += [f"purge {number}" for number in summary["clients"]]
+        lines += [f"held for claims {number}" for number in summary["held_for_claims_clients"]]
+        lines += [f"held by legal hold {number}" for number in summary["held_by_legal_hold_clients"]]
+    Output(json_out).result(summary, text="\n".join(lines))

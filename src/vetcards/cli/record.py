@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
-from . import output
 from .options import DateOpt, JsonOpt, PetArg
+from .output import Output
 from .state import get_state, today
 
 app = typer.Typer()
@@ -15,12 +15,9 @@ visit_app = typer.Typer(help="Consultations in the medical record: add (shown by
                         no_args_is_help=True)
 
 
-def _done(result: dict, json_out: bool, text: str) -> None:
-    if json_out:
-        output.emit_json(result)
-    else:
-        print(result["id"])
-        output.message(text)
+def _done(result: dict[str, Any], json_out: bool, text: str) -> None:
+    """The new record's id on stdout (or the JSON object), and what was done on stderr."""
+    Output(json_out).result(result, text, text=str(result["id"]))
 
 
 @visit_app.command("add")
@@ -44,9 +41,9 @@ def visit_add(
 
     raw = {"date": date_, "reason": reason, "findings": findings, "diagnosis": diagnosis,
            "treatment": treatment, "vet": vet}
-    with get_state(ctx).unit() as session:
-        v = medical.add_visit(session, pet, raw, today=today())
-        result = {"id": v.id, "pet": patients.get_pet(session, pet).number, "date": v.visit_date.isoformat()}
+    with get_state(ctx).unit() as uow:
+        v = medical.add_visit(uow, pet, raw, today=today())
+        result = {"id": v.id, "pet": patients.get_pet(uow, pet).number, "date": v.visit_date.isoformat()}
     _done(result, json_out, f"visit {result['id']} recorded for pet {result['pet']}")
 
 
@@ -69,9 +66,9 @@ def vaccinate(
     from .. import medical, patients
 
     raw = {"date": date_, "vaccine": vaccine, "batch": batch, "next_due": next_due}
-    with get_state(ctx).unit() as session:
-        v = medical.add_vaccination(session, pet, raw, today=today())
-        result = {"id": v.id, "pet": patients.get_pet(session, pet).number, "date": v.given_on.isoformat(),
+    with get_state(ctx).unit() as uow:
+        v = medical.add_vaccination(uow, pet, raw, today=today())
+        result = {"id": v.id, "pet": patients.get_pet(uow, pet).number, "date": v.given_on.isoformat(),
                   "next_due": v.next_due.isoformat() if v.next_due else None}
     _done(result, json_out, f"vaccination {result['id']} recorded for pet {result['pet']}")
 
@@ -98,7 +95,7 @@ def medicine(
 
     raw = {"date": date_, "product": product, "batch": batch, "quantity": quantity,
            "expiry": expiry, "vet": vet}
-    with get_state(ctx).unit() as session:
-        m = medical.add_medicine(session, pet, raw, today=today(), dispensed=dispensed)
-        result = {"id": m.id, "pet": patients.get_pet(session, pet).number, "date": m.record_date.isoformat(), "dispensed": m.dispensed}
+    with get_state(ctx).unit() as uow:
+        m = medical.add_medicine(uow, pet, raw, today=today(), dispensed=dispensed)
+        result = {"id": m.id, "pet": patients.get_pet(uow, pet).number, "date": m.record_date.isoformat(), "dispensed": m.dispensed}
     _done(result, json_out, f"medicine record {result['id']} added for pet {result['pet']}")
