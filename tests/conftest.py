@@ -212,12 +212,41 @@ def tables_holding(text_dump: str, value: str) -> set[str]:
     return out
 
 
-@pytest.fixture
-def vet(tmp_path: Path) -> Vet:
-    """A fresh, initialised practice database with a key file."""
-    v = Vet(dir=tmp_path, db=tmp_path / "practice.db", key_file=tmp_path / "practice.key")
+@pytest.fixture(scope="session")
+def vet_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One practice made by the real ``init`` (Alembic upgrade and all), once per
+    test session (per xdist worker): the folder :func:`vet` copies."""
+    import sqlcipher3
+
+    folder = tmp_path_factory.mktemp("vet-template")
+    v = Vet(dir=folder, db=folder / "practice.db", key_file=folder / "practice.key")
     r = v.run("init", "--new-key-file", str(v.key_file), env={"VETCARDS_KEY_FILE": ""})
     assert r.exit_code == 0, r.stderr
+    # Everything in the main file, no WAL to carry along: a copy is then one file.
+    conn = sqlcipher3.connect(str(v.db))
+    try:
+        conn.execute(f"PRAGMA key = \"x'{v.key_file.read_text().strip()}'\"")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    finally:
+        conn.close()
+    return folder
+
+
+@pytest.fixture
+def vet(vet_template: Path, tmp_path: Path) -> Vet:
+    """A fresh, initialised practice database with a key file (mode 0600).
+
+    A copy of :func:`vet_template`: what ``init`` made, without paying for
+    ``init`` in every test. Every test gets its own files; they share the key.
+    """
+    import shutil
+
+    for item in vet_template.iterdir():
+        if item.is_file() and not item.name.endswith(("-shm", "-wal")):
+            shutil.copy2(item, tmp_path / item.name)
+    v = Vet(dir=tmp_path, db=tmp_path / "practice.db", key_file=tmp_path / "practice.key")
+    v.key_file.chmod(0o600)
+    v.db.chmod(0o600)
     return v
 
 

@@ -1,6 +1,6 @@
 """The medical record: visits, vaccinations, medicines (write side).
 
-Each use case takes an ORM session, validates every field before writing,
+Each use case takes a :class:`~vetcards.db.UnitOfWork`, validates every field before writing,
 appends an audit entry (ids and numbers only) in the same transaction and
 commits. Reads are in :func:`vetcards.views.record` (``pet show``).
 
@@ -16,14 +16,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from typing import Optional
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING, Any, Optional
 
 from . import audit, validation
 from .errors import InvalidInput
 from .models import MedicineRecord, Pet, Vaccination, Visit
-from .patients import get_client_of, get_pet
+from .patients import get_client_of, get_pet, row_id
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .db import UnitOfWork
 
 #: Oldest date accepted for a record entry.
 MIN_DATE = date(1900, 1, 1)
@@ -72,7 +73,7 @@ def _not_after_death(d: date, pet: Pet, field: str = "--date") -> None:
 
 def quantity(value: Optional[str], field: str = "--quantity") -> str:
     """A quantity such as ``2``, ``1,5 ml`` or ``10 tablets``: positive, one line."""
-    v = validation.text(value, field=field, max_len=30)
+    v = validation.text(value, field=field, max_len=30) or ""
     m = _QUANTITY_RE.fullmatch(v)
     if not m:
         raise InvalidInput(field, RULE_QUANTITY)
@@ -86,7 +87,7 @@ def quantity(value: Optional[str], field: str = "--quantity") -> str:
 # --------------------------------------------------------------------------
 
 
-def validate_visit(raw: dict[str, Optional[str]], *, today: date, pet: Pet) -> dict:
+def validate_visit(raw: dict[str, Optional[str]], *, today: date, pet: Pet) -> dict[str, Any]:
     return {
         "visit_date": _record_date(raw.get("date"), today=today, pet=pet),
         "reason": validation.text(raw.get("reason"), field="--reason", max_len=500),
@@ -97,16 +98,16 @@ def validate_visit(raw: dict[str, Optional[str]], *, today: date, pet: Pet) -> d
     }
 
 
-def add_visit(session: Session, pet_ref: str, raw: dict[str, Optional[str]], *, today: date) -> Visit:
+def add_visit(uow: UnitOfWork, pet_ref: str, raw: dict[str, Optional[str]], *, today: date) -> Visit:
     """Record a consultation on a patient card."""
-    pet = get_pet(session, pet_ref)
+    pet = get_pet(uow, pet_ref)
     fields = validate_visit(raw, today=today, pet=pet)
-    visit = Visit(pet_id=pet.id, **fields)
-    session.add(visit)
-    session.flush()
-    owner = get_client_of(session, pet)
-    audit.record(session, "visit.add", "visit", [visit.id, pet.number, owner.number])
-    session.commit()
+    visit = Visit(pet_id=row_id(pet), **fields)
+    uow.add(visit)
+    uow.flush()
+    owner = get_client_of(uow, pet)
+    audit.record(uow, "visit.add", "visit", [visit.id, pet.number, owner.number])
+    uow.commit()
     return visit
 
 
@@ -115,14 +116,15 @@ def add_visit(session: Session, pet_ref: str, raw: dict[str, Optional[str]], *, 
 # --------------------------------------------------------------------------
 
 
-def validate_vaccination(raw: dict[str, Optional[str]], *, today: date, pet: Pet) -> dict:
+def validate_vaccination(raw: dict[str, Optional[str]], *, today: date, pet: Pet) -> dict[str, Any]:
     given_on = _record_date(raw.get("date"), today=today, pet=pet)
     _not_after_death(given_on, pet)
     vaccine = validation.text(raw.get("vaccine"), field="--vaccine", max_len=100)
     batch = validation.text(raw.get("batch"), field="--batch", max_len=50, required=False)
     next_due = None
-    if raw.get("next_due") is not None and raw["next_due"].strip():
-        next_due = validation.parse_date(raw["next_due"], field="--next-due")
+    next_due_raw = raw.get("next_due")
+    if next_due_raw is not None and next_due_raw.strip():
+        next_due = validation.parse_date(next_due_raw, field="--next-due")
         if next_due <= given_on:
             raise InvalidInput("--next-due", "must be after the vaccination date")
         if next_due.year > given_on.year + 10:
@@ -130,22 +132,22 @@ def validate_vaccination(raw: dict[str, Optional[str]], *, today: date, pet: Pet
     return {"given_on": given_on, "vaccine": vaccine, "batch": batch, "next_due": next_due}
 
 
-def add_vaccination(session: Session, pet_ref: str, raw: dict[str, Optional[str]], *,
+def add_vaccination(uow: UnitOfWork, pet_ref: str, raw: dict[str, Optional[str]], *,
                     today: date) -> Vaccination:
     """Record a vaccination; its next-due date makes a recall (reminder card).
 
     A newer vaccination with the same vaccine completes the older recall
     (see :mod:`vetcards.reminders`).
     """
-    pet = get_pet(session, pet_ref)
+    pet = get_pet(uow, pet_ref)
     fields = validate_vaccination(raw, today=today, pet=pet)
-    vac = Vaccination(pet_id=pet.id, **fields)
-    session.add(vac)
-    session.flush()
-    owner = get_client_of(session, pet)
-    audit.record(session, "vaccination.add", "vaccination", [vac.id, pet.number, owner.number],
+    vac = Vaccination(pet_id=row_id(pet), **fields)
+    uow.add(vac)
+    uow.flush()
+    owner = get_client_of(uow, pet)
+    audit.record(uow, "vaccination.add", "vaccination", [vac.id, pet.number, owner.number],
                  {"recall": vac.next_due is not None})
-    session.commit()
+    uow.commit()
     return vac
 
 
@@ -154,7 +156,7 @@ def add_vaccination(session: Session, pet_ref: str, raw: dict[str, Optional[str]
 # --------------------------------------------------------------------------
 
 
-def validate_medicine(raw: dict[str, Optional[str]], *, today: date, pet: Pet) -> dict:
+def validate_medicine(raw: dict[str, Optional[str]], *, today: date, pet: Pet) -> dict[str, Any]:
     record_date = _record_date(raw.get("date"), today=today, pet=pet)
     _not_after_death(record_date, pet)
     out = {
@@ -165,8 +167,9 @@ def validate_medicine(raw: dict[str, Optional[str]], *, today: date, pet: Pet) -
         "vet": validation.text(raw.get("vet"), field="--vet", max_len=100),
         "expiry": None,
     }
-    if raw.get("expiry") is not None and raw["expiry"].strip():
-        expiry = validation.parse_date(raw["expiry"], field="--expiry")
+    expiry_raw = raw.get("expiry")
+    if expiry_raw is not None and expiry_raw.strip():
+        expiry = validation.parse_date(expiry_raw, field="--expiry")
         if expiry < record_date:
             raise InvalidInput("--expiry", "must not be before the date it was administered or dispensed "
                                            "(an expired product)")
@@ -174,20 +177,20 @@ def validate_medicine(raw: dict[str, Optional[str]], *, today: date, pet: Pet) -
     return out
 
 
-def add_medicine(session: Session, pet_ref: str, raw: dict[str, Optional[str]], *, today: date,
+def add_medicine(uow: UnitOfWork, pet_ref: str, raw: dict[str, Optional[str]], *, today: date,
                  dispensed: bool = False) -> MedicineRecord:
     """Record a veterinary medicine administered (default) or dispensed.
 
     Product, batch, quantity and prescribing vet are required: they are what
     EU Regulation 2019/6 art. 103 asks the record to hold.
     """
-    pet = get_pet(session, pet_ref)
+    pet = get_pet(uow, pet_ref)
     fields = validate_medicine(raw, today=today, pet=pet)
-    owner = get_client_of(session, pet)
+    owner = get_client_of(uow, pet)
     rec = MedicineRecord(pet_id=pet.id, client_id=owner.id, dispensed=dispensed, **fields)
-    session.add(rec)
-    session.flush()
-    audit.record(session, "medicine.add", "medicine_record", [rec.id, pet.number, owner.number],
+    uow.add(rec)
+    uow.flush()
+    audit.record(uow, "medicine.add", "medicine_record", [rec.id, pet.number, owner.number],
                  {"dispensed": dispensed})
-    session.commit()
+    uow.commit()
     return rec

@@ -10,23 +10,33 @@ through :func:`answer`, in their own transaction.
 A request is *overdue* when it is open and its due date has passed; on the due
 date itself it is still in time.
 
-Write use cases take an ORM session, validate everything first, write, audit
-and commit; :func:`list_requests` is a read on any connection or session.
+Write use cases take a :class:`~vetcards.db.UnitOfWork`, validate everything
+first, write, audit and commit; :func:`list_requests` is a read on the same
+object. Request types and states are code lists of :mod:`vetcards.vocab`. The
+table ``subject_request`` is this module's; its SQL is Core, dates go in as
+dates and come out as ISO text (as listed and exported).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from sqlalchemy import text
+from sqlalchemy import select, update
 
 from . import audit, rules, validation
 from .errors import Conflict, InvalidInput, NotFound
 from .models import SubjectRequest
+from .vocab import REQUEST_TYPES, rule_one_of
 
-REQUEST_TYPES: tuple[str, ...] = ("access", "erasure", "rectification", "portability")
+if TYPE_CHECKING:  # pragma: no cover
+    from .db import UnitOfWork
+
+__all__ = ["LIST_COLUMNS", "REQUEST_TYPES", "add_request", "answer", "close_request", "extend_request",
+           "get_request", "list_requests", "parse_id", "parse_type"]
+
+_TABLE = SubjectRequest.__table__  # type: ignore[attr-defined]
 
 #: Columns of a listed request, in display order.
 LIST_COLUMNS: tuple[str, ...] = ("id", "client", "type", "received_on", "due_on", "status",
@@ -37,7 +47,7 @@ def parse_type(value: str, field: str = "--type") -> str:
     """One of :data:`REQUEST_TYPES`, case-insensitive."""
     v = (value or "").strip().lower()
     if v not in REQUEST_TYPES:
-        raise InvalidInput(field, "must be one of: " + ", ".join(REQUEST_TYPES))
+        raise InvalidInput(field, rule_one_of(REQUEST_TYPES))
     return v
 
 
@@ -51,22 +61,30 @@ def parse_id(ref: Any, field: str = "REQ") -> int:
     return int(v)
 
 
-def _get(session: Any, request_id: int) -> dict[str, Any]:
-    row = session.execute(
-        text("SELECT id, client_number, type, received_on, due_on, extended_reason, closed_on "
-             "FROM subject_request WHERE id = :id"),
-        {"id": request_id},
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _get(uow: UnitOfWork, request_id: int) -> dict[str, Any]:
+    t = _TABLE.c
+    row = uow.execute(
+        select(t.id, t.client_number, t.type, t.received_on, t.due_on, t.extended_reason, t.closed_on)
+        .where(t.id == request_id)
     ).mappings().first()
     if row is None:
         raise NotFound(f"request {request_id} not found")
-    return dict(row)
+    return {k: _iso(v) for k, v in row.items()}
 
 
 def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-def add_request(session: Any, client_ref: str, type_: str, received: str | date, *,
+def _set(uow: UnitOfWork, request_id: int, **values: Any) -> None:
+    uow.execute(update(_TABLE).where(_TABLE.c.id == request_id).values(**values))
+
+
+def add_request(uow: UnitOfWork, client_ref: str, type_: str, received: str | date, *,
                 today: date) -> dict[str, Any]:
     """Record a request received on ``received``; returns it with its due date."""
     from .clients import get_client
@@ -76,42 +94,39 @@ def add_request(session: Any, client_ref: str, type_: str, received: str | date,
     if received_on > today:
         raise InvalidInput("--received", validation.RULE_FUTURE)
     # Requests may come from a client whose card is restricted (kept for a hold).
-    client = get_client(session, client_ref, include_restricted=True)
+    client = get_client(uow, client_ref, include_restricted=True)
     due_on = rules.request_due(received_on)
     req = SubjectRequest(client_number=client.number, type=kind, received_on=received_on,
                          due_on=due_on)
-    session.add(req)
-    session.flush()
+    uow.add(req)
+    uow.flush()
     request_id = req.id
-    audit.record(session, "request.add", "subject_request", [request_id, client.number],
+    audit.record(uow, "request.add", "subject_request", [request_id, client.number],
                  {"type": kind, "due_on": due_on.isoformat()})
-    session.commit()
+    uow.commit()
     return {"id": request_id, "client": client.number, "type": kind,
             "received_on": received_on.isoformat(), "due_on": due_on.isoformat()}
 
 
-def extend_request(session: Any, ref: Any, reason: str, *, today: date) -> dict[str, Any]:
+def extend_request(uow: UnitOfWork, ref: Any, reason: str, *, today: date) -> dict[str, Any]:
     """Extend an open request by two months (once); the reason is stored, not audited."""
     request_id = parse_id(ref)
     why = validation.text(reason, field="--reason", max_len=500)
-    req = _get(session, request_id)
+    req = _get(uow, request_id)
     if req["closed_on"] is not None:
         raise Conflict(f"request {request_id} is closed; a closed request cannot be extended")
     if req["extended_reason"] is not None:
         raise Conflict(f"request {request_id} was already extended; it can be extended only once")
     due_on = rules.request_due(_as_date(req["received_on"]), extended=True)
-    session.execute(
-        text("UPDATE subject_request SET due_on = :d, extended_reason = :why WHERE id = :id"),
-        {"d": due_on.isoformat(), "why": why, "id": request_id},
-    )
-    audit.record(session, "request.extend", "subject_request", [request_id, req["client_number"]],
+    _set(uow, request_id, due_on=due_on, extended_reason=why)
+    audit.record(uow, "request.extend", "subject_request", [request_id, req["client_number"]],
                  {"due_on": due_on.isoformat()})
-    session.commit()
+    uow.commit()
     return {"id": request_id, "client": req["client_number"], "type": req["type"],
             "due_on": due_on.isoformat()}
 
 
-def answer(session: Any, ref: Any, *, client_number: str, types: Iterable[str],
+def answer(uow: UnitOfWork, ref: Any, *, client_number: str, types: Iterable[str],
            on: date, field: str = "--request") -> int:
     """Close the request that an export or erase answers, in the caller's transaction.
 
@@ -121,7 +136,7 @@ def answer(session: Any, ref: Any, *, client_number: str, types: Iterable[str],
     """
     request_id = parse_id(ref, field)
     try:
-        req = _get(session, request_id)
+        req = _get(uow, request_id)
     except NotFound:
         raise NotFound(f"{field}: request {request_id} not found") from None
     allowed = tuple(types)
@@ -132,42 +147,38 @@ def answer(session: Any, ref: Any, *, client_number: str, types: Iterable[str],
                                   f"not {' or '.join(allowed)}")
     if req["closed_on"] is not None:
         raise Conflict(f"{field}: request {request_id} is already closed")
-    session.execute(text("UPDATE subject_request SET closed_on = :on WHERE id = :id"),
-                    {"on": on.isoformat(), "id": request_id})
+    _set(uow, request_id, closed_on=on)
     return request_id
 
 
-def close_request(session: Any, ref: Any, *, today: date) -> dict[str, Any]:
+def close_request(uow: UnitOfWork, ref: Any, *, today: date) -> dict[str, Any]:
     """Close a request by hand (answered some other way)."""
     request_id = parse_id(ref)
-    req = _get(session, request_id)
+    req = _get(uow, request_id)
     if req["closed_on"] is not None:
         raise Conflict(f"request {request_id} is already closed")
-    session.execute(text("UPDATE subject_request SET closed_on = :on WHERE id = :id"),
-                    {"on": today.isoformat(), "id": request_id})
+    _set(uow, request_id, closed_on=today)
     due = _as_date(req["due_on"])
-    audit.record(session, "request.close", "subject_request", [request_id, req["client_number"]],
+    audit.record(uow, "request.close", "subject_request", [request_id, req["client_number"]],
                  {"late": today > due})
-    session.commit()
+    uow.commit()
     return {"id": request_id, "client": req["client_number"], "type": req["type"],
             "closed_on": today.isoformat(), "late": today > due}
 
 
-def list_requests(conn: Any, *, today: date, overdue: bool = False,
+def list_requests(uow: UnitOfWork, *, today: date, overdue: bool = False,
                   open_only: bool = False) -> list[dict[str, Any]]:
     """Requests, oldest due date first; ``overdue``: open and past due."""
-    sql = ("SELECT id, client_number AS client, type, received_on, due_on, "
-           "extended_reason AS extension_reason, closed_on FROM subject_request WHERE 1=1")
-    params: dict[str, Any] = {}
+    t = _TABLE.c
+    stmt = select(t.id, t.client_number.label("client"), t.type, t.received_on, t.due_on,
+                  t.extended_reason.label("extension_reason"), t.closed_on)
     if overdue or open_only:
-        sql += " AND closed_on IS NULL"
+        stmt = stmt.where(t.closed_on.is_(None))
     if overdue:
-        sql += " AND due_on < :today"
-        params["today"] = today.isoformat()
-    sql += " ORDER BY due_on, id"
+        stmt = stmt.where(t.due_on < today)
     out = []
-    for r in conn.execute(text(sql), params).mappings():
-        row = dict(r)
+    for r in uow.execute(stmt.order_by(t.due_on, t.id)).mappings():
+        row = {k: _iso(v) for k, v in r.items()}
         due = _as_date(row["due_on"])
         if row["closed_on"] is not None:
             row["status"] = "closed"
@@ -180,9 +191,9 @@ def list_requests(conn: Any, *, today: date, overdue: bool = False,
     return out
 
 
-def get_request(conn: Any, ref: Any) -> Optional[dict[str, Any]]:
+def get_request(uow: UnitOfWork, ref: Any) -> Optional[dict[str, Any]]:
     """One request as stored, or None."""
     try:
-        return _get(conn, parse_id(ref))
+        return _get(uow, parse_id(ref))
     except NotFound:
         return None
