@@ -154,7 +154,10 @@ def withdraw(uow: UnitOfWork, client_ref: str, purpose: str, *, today: date,
 
 def history(uow: UnitOfWork, client_ref: str, purpose: Optional[str] = None,
             today: Optional[date] = None) -> list[dict[str, Any]]:
-    """All consents of a client (withdrawn ones too), oldest first, with a ``current`` flag."""
+    """All consents of a client (withdrawn ones too), oldest first, with a ``current`` flag.
+
+    The view is audited (``consent.view``, the count only) and committed.
+    """
     cid = refs.find_id(uow, "client", client_ref)
     sql = ("SELECT id, purpose, given_on, statement_version, method, withdrawn_on FROM consent "
            "WHERE client_id = :cid")
@@ -169,4 +172,6 @@ def history(uow: UnitOfWork, client_ref: str, purpose: Optional[str] = None,
         row = dict(r._mapping)
         row["current"] = is_current(row["given_on"], row["withdrawn_on"], on)
         out.append(row)
+    audit.record(uow, "consent.view", "client", [], {"count": len(out)})
+    uow.commit()
     return out

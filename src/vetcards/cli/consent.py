@@ -73,10 +73,8 @@ def list_(
 
     Example: vetcards consent list K000001 --format json
     """
-    from .. import audit, consents
+    from .. import consents
 
-    with get_state(ctx).unit() as conn:
-        data = consents.history(conn, client, purpose, today=today())
-        audit.record(conn, "consent.view", "client", [], {"count": len(data)})
-        conn.commit()
+    with get_state(ctx).unit() as uow:
+        data = consents.history(uow, client, purpose, today=today())
     output.rows(data, COLUMNS, fmt, title="Consents")
