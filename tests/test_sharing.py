@@ -508,7 +508,7 @@ def test_every_disclosure_appears_in_the_clients_export(vet, chipped, tmp_path):
 
 
 def test_outbox_publishes_only_after_staging_and_discards_cleanly(tmp_path):
-    from vetcards.disclosures import Outbox
+    from vetcards.sharing import Outbox
 
     target = tmp_path / "file.json"
     box = Outbox(target)

@@ -10,10 +10,13 @@ categories are those of the privacy statement that vetcards implements
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from . import settings
-from .disclosures import DATA_CATEGORIES, list_recipients, required_purpose
+from .recipients import DATA_CATEGORIES, list_recipients, required_purpose
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .db import UnitOfWork
 
 SECURITY_MEASURES: tuple[str, ...] = (
     "encryption at rest of the whole database: SQLCipher 4 (AES-256, HMAC-SHA512 page authentication); "
@@ -123,10 +126,10 @@ def _activities(periods: dict[str, str]) -> list[dict[str, Any]]:
     ]
 
 
-def build(conn: Any, *, today: Optional[date] = None) -> dict[str, Any]:
+def build(uow: UnitOfWork, *, today: Optional[date] = None) -> dict[str, Any]:
     """The register as a plain dict (JSON-ready)."""
-    s = settings.get_all(conn)
-    recipients = list_recipients(conn)
+    s = settings.get_all(uow)
+    recipients = list_recipients(uow)
     activities = _activities(s)
     by_purpose: dict[Optional[str], list[dict[str, Any]]] = {}
     for r in recipients:

@@ -9,7 +9,7 @@ The mailing firm receives only what it needs to print and post a card:
 name, street, postcode, city, pet name, species, vaccine and due date
 (:data:`COLUMNS`). One disclosure per client is logged to the printer
 recipient in the caller's transaction, which must commit before the file is
-published (see :class:`vetcards.disclosures.Outbox`).
+published (see :class:`vetcards.sharing.Outbox`).
 """
 
 from __future__ import annotations
@@ -18,13 +18,18 @@ import csv
 import io
 from collections.abc import Callable
 from datetime import date
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from sqlalchemy import text
 
 from . import audit
-from .disclosures import Entry, Prepared, check_categories, log, recipient_of_kind
+from .disclosures import Entry, log
 from .errors import InvalidInput
+from .recipients import check_categories, recipient_of_kind
+from .sharing import Prepared
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .db import UnitOfWork
 
 #: The only columns the printer gets, in this order.
 COLUMNS: tuple[str, ...] = ("name", "street", "postcode", "city", "pet_name", "species", "vaccine", "due_date")
@@ -64,11 +69,11 @@ ORDER BY postcode, client_id, pet_id, due_date, vaccine
 Progress = Callable[[int, int], None]
 
 
-def recalls(conn: Any, *, due_before: date, today: date, due_after: Optional[date] = None) -> list[dict[str, Any]]:
+def recalls(uow: UnitOfWork, *, due_before: date, today: date, due_after: Optional[date] = None) -> list[dict[str, Any]]:
     """Open recalls due before ``due_before`` (and on/after ``due_after``) that may be sent."""
     params = {"before": due_before.isoformat(), "today": today.isoformat(),
               "after": (due_after or date.min).isoformat()}
-    return [dict(r._mapping) for r in conn.execute(text(_RECALLS_SQL), params)]
+    return [dict(r._mapping) for r in uow.execute(text(_RECALLS_SQL), params)]
 
 
 def to_csv(rows: list[dict[str, Any]], progress: Optional[Progress] = None) -> bytes:
@@ -84,21 +89,21 @@ def to_csv(rows: list[dict[str, Any]], progress: Optional[Progress] = None) -> b
     return buf.getvalue().encode("utf-8")
 
 
-def export(conn: Any, *, due_before: date, today: date, due_after: Optional[date] = None,
+def export(uow: UnitOfWork, *, due_before: date, today: date, due_after: Optional[date] = None,
            recipient_ref: Optional[str] = None, progress: Optional[Progress] = None) -> Prepared:
-    """Build the printer's CSV and log one disclosure per client (caller commits)."""
+    """Build the printer's CSV and log one disclosure per client; the caller stages the file, then commits."""
     if due_after is not None and due_after >= due_before:
         raise InvalidInput("--due-after", "must be before --due-before")
-    recipient = recipient_of_kind(conn, "printer", recipient_ref)
+    recipient = recipient_of_kind(uow, "printer", recipient_ref)
     check_categories(recipient, CATEGORIES)
-    rows = recalls(conn, due_before=due_before, today=today, due_after=due_after)
+    rows = recalls(uow, due_before=due_before, today=today, due_after=due_after)
     per_client: dict[int, int] = {}
     for r in rows:
         per_client.setdefault(r["client_id"], r["consent_id"])
-    ids = log(conn, [Entry(client_id=cid, recipient_id=recipient["id"], disclosed_on=today,
+    ids = log(uow, [Entry(client_id=cid, recipient_id=recipient["id"], disclosed_on=today,
                            categories=CATEGORIES, basis="consent", consent_id=consent_id)
                      for cid, consent_id in per_client.items()])
-    audit.record(conn, "reminders.export", "disclosure", [],
+    audit.record(uow, "reminders.export", "disclosure", [],
                  {"recipient_id": recipient["id"], "clients": len(per_client), "recalls": len(rows),
                   "due_before": due_before.isoformat(),
                   "first_disclosure_id": ids[0] if ids else None,

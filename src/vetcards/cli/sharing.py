@@ -38,7 +38,7 @@ def _deliver(ctx: typer.Context, out: Optional[Path], build: Callable[[Any], Any
 
     ``around`` (e.g. a progress bar) is closed before anything is published.
     """
-    from ..disclosures import Outbox
+    from ..sharing import Outbox
 
     box = Outbox(out)
     try:
@@ -78,12 +78,12 @@ def recipient_add(
     Example: vetcards recipient add --name "Dierenkliniek Specialisten BV" --kind specialist
     --agreement-date 2026-01-15 --categories "naw,contact,animal,chip,record" --needs-consent referral
     """
-    from .. import disclosures
+    from .. import recipients
 
     raw = {"name": name, "kind": kind, "agreement_date": agreement_date, "categories": categories,
            "needs_consent": needs_consent}
     with get_state(ctx).unit() as conn:
-        result = disclosures.add_recipient(conn, raw, today=today())
+        result = recipients.add_recipient(conn, raw, today=today())
         conn.commit()
     if json_out:
         output.emit_json(result)
@@ -102,11 +102,11 @@ def recipient_list(
 
     Example: vetcards recipient list --format json
     """
-    from .. import disclosures
+    from .. import recipients
 
     with get_state(ctx).unit(write=False) as conn:
-        data = disclosures.list_recipients(conn, kind)
-    output.rows(data, disclosures.RECIPIENT_COLUMNS, fmt, title="Recipients")
+        data = recipients.list_recipients(conn, kind)
+    output.rows(data, recipients.RECIPIENT_COLUMNS, fmt, title="Recipients")
 
 
 @recipient_app.command("log")
@@ -203,9 +203,9 @@ def chip_register(
 
     Example: vetcards chip register P000001 --out ndg-P000001.json
     """
-    from .. import disclosures
+    from .. import sharing as sharing_lib
 
-    prepared = _deliver(ctx, out, lambda conn: disclosures.chip_registration(
+    prepared = _deliver(ctx, out, lambda conn: sharing_lib.chip_registration(
         conn, pet, today=today(), recipient_ref=to, on=date_))
     output.message(f"chip registration of pet {prepared.summary['pet']} written to {_where(out)}; "
                    f"disclosure {prepared.summary['disclosure_id']} logged")
@@ -231,12 +231,13 @@ def refer(
 
     Example: vetcards refer P000001 --to "Dierenkliniek Specialisten BV" --out verwijzing.json
     """
-    from .. import disclosures, validation
+    from .. import sharing as sharing_lib
+    from .. import validation
     from ..errors import InvalidInput
 
     if not to:
         raise InvalidInput("--to", validation.RULE_REQUIRED)
-    prepared = _deliver(ctx, out, lambda conn: disclosures.referral(conn, pet, to, today=today(), note=note))
+    prepared = _deliver(ctx, out, lambda conn: sharing_lib.referral(conn, pet, to, today=today(), note=note))
     output.message(f"referral of pet {prepared.summary['pet']} written to {_where(out)}; "
                    f"disclosure {prepared.summary['disclosure_id']} logged")
 
