@@ -80,7 +80,10 @@ def log(uow: UnitOfWork, entries: Sequence[Entry]) -> list[int]:
 
 def list_disclosures(uow: UnitOfWork, client_ref: Optional[str] = None,
                      recipient_ref: Optional[str] = None) -> list[dict[str, Any]]:
-    """The disclosure log, optionally of one client or one recipient (restricted clients left out)."""
+    """The disclosure log, optionally of one client or one recipient (restricted clients left out).
+
+    The view is audited (``disclosure.view``, the count only) and committed.
+    """
     d = _disclosure.c
     client = table("client", column("id"), column("number"), column("restricted"))
     pet = table("pet", column("id"), column("number"))
@@ -100,6 +103,8 @@ def list_disclosures(uow: UnitOfWork, client_ref: Optional[str] = None,
         row = dict(r._mapping)
         row["at_client_request"] = bool(row["at_client_request"])
         out.append(row)
+    audit.record(uow, "disclosure.view", "disclosure", [], {"count": len(out)})
+    uow.commit()
     return out
 
 

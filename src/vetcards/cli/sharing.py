@@ -13,6 +13,7 @@ import typer
 
 from . import output
 from .options import ClientArg, FormatOpt, JsonOpt, PetArg
+from .output import Output
 from .state import get_state, interactive, today
 
 app = typer.Typer()
@@ -43,10 +44,11 @@ def _deliver(ctx: typer.Context, out: Optional[Path], build: Callable[[Any], Any
     box = Outbox(out)
     try:
         with around or ExitStack():
-            with get_state(ctx).unit() as conn:
-                prepared = build(conn)
+            with get_state(ctx).unit() as uow:
+                prepared = build(uow)
+                # Committed only once the file is staged; published after the commit.
                 box.stage(prepared.content)
-                conn.commit()
+                uow.commit()
     except BaseException:
         box.discard()
         raise
@@ -82,14 +84,9 @@ def recipient_add(
 
     raw = {"name": name, "kind": kind, "agreement_date": agreement_date, "categories": categories,
            "needs_consent": needs_consent}
-    with get_state(ctx).unit() as conn:
-        result = recipients.add_recipient(conn, raw, today=today())
-        conn.commit()
-    if json_out:
-        output.emit_json(result)
-    else:
-        print(result["id"])
-        output.message(f"recipient {result['id']} added")
+    with get_state(ctx).unit() as uow:
+        result = recipients.add_recipient(uow, raw, today=today())
+    Output(json_out).result(result, f"recipient {result['id']} added", text=str(result["id"]))
 
 
 @recipient_app.command("list")
@@ -104,8 +101,8 @@ def recipient_list(
     """
     from .. import recipients
 
-    with get_state(ctx).unit(write=False) as conn:
-        data = recipients.list_recipients(conn, kind)
+    with get_state(ctx).unit(write=False) as uow:
+        data = recipients.list_recipients(uow, kind)
     output.rows(data, recipients.RECIPIENT_COLUMNS, fmt, title="Recipients")
 
 
@@ -120,12 +117,10 @@ def recipient_log(
 
     Example: vetcards recipient log --client K000001
     """
-    from .. import audit, disclosures
+    from .. import disclosures
 
-    with get_state(ctx).unit() as conn:
-        data = disclosures.list_disclosures(conn, client, recipient)
-        audit.record(conn, "disclosure.view", "disclosure", [], {"count": len(data)})
-        conn.commit()
+    with get_state(ctx).unit() as uow:
+        data = disclosures.list_disclosures(uow, client, recipient)
     output.rows(data, DISCLOSURE_COLUMNS, fmt, title="Disclosures")
 
 
@@ -173,15 +168,12 @@ def reminders_export(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-    prepared = _deliver(ctx, out, lambda conn: reminders.export(
-        conn, due_before=before, due_after=after, today=today(), recipient_ref=to, progress=progress),
+    prepared = _deliver(ctx, out, lambda uow: reminders.export(
+        uow, due_before=before, due_after=after, today=today(), recipient_ref=to, progress=progress),
         around=stack)
     summary = prepared.summary
-    if json_out:
-        output.emit_json({**summary, "out": str(out)})
-    else:
-        output.message(f"{summary['recalls']} recalls for {summary['clients']} clients written to "
-                       f"{_where(out)}; {summary['clients']} disclosures logged")
+    Output(json_out).result({**summary, "out": str(out)}, f"{summary['recalls']} recalls for {summary['clients']} "
+                            f"clients written to {_where(out)}; {summary['clients']} disclosures logged")
 
 
 # --------------------------------------------------------------------------
@@ -205,8 +197,8 @@ def chip_register(
     """
     from .. import sharing as sharing_lib
 
-    prepared = _deliver(ctx, out, lambda conn: sharing_lib.chip_registration(
-        conn, pet, today=today(), recipient_ref=to, on=date_))
+    prepared = _deliver(ctx, out, lambda uow: sharing_lib.chip_registration(
+        uow, pet, today=today(), recipient_ref=to, on=date_))
     output.message(f"chip registration of pet {prepared.summary['pet']} written to {_where(out)}; "
                    f"disclosure {prepared.summary['disclosure_id']} logged")
 
@@ -237,7 +229,7 @@ def refer(
 
     if not to:
         raise InvalidInput("--to", validation.RULE_REQUIRED)
-    prepared = _deliver(ctx, out, lambda conn: sharing_lib.referral(conn, pet, to, today=today(), note=note))
+    prepared = _deliver(ctx, out, lambda uow: sharing_lib.referral(uow, pet, to, today=today(), note=note))
     output.message(f"referral of pet {prepared.summary['pet']} written to {_where(out)}; "
                    f"disclosure {prepared.summary['disclosure_id']} logged")
 
@@ -263,12 +255,8 @@ def disclose(
 
     if not to:
         raise InvalidInput("--to", validation.RULE_REQUIRED)
-    with get_state(ctx).unit() as conn:
-        result = disclosures.disclose(conn, client, to, categories, today=today(), on=date_,
+    with get_state(ctx).unit() as uow:
+        result = disclosures.disclose(uow, client, to, categories, today=today(), on=date_,
                                       at_client_request=at_client_request, pet_ref=pet, basis=basis)
-        conn.commit()
-    if json_out:
-        output.emit_json(result)
-    else:
-        print(result["id"])
-        output.message(f"disclosure {result['id']} logged for client {result['client']}")
+    Output(json_out).result(result, f"disclosure {result['id']} logged for client {result['client']}",
+                            text=str(result["id"]))
