@@ -24,9 +24,12 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from sqlalchemy import text
+from sqlalchemy import Select, column, func, select, table
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .db import UnitOfWork
 
 K = 5
 SMALL = "<5"
@@ -86,7 +89,7 @@ def suppress_group(counts: Sequence[int], k: int = K) -> tuple[list[int | str], 
     while True:
         hidden = [i for i, s in enumerate(shown) if isinstance(s, str)]
         total = sum(counts[i] for i in hidden)
-        if not determined([shown[i] for i in hidden], total, k):
+        if not determined([str(shown[i]) for i in hidden], total, k):
             return shown, True
         candidates = [i for i, s in enumerate(shown) if not isinstance(s, str) and counts[i] > 0]
         if not candidates:
@@ -119,7 +122,22 @@ def suppress(cells: Iterable[tuple[Any, int]], k: int = K,
 # Aggregation (SQL, counts only)
 # --------------------------------------------------------------------------
 
-_LIVING = "FROM pet p JOIN client c ON c.id = p.client_id WHERE c.restricted = 0 AND p.deceased_on IS NULL"
+_pet = table("pet", column("id"), column("client_id"), column("species"), column("breed"), column("birth_date"),
+             column("deceased_on"))
+_client = table("client", column("id"), column("postcode"), column("restricted"))
+_visit = table("visit", column("pet_id"), column("visit_date"))
+
+
+def _living(*cols: Any) -> Select[Any]:
+    """Living animals of clients that are not restricted (the population tables)."""
+    p, c = _pet.c, _client.c
+    return (select(*cols).select_from(_pet.join(_client, c.id == p.client_id))
+            .where(c.restricted == 0, p.deceased_on.is_(None)))
+
+
+def _cells(uow: UnitOfWork, stmt: Select[Any], width: int) -> list[tuple[tuple[Any, ...], int]]:
+    """``(key, count)`` cells of a query whose first ``width`` columns are the key, then the count."""
+    return [(tuple(r[:width]), r[width]) for r in uow.execute(stmt)]
 
 
 def age_band(birth: Optional[date], as_of: date) -> str:
@@ -132,41 +150,42 @@ def age_band(birth: Optional[date], as_of: date) -> str:
     return "unknown"  # pragma: no cover
 
 
-def counts(conn: Any, by: str, as_of: date) -> tuple[list[str], list[tuple[tuple, int]], str]:
+def counts(uow: UnitOfWork, by: str, as_of: date) -> tuple[list[str], list[tuple[tuple[Any, ...], int]], str]:
     """Raw counts (before suppression): key columns, ``(key, count)`` cells, what is counted."""
+    p, c, n = _pet.c, _client.c, func.count().label("n")
     if by == "species":
-        rows = conn.execute(text(f"SELECT p.species, count(*) {_LIVING} GROUP BY 1 ORDER BY 1"))
-        return ["species"], [((r[0],), r[1]) for r in rows], "living animals"
+        return ["species"], _cells(uow, _living(p.species, n).group_by(p.species).order_by(p.species), 1), \
+            "living animals"
     if by == "breed":
-        rows = conn.execute(text(
-            "SELECT p.species, coalesce(nullif(lower(trim(p.breed)), ''), '(unknown)'), count(*) "
-            f"{_LIVING} GROUP BY 1, 2 ORDER BY 1, 2"))
-        return ["species", "breed"], [((r[0], r[1]), r[2]) for r in rows], "living animals"
+        breed = func.coalesce(func.nullif(func.lower(func.trim(p.breed)), ""), "(unknown)").label("breed")
+        stmt = _living(p.species, breed, n).group_by(p.species, breed).order_by(p.species, breed)
+        return ["species", "breed"], _cells(uow, stmt, 2), "living animals"
     if by == "age":
         tally: dict[str, int] = {}
-        for (birth,) in conn.execute(text(f"SELECT p.birth_date {_LIVING}")):
+        for birth in uow.execute(_living(p.birth_date)).scalars():
             band = age_band(date.fromisoformat(str(birth)) if birth else None, as_of)
             tally[band] = tally.get(band, 0) + 1
         labels = [b[0] for b in AGE_BANDS] + ["unknown"]
         return ["age"], [((b,), tally[b]) for b in labels if b in tally], "living animals by age in years"
     if by == "region":
-        rows = conn.execute(text(
-            "SELECT substr(postcode, 1, 2), count(*) FROM client WHERE restricted = 0 GROUP BY 1 ORDER BY 1"))
-        return ["region"], [((r[0],), r[1]) for r in rows], "clients by first two postcode digits"
+        region = func.substr(c.postcode, 1, 2).label("region")
+        stmt = select(region, n).where(c.restricted == 0).group_by(region).order_by(region)
+        return ["region"], _cells(uow, stmt, 1), "clients by first two postcode digits"
     if by == "year":
-        rows = conn.execute(text(
-            "SELECT substr(v.visit_date, 1, 4), count(*) FROM visit v JOIN pet p ON p.id = v.pet_id "
-            "JOIN client c ON c.id = p.client_id WHERE c.restricted = 0 GROUP BY 1 ORDER BY 1"))
-        return ["year"], [((r[0],), r[1]) for r in rows], "visits (consultations) per year"
+        v = _visit.c
+        year = func.substr(v.visit_date, 1, 4).label("year")
+        stmt = (select(year, n).select_from(_visit.join(_pet, p.id == v.pet_id).join(_client, c.id == p.client_id))
+                .where(c.restricted == 0).group_by(year).order_by(year))
+        return ["year"], _cells(uow, stmt, 1), "visits (consultations) per year"
     from .errors import InvalidInput
 
     raise InvalidInput("--by", "must be one of: " + ", ".join(BY_CHOICES))
 
 
-def statistics(conn: Any, by: str = "species", *, as_of: Optional[date] = None, k: int = K) -> dict[str, Any]:
+def statistics(uow: UnitOfWork, by: str = "species", *, as_of: Optional[date] = None, k: int = K) -> dict[str, Any]:
     """Suppressed counts: ``{"by", "counting", "columns", "rows"}`` (rows are dicts)."""
     as_of = as_of or date.today()
-    keys, cells, counting = counts(conn, by, as_of)
-    table = suppress(cells, k, group=(lambda key: key[0]) if by == "breed" else None)
-    rows = [dict(zip(keys, key), count=value) for key, value in table.cells]
+    keys, cells, counting = counts(uow, by, as_of)
+    suppressed = suppress(cells, k, group=(lambda key: key[0]) if by == "breed" else None)
+    rows = [dict(zip(keys, key), count=value) for key, value in suppressed.cells]
     return {"by": by, "counting": counting, "columns": keys + ["count"], "rows": rows, "k": k}
