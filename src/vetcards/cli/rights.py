@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from contextlib import ExitStack
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -11,6 +13,7 @@ import typer
 
 from . import output
 from .options import JsonOpt
+from .output import Output
 from .state import get_state, today
 
 app = typer.Typer()
@@ -27,112 +30,32 @@ class Lang(str, Enum):
     en = "en"
 
 
-EXTENSIONS = {"json": "json", "csv": "zip", "report": "html"}
-
-
-def _render(doc: dict, fmt: str, lang: str, compact: bool = False) -> bytes:
-    from .. import export as exports
-
-    if fmt == "json":
-        return (exports.to_json(doc, compact=compact) + "\n").encode("utf-8")
-    if fmt == "csv":
-        return exports.to_csv_zip(doc)
-    from .. import report
-
-    return report.render(doc, lang).encode("utf-8")
-
-
-def _target(out: Optional[str], number: str, fmt: str) -> Optional[Path]:
-    """Where a one-client export goes: None for stdout."""
-    from ..errors import InvalidInput
-
-    default_name = f"export-{number}-{today().isoformat()}.{EXTENSIONS[fmt]}"
-    if out == "-":
-        return None
-    if out is None:
-        return Path.cwd() / default_name
-    path = Path(out).expanduser()
-    if path.is_dir():
-        return path / default_name
-    if not path.parent.is_dir():
-        raise InvalidInput("--out", "the directory does not exist")
-    return path
-
-
-def _write(path: Path, payload: bytes, sync: bool = True) -> None:
-    """Write 0600, atomically; a failure is one line (and rolls the export back)."""
-    from .. import files
-    from ..errors import InvalidInput
-
-    try:
-        files.write_private(path, payload, sync=sync)
-    except OSError as exc:
-        raise InvalidInput("--out", f"cannot write the file ({exc.strerror or type(exc).__name__})") from None
-
-
-def _check_out(out: Optional[str]) -> None:
-    """Refuse an impossible --out before touching the database."""
-    from ..errors import InvalidInput
-
-    if out in (None, "-"):
-        return
-    path = Path(out).expanduser()
-    if not path.is_dir() and not path.parent.is_dir():
-        raise InvalidInput("--out", "the directory does not exist")
-
-
 def _export_all(ctx: typer.Context, out: Optional[str], fmt: str, lang: str) -> None:
     from datetime import UTC, datetime
 
-    from .. import audit, files
-    from .. import export as exports
-    from ..errors import InvalidInput
+    from .. import access
 
-    if out in (None, "-"):
-        raise InvalidInput("--out", "export --all writes one file per client: give a directory, --out DIR")
-    folder = Path(out).expanduser()
-    if folder.exists() and not folder.is_dir():
-        raise InvalidInput("--out", "must be a directory for export --all")
-    if not folder.parent.is_dir():
-        raise InvalidInput("--out", "the parent directory does not exist")
-    folder.mkdir(mode=0o700, exist_ok=True)
-    ext = EXTENSIONS[fmt]
-    written: list[str] = []
-    stopped: Optional[BaseException] = None
-    with get_state(ctx).unit() as conn:
-        total = len(exports.client_numbers(conn))
-        progress = None
+    folder = access.export_folder(out)
+    with ExitStack() as stack:
+        progress: Optional[Callable[[int, int], None]] = None
         if sys.stderr.isatty():
             from rich.console import Console
             from rich.progress import Progress
 
-            progress = Progress(console=Console(stderr=True), transient=True)
-            task = progress.add_task("exporting", total=total)
-            progress.start()
-        try:
-            for doc in exports.iter_exports(conn, datetime.now(UTC)):
-                number = doc["client"]["number"]
-                # One flush at the end instead of an fsync per file (20,000 fsyncs
-                # cost minutes); each file still appears only complete (rename).
-                _write(folder / f"{number}.{ext}", _render(doc, fmt, lang, compact=True), sync=False)
-                written.append(number)
-                if progress is not None:
-                    progress.advance(task)
-        except (Exception, KeyboardInterrupt) as exc:  # audit what was written, then stop
-            stopped = exc
-        finally:
-            if progress is not None:
-                progress.stop()
-        if written:
-            files.sync_folder(folder)
-            audit.record(conn, "export", "client", written,
-                         {"format": fmt, "all": True, "count": len(written)})
-        conn.commit()
-    if stopped is not None:
-        output.message(f"stopped after {len(written)} of {total} clients; the files written are complete "
-                       "and in the audit log")
-        raise stopped
-    output.message(f"exported {len(written)} clients to {folder}")
+            bar = stack.enter_context(Progress(console=Console(stderr=True), transient=True))
+            task = bar.add_task("exporting", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+        with get_state(ctx).unit() as uow:
+            result = access.export_all(uow, folder, fmt=fmt, lang=lang, generated_at=datetime.now(UTC),
+                                       progress=progress)
+    if result.stopped is not None:
+        output.message(f"stopped after {len(result.written)} of {result.total} clients; the files written are "
+                       "complete and in the audit log")
+        raise result.stopped
+    output.message(f"exported {len(result.written)} clients to {result.folder}")
 
 
 @app.command("export")
@@ -180,31 +103,17 @@ def export(
 
     from datetime import UTC, datetime
 
-    from .. import audit
-    from .. import export as exports
+    from .. import access
 
-    _check_out(out)
-    with get_state(ctx).unit() as conn:
-        cid, number = exports.resolve_client(conn, client)
-        target = _target(out, number, fmt_value)
-        req_id = exports.close_request(conn, request, number, today()) if request is not None else None
-        doc = exports.export_client(conn, str(cid), datetime.now(UTC))
-        payload = _render(doc, fmt_value, lang_value)
-        details: dict = {"format": fmt_value, "to": "stdout" if target is None else "file"}
-        if req_id is not None:
-            details["request"] = req_id
-        audit.record(conn, "export", "client", [number], details)
-        if target is None:
-            sys.stdout.flush()
-            sys.stdout.buffer.write(payload)
-            sys.stdout.buffer.flush()
-        else:
-            _write(target, payload)
-        conn.commit()
-    if target is not None:
-        output.message(f"client {number}: {fmt_value} export written to {target}")
-    if req_id is not None:
-        output.message(f"request {req_id} closed")
+    access.check_out(out)
+    sys.stdout.flush()
+    with get_state(ctx).unit() as uow:
+        result = access.export_one(uow, client, fmt=fmt_value, lang=lang_value, out=out, stream=sys.stdout.buffer,
+                                   generated_at=datetime.now(UTC), today=today(), request=request)
+    if result.path is not None:
+        output.message(f"client {result.number}: {fmt_value} export written to {result.path}")
+    if result.request_id is not None:
+        output.message(f"request {result.request_id} closed")
 
 
 @app.command("import")
@@ -239,10 +148,8 @@ def import_(
     except json.JSONDecodeError as exc:
         raise InvalidInput("FILE", f"is not valid JSON (line {exc.lineno}, column {exc.colno})") from None
     counts: dict = {}
-    with get_state(ctx).unit() as session:
-        number = importer.import_client(session, data, today=today(), counts_out=counts)
-    if json_out:
-        output.emit_json({"id": counts.pop("id"), "number": number, **counts})
-    else:
-        print(number)
-        output.message(f"client {number} imported: {counts['pets']} pets, {counts['invoices']} invoices")
+    with get_state(ctx).unit() as uow:
+        number = importer.import_client(uow, data, today=today(), counts_out=counts)
+    Output(json_out).result({"id": counts.pop("id"), "number": number, **counts},
+                            f"client {number} imported: {counts['pets']} pets, {counts['invoices']} invoices",
+                            text=number)
