@@ -349,7 +349,7 @@ def test_docs_schema_is_the_one_the_code_builds_and_documents_every_field():
 
 
 def test_schema_vocabularies_match_the_rest_of_vetcards():
-    from vetcards import clients, disclosures, rules, subject_requests, validation
+    from vetcards import clients, disclosures, recipients, rules, subject_requests, validation
 
     assert export_schema.CONSENT_PURPOSES == clients.CONSENT_PURPOSES
     assert export_schema.CONSENT_METHODS == clients.CONSENT_METHODS
@@ -357,7 +357,7 @@ def test_schema_vocabularies_match_the_rest_of_vetcards():
     assert set(export_schema.INVOICE_STATES) == set(rules.INVOICE_STATES)
     assert export_schema.PAYMENT_METHODS == validation.PAYMENT_METHODS
     assert export_schema.DISCLOSURE_BASES == disclosures.BASES
-    assert export_schema.RECIPIENT_KINDS == disclosures.RECIPIENT_KINDS
+    assert export_schema.RECIPIENT_KINDS == recipients.RECIPIENT_KINDS
     assert export_schema.REQUEST_TYPES == subject_requests.REQUEST_TYPES
 
 

@@ -23,13 +23,15 @@ import csv
 import io
 import json
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Optional
 
 from sqlalchemy import ColumnElement, Select, column, select, table, text
 from sqlalchemy.sql.expression import TableClause
 
+from . import vocab
 from .errors import NotFound
 from .export_schema import (
     FORMAT_NAME,
@@ -44,12 +46,11 @@ from .export_schema import (
 from .money import round_half_up_div
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sqlalchemy.engine import Row
 
     from .db import UnitOfWork
 
 #: Request types an export answers (``export --request``).
-EXPORT_REQUEST_TYPES = ("access", "portability")
+EXPORT_REQUEST_TYPES = vocab.EXPORT_REQUEST_TYPES
 
 def about(uow: UnitOfWork) -> dict[str, Any]:
     """The parts of an export that describe the practice, not the client."""
@@ -229,46 +230,58 @@ def _original_kind(kind: str) -> str:
     return kind[len(IMPORTED_KIND_PREFIX):] if kind.startswith(IMPORTED_KIND_PREFIX) else kind
 
 
-class _Groups:
-    """Rows sorted by ``client_id``, taken one client at a time (a merge join)."""
+class _Section:
+    """One query's rows, sorted by ``client_id``, taken one client at a time (a merge join).
 
-    __slots__ = ("_it", "_next")
+    Columns are looked up by name once per query (from ``result.keys()``) and
+    read through :func:`operator.itemgetter`: by name, at the speed of tuple
+    indexing (``row.name`` on 200,000 rows costs the export a third more).
+    """
 
-    def __init__(self, rows: Iterable[Row[Any]]) -> None:
+    __slots__ = ("_index", "_it", "_key", "_next")
+
+    def __init__(self, rows: Iterable[Sequence[Any]], names: Iterable[str]) -> None:
+        self._index = {n: i for i, n in enumerate(names)}
+        self._key = self._index["client_id"]
         self._it = iter(rows)
         self._next = next(self._it, None)
 
-    def take(self, key: int) -> list[Row[Any]]:
+    def get(self, *names: str) -> Callable[[Sequence[Any]], Any]:
+        """A reader of these columns (one value for one name, a tuple for several)."""
+        return itemgetter(*(self._index[n] for n in names))
+
+    def record(self, fields: Sequence[str], prefix: str = "") -> Callable[[Sequence[Any]], dict[str, Any]]:
+        """A reader of a row as ``{field: value}``, from the columns named ``prefix + field``."""
+        # A dict display compiled once per query: as fast as ``{"a": row[0], ...}``
+        # written by hand, with the positions found from the names (our own
+        # constants and select labels, never data).
+        body = ", ".join(f"{n!r}: row[{self._index[prefix + n]}]" for n in fields)
+        return eval(f"lambda row: {{{body}}}")  # type: ignore[no-any-return]  # noqa: S307
+
+    def rest(self) -> Iterator[Sequence[Any]]:
+        """Every row not taken yet."""
+        while self._next is not None:
+            yield self._next
+            self._next = next(self._it, None)
+
+    def take(self, key: int) -> list[Sequence[Any]]:
         out = []
-        nxt = self._next
-        it = self._it
-        while nxt is not None and nxt.client_id < key:
+        nxt, it, k = self._next, self._it, self._key
+        while nxt is not None and nxt[k] < key:
             nxt = next(it, None)
-        while nxt is not None and nxt.client_id == key:
+        while nxt is not None and nxt[k] == key:
             out.append(nxt)
             nxt = next(it, None)
         self._next = nxt
         return out
 
-
-def _by(rows: list[Row[Any]], name: str) -> dict[Any, list[Row[Any]]]:
-    out: dict[Any, list[Row[Any]]] = {}
-    for r in rows:
-        out.setdefault(r._mapping[name], []).append(r)
-    return out
-
-
-def _pick(row: Row[Any], fields: Sequence[str]) -> dict[str, Any]:
-    m = row._mapping
-    return {n: m[n] for n in fields}
-
-
-def _vat_totals(lines: list[Row[Any]]) -> list[dict[str, int]]:
-    nets: dict[int, int] = {}
-    for r in lines:
-        nets[r.vat_rate] = nets.get(r.vat_rate, 0) + r.net_cents
-    return [{"rate": rate, "net_cents": net, "vat_cents": round_half_up_div(net * rate, 100)}
-            for rate, net in sorted(nets.items(), reverse=True)]
+    def by(self, key: int, name: str) -> dict[Any, list[Sequence[Any]]]:
+        """The rows of client ``key``, grouped by column ``name`` (a pet, an invoice)."""
+        get = self.get(name)
+        out: dict[Any, list[Sequence[Any]]] = {}
+        for r in self.take(key):
+            out.setdefault(get(r), []).append(r)
+        return out
 
 
 def _delete_after(last: Optional[str], years: int) -> Optional[str]:
@@ -282,39 +295,73 @@ def _delete_after(last: Optional[str], years: int) -> Optional[str]:
         return d.replace(year=d.year + years, day=28).isoformat()
 
 
-def _pet_doc(p: Row[Any], weights: list[Row[Any]], visits: list[Row[Any]],
-         vaccinations: list[Row[Any]]) -> dict[str, Any]:
-    out = _pick(p, PET_FIELDS)
-    out["insured"] = _bool(out["insured"])
-    out["created_at"] = _iso_dt(out["created_at"])
-    out["weights"] = [_pick(r, WEIGHT_FIELDS) for r in weights]
-    out["visits"] = [_pick(r, VISIT_FIELDS) for r in visits]
-    out["vaccinations"] = [_pick(r, VACCINATION_FIELDS) for r in vaccinations]
-    return out
+def _invoices(invoices: _Section, lines: _Section, payments: _Section,
+              ) -> Callable[[int, list[str]], list[dict[str, Any]]]:
+    """A builder of one client's invoices (and the other practices they came from)."""
+    head = invoices.get("id", "number", "kind", "credits_number", "credits_kind")
+    rest = invoices.record(("pet_number", "invoice_date", "payment_method", "status", "reason", "restricted"))
+    customer = invoices.record(PARTY_FIELDS, "customer_")
+    supplier = invoices.record(SUPPLIER_FIELDS, "supplier_")
+    totals = invoices.record(("net_cents", "vat_cents", "gross_cents"))
+    line, rate_net = lines.record(LINE_FIELDS), lines.get("vat_rate", "net_cents")
+    payment, amount = payments.record(PAYMENT_FIELDS), payments.get("amount_cents")
+
+    def build(cid: int, other_practices: list[str]) -> list[dict[str, Any]]:
+        l_by_inv = lines.by(cid, "invoice_id")
+        y_by_inv = payments.by(cid, "invoice_id")
+        out = []
+        for i in invoices.take(cid):
+            iid, number, kind, credits_number, credits_kind = head(i)
+            sup = supplier(i)
+            if kind.startswith(IMPORTED_KIND_PREFIX) and sup["name"] and sup["name"] not in other_practices:
+                other_practices.append(sup["name"])
+            inv_lines = l_by_inv.get(iid, [])
+            inv_pays = y_by_inv.get(iid, [])
+            nets: dict[int, int] = {}
+            for r in inv_lines:
+                rate, net = rate_net(r)
+                nets[rate] = nets.get(rate, 0) + net
+            doc = {"number": _original_number(number, kind), "kind": _original_kind(kind),
+                   "credits_invoice_number": _original_number(credits_number, credits_kind), **rest(i)}
+            doc["restricted"] = bool(doc["restricted"])
+            doc["customer"] = customer(i)
+            doc["supplier"] = sup
+            doc.update(totals(i))
+            doc["paid_cents"] = sum(amount(r) for r in inv_pays)
+            doc["vat_totals"] = [{"rate": rate, "net_cents": net, "vat_cents": round_half_up_div(net * rate, 100)}
+                                 for rate, net in sorted(nets.items(), reverse=True)]
+            doc["lines"] = [line(r) for r in inv_lines]
+            doc["payments"] = [payment(r) for r in inv_pays]
+            out.append(doc)
+        return out
+
+    return build
 
 
-def _invoice_doc(i: Row[Any], lines: list[Row[Any]], payments: list[Row[Any]]) -> dict[str, Any]:
-    m = i._mapping
-    return {
-        "number": _original_number(i.number, i.kind), "kind": _original_kind(i.kind),
-        "credits_invoice_number": _original_number(i.credits_number, i.credits_kind),
-        "pet_number": i.pet_number, "invoice_date": i.invoice_date, "payment_method": i.payment_method,
-        "status": i.status, "reason": i.reason, "restricted": bool(i.restricted),
-        "customer": {n: m[f"customer_{n}"] for n in PARTY_FIELDS},
-        "supplier": {n: m[f"supplier_{n}"] for n in SUPPLIER_FIELDS},
-        "net_cents": i.net_cents, "vat_cents": i.vat_cents, "gross_cents": i.gross_cents,
-        "paid_cents": sum(r.amount_cents for r in payments),
-        "vat_totals": _vat_totals(lines),
-        "lines": [_pick(r, LINE_FIELDS) for r in lines],
-        "payments": [_pick(r, PAYMENT_FIELDS) for r in payments],
-    }
+def _pets(pets: _Section, weights: _Section, visits: _Section,
+          vaccinations: _Section) -> Callable[[int], list[dict[str, Any]]]:
+    """A builder of one client's pets with their weights, visits and vaccinations."""
+    pet, pet_id = pets.record(PET_FIELDS), pets.get("pet_id")
+    weight, visit = weights.record(WEIGHT_FIELDS), visits.record(VISIT_FIELDS)
+    vaccination = vaccinations.record(VACCINATION_FIELDS)
 
+    def build(cid: int) -> list[dict[str, Any]]:
+        w_by_pet = weights.by(cid, "pet_id")
+        v_by_pet = visits.by(cid, "pet_id")
+        x_by_pet = vaccinations.by(cid, "pet_id")
+        out = []
+        for p in pets.take(cid):
+            pid = pet_id(p)
+            doc = pet(p)
+            doc["insured"] = _bool(doc["insured"])
+            doc["created_at"] = _iso_dt(doc["created_at"])
+            doc["weights"] = [weight(r) for r in w_by_pet.get(pid, ())]
+            doc["visits"] = [visit(r) for r in v_by_pet.get(pid, ())]
+            doc["vaccinations"] = [vaccination(r) for r in x_by_pet.get(pid, ())]
+            out.append(doc)
+        return out
 
-def _medicine_doc(r: Row[Any]) -> dict[str, Any]:
-    out = _pick(r, MEDICINE_FIELDS)
-    out["dispensed"] = bool(out["dispensed"])
-    out["restricted"] = bool(out["restricted"])
-    return out
+    return build
 
 
 def iter_exports(uow: UnitOfWork, generated_at: datetime,
@@ -338,54 +385,59 @@ def iter_exports(uow: UnitOfWork, generated_at: datetime,
     periods = info["periods"]
     generated = _iso_dt(generated_at)
 
-    def q(stmt: Any) -> Iterable[Row[Any]]:
-        return uow.execute(stmt).yield_per(2000)  # type: ignore[no-any-return]
+    def section(stmt: Any) -> _Section:
+        result = uow.execute(stmt).yield_per(2000)
+        return _Section(result, result.keys())
 
-    last_rows: Iterable[Any]
     if client_id is None:
-        last_rows = q(text(LAST_ACTIVITY_SQL + " ORDER BY client_id"))
+        lasts = section(text(LAST_ACTIVITY_SQL + " ORDER BY client_id"))
     else:
         last = last_activity(uow, client_id)
-        last_rows = [_Last(client_id, last.isoformat())] if last else []
-    requests: dict[str, list[Row[Any]]] = {}
-    for r in q(_requests(f)):
-        requests.setdefault(r.client_number, []).append(r)
+        lasts = _Section([(client_id, last.isoformat())] if last else [], ("client_id", "last_activity"))
+    last_on = lasts.get("last_activity")
+    requests: dict[str, list[dict[str, Any]]] = {}
+    for r in uow.execute(_requests(f)):
+        requests.setdefault(r.client_number, []).append({n: r._mapping[n] for n in REQUEST_FIELDS})
     imported: dict[str, str] = {}
     for r in uow.execute(_imports()):
         for num in json.loads(r.entity_ids)[:1]:
             imported[num] = r.ts[:10]
 
-    queries = _queries(f)
-    lasts = _Groups(last_rows)
-    consents, pets = _Groups(q(queries["consents"])), _Groups(q(queries["pets"]))
-    weights, visits = _Groups(q(queries["weights"])), _Groups(q(queries["visits"]))
-    vaccinations, medicines = _Groups(q(queries["vaccinations"])), _Groups(q(queries["medicine_records"]))
-    invoices, lines = _Groups(q(queries["invoices"])), _Groups(q(queries["lines"]))
-    payments, disclosures = _Groups(q(queries["payments"])), _Groups(q(queries["disclosures"]))
+    s = {name: section(stmt) for name, stmt in _queries(f).items()}
+    clients, consents, disclosures, medicines = s["client"], s["consents"], s["disclosures"], s["medicine_records"]
+    client, client_key = clients.record(CLIENT_FIELDS), clients.get("client_id")
+    consent, consent_id = consents.record(CONSENT_FIELDS), consents.get("id")
+    medicine = medicines.record(MEDICINE_FIELDS)
+    disclosure = disclosures.record(("recipient_name", "recipient_kind", "pet_number", "disclosed_on",
+                                     "categories", "basis", "consent_id", "at_client_request"))
+    pets_of = _pets(s["pets"], s["weights"], s["visits"], s["vaccinations"])
+    invoices_of = _invoices(s["invoices"], s["lines"], s["payments"])
 
-    for c in q(queries["client"]):
-        cid = c.client_id
+    for c in clients.rest():
+        cid = client_key(c)
         consent_rows = consents.take(cid)
-        consent_index = {r.id: n for n, r in enumerate(consent_rows)}
-        w_by_pet = _by(weights.take(cid), "pet_id")
-        v_by_pet = _by(visits.take(cid), "pet_id")
-        x_by_pet = _by(vaccinations.take(cid), "pet_id")
-        pet_out = [_pet_doc(p, w_by_pet.get(p.pet_id, []), v_by_pet.get(p.pet_id, []), x_by_pet.get(p.pet_id, []))
-                   for p in pets.take(cid)]
-        l_by_inv = _by(lines.take(cid), "invoice_id")
-        y_by_inv = _by(payments.take(cid), "invoice_id")
-        inv_out = []
+        consent_index = {consent_id(r): n for n, r in enumerate(consent_rows)}
+        pet_out = pets_of(cid)
         other_practices: list[str] = []
-        for i in invoices.take(cid):
-            supplier = i.supplier_name
-            if i.kind.startswith(IMPORTED_KIND_PREFIX) and supplier and supplier not in other_practices:
-                other_practices.append(supplier)
-            inv_out.append(_invoice_doc(i, l_by_inv.get(i.id, []), y_by_inv.get(i.id, [])))
+        inv_out = invoices_of(cid, other_practices)
         last_row = lasts.take(cid)
-        last_activity_on = last_row[0].last_activity if last_row else None
-        client = _pick(c, CLIENT_FIELDS)
-        client["created_at"] = _iso_dt(client["created_at"])
-        client["restricted"] = bool(client["restricted"])
+        last_activity_on = last_on(last_row[0]) if last_row else None
+        card = client(c)
+        card["created_at"] = _iso_dt(card["created_at"])
+        card["restricted"] = bool(card["restricted"])
+        meds = []
+        for r in medicines.take(cid):
+            m = medicine(r)
+            m["dispensed"], m["restricted"] = bool(m["dispensed"]), bool(m["restricted"])
+            meds.append(m)
+        discl = []
+        for r in disclosures.take(cid):
+            d = disclosure(r)
+            discl.append({"recipient": {"name": d["recipient_name"], "kind": d["recipient_kind"]},
+                          "pet_number": d["pet_number"], "disclosed_on": d["disclosed_on"],
+                          "categories": d["categories"], "basis": d["basis"],
+                          "consent_index": consent_index.get(d["consent_id"]),
+                          "at_client_request": bool(d["at_client_request"])})
         yield {
             "format": FORMAT_NAME,
             "schema_version": SCHEMA_VERSION,
@@ -398,32 +450,17 @@ def iter_exports(uow: UnitOfWork, generated_at: datetime,
                 "delete_after": _delete_after(last_activity_on, periods["inactivity_years"]),
                 "rules": info["retention_rules"],
             },
-            "source": source_items(imported.get(c.number), other_practices),
+            "source": source_items(imported.get(card["number"]), other_practices),
             "rights": info["rights"],
             "supervisory_authority": info["supervisory_authority"],
-            "client": client,
-            "consents": [_pick(r, CONSENT_FIELDS) for r in consent_rows],
+            "client": card,
+            "consents": [consent(r) for r in consent_rows],
             "pets": pet_out,
-            "medicine_records": [_medicine_doc(r) for r in medicines.take(cid)],
+            "medicine_records": meds,
             "invoices": inv_out,
-            "disclosures": [
-                {"recipient": {"name": r.recipient_name, "kind": r.recipient_kind}, "pet_number": r.pet_number,
-                 "disclosed_on": r.disclosed_on, "categories": r.categories, "basis": r.basis,
-                 "consent_index": consent_index.get(r.consent_id), "at_client_request": bool(r.at_client_request)}
-                for r in disclosures.take(cid)
-            ],
-            "requests": [_pick(r, REQUEST_FIELDS) for r in requests.get(c.number, ())],
+            "disclosures": discl,
+            "requests": requests.get(card["number"], []),
         }
-
-
-class _Last:
-    """The one-client last activity, shaped like a row of ``LAST_ACTIVITY_SQL``."""
-
-    __slots__ = ("client_id", "last_activity")
-
-    def __init__(self, client_id: int, last_activity: str) -> None:
-        self.client_id = client_id
-        self.last_activity = last_activity
 
 
 def resolve_client(uow: UnitOfWork, ref: str) -> tuple[int, str]:

@@ -5,13 +5,15 @@ Every field has a description; ``docs/export-schema-v1.json`` is
 export (:mod:`vetcards.export`) writes documents of this schema and the
 import (:mod:`vetcards.importer`) validates against it.
 
-No dependencies: importing this module costs nothing but its own text.
+Its only dependency is :mod:`vetcards.vocab` (standard library only): cheap to import.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any, Optional
+
+from . import vocab
 
 SCHEMA_VERSION = "1"
 SCHEMA_ID = "https://vetcards.example/schemas/export-v1.json"
@@ -26,15 +28,16 @@ IMPORTED_YEAR = 0
 IMPORTED_PREFIX = "IMP"
 IMPORTED_KIND_PREFIX = "imported_"
 
-CONSENT_PURPOSES = ("care", "reminders", "chip-registration", "referral", "lab", "pharmacy")
-CONSENT_METHODS = ("in-person", "written", "e-mail", "phone", "web", "import")
-SEXES = ("male", "female", "male neutered", "female spayed", "unknown")
-INVOICE_KINDS = ("invoice", "credit_note")
-INVOICE_STATES = ("open", "paid", "in_collection", "credited")
-PAYMENT_METHODS = ("cash", "pin", "account")
-DISCLOSURE_BASES = ("consent", "contract", "legal_obligation")
-RECIPIENT_KINDS = ("lab", "pharmacy", "specialist", "printer", "chip-registry", "other")
-REQUEST_TYPES = ("access", "erasure", "rectification", "portability")
+# The code lists of the schema's enums are vocab's (one list each in vetcards).
+CONSENT_PURPOSES = vocab.CONSENT_PURPOSES
+CONSENT_METHODS = vocab.CONSENT_METHODS
+SEXES = vocab.SEXES
+INVOICE_KINDS = vocab.INVOICE_KINDS
+INVOICE_STATES = vocab.INVOICE_STATES
+PAYMENT_METHODS = vocab.PAYMENT_METHODS
+DISCLOSURE_BASES = vocab.DISCLOSURE_BASES
+RECIPIENT_KINDS = vocab.RECIPIENT_KINDS
+REQUEST_TYPES = vocab.REQUEST_TYPES
 
 
 # --------------------------------------------------------------------------
@@ -42,27 +45,10 @@ REQUEST_TYPES = ("access", "erasure", "rectification", "portability")
 # The access report (vetcards.report) has the Dutch and English wording.
 # --------------------------------------------------------------------------
 
-PURPOSES: tuple[tuple[str, str], ...] = (
-    ("care", "Veterinary care of your animals; the medical record on the patient card."),
-    ("administration", "Client administration and invoicing; for invoices on account, collection."),
-    ("reminders", "Vaccination reminder cards (only with your consent), printed by a mailing firm that keeps nothing."),
-    ("chip-registration", "Registration of your animal's chip number at the Dutch pet database (NDG), with your consent."),
-    ("referral", "Referral to a specialist, only at your request."),
-    ("lab-pharmacy", "Sharing with a laboratory or pharmacy when care needs it, with your consent."),
-    ("legal-obligations", "Legal duties: fiscal records (Dutch tax law) and veterinary medicine records (EU Regulation 2019/6)."),
-    ("statistics", "Statistics in anonymised form only (aggregate counts)."),
-)
+PURPOSES: tuple[tuple[str, str], ...] = tuple(
+    (code, vocab.describe("processing_purpose", code, "en")) for code in vocab.PROCESSING_PURPOSES)
 
-RIGHTS: tuple[tuple[str, str], ...] = (
-    ("access", "Right of access (GDPR art. 15): a copy of your data, as in this export."),
-    ("rectification", "Right to rectification (art. 16): have incorrect data corrected."),
-    ("erasure", "Right to erasure (art. 17): have your data deleted, except what the law obliges us to keep."),
-    ("restriction", "Right to restriction of processing (art. 18)."),
-    ("portability", "Right to data portability (art. 20): this file, to take to another practice."),
-    ("objection", "Right to object (art. 21) to processing based on a legitimate interest."),
-    ("withdraw-consent", "Withdraw a consent at any time (art. 7(3)), as easily as it was given."),
-    ("complaint", "Lodge a complaint with the Dutch supervisory authority, the Autoriteit Persoonsgegevens (art. 77)."),
-)
+RIGHTS: tuple[tuple[str, str], ...] = tuple((code, vocab.describe("right", code, "en")) for code in vocab.RIGHTS)
 
 SUPERVISORY_AUTHORITY = {
     "name": "Autoriteit Persoonsgegevens",
