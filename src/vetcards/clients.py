@@ -16,7 +16,7 @@ from sqlalchemy import text
 from . import audit, datamap, numbering, refs, settings, validation
 from .datamap import Act
 from .errors import Conflict, HoldError, InvalidInput
-from .models import Client, ClientCreate, Consent, utcnow
+from .models import Client, ClientCreate, Consent, Pet, utcnow
 from .vocab import CONSENT_METHODS, CONSENT_PURPOSES
 
 if TYPE_CHECKING:
@@ -110,14 +110,21 @@ def edit_client(uow: UnitOfWork, ref: str, raw: dict[str, Optional[str]], *, tod
     fields = validate_client(raw, today=today, partial=True)
     if not fields:
         raise InvalidInput("client edit", "give at least one field to change")
-    changed = [k for k, v in fields.items() if getattr(client, k) != v]
-    for key in changed:
-        setattr(client, key, fields[key])
-    if changed:
-        client.updated_at = utcnow()
-        audit.record(uow, "client.edit", "client", [client.number], {"fields": sorted(changed)})
+    changed = apply_edit(uow, client, fields, entity="client")
     uow.commit()
     return client, changed
+
+
+def apply_edit(uow: UnitOfWork, card: Client | Pet, fields: dict[str, Any], *, entity: str) -> list[str]:
+    """Set the ``fields`` that differ on a card, bump ``updated_at`` (an edit is activity)
+    and audit ``<entity>.edit`` with the changed field names (never values); no commit."""
+    changed = [k for k, v in fields.items() if getattr(card, k) != v]
+    for key in changed:
+        setattr(card, key, fields[key])
+    if changed:
+        card.updated_at = utcnow()
+        audit.record(uow, f"{entity}.edit", entity, [card.number], {"fields": sorted(changed)})
+    return changed
 
 
 # --------------------------------------------------------------------------

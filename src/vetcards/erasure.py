@@ -241,7 +241,7 @@ class ErasureResult:
         return out
 
 
-def _as_date(value: Any) -> date:
+def _as_date(value: date | datetime | str) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
