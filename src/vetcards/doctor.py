@@ -181,10 +181,16 @@ def run(path: Path, key: Key, *, key_file: Optional[Path] = None, today: Optiona
 
 
 def _db_checks(report: Report, uow: UnitOfWork, today: date, ledger: Optional[Path]) -> None:
-    from sqlalchemy import text
+    from sqlalchemy import column, func, select, table
 
     from . import audit
     from .ledger import read_ledger
+
+    log = table("audit_log", column("action"), column("ts")).c
+    requests = table("subject_request", column("id"), column("client_number"), column("type"), column("due_on"),
+                     column("closed_on"))
+    req = requests.c
+    erasure = table("erasure", column("client_number")).c
 
     result = audit.verify(uow)
     if result.ok:
@@ -193,8 +199,8 @@ def _db_checks(report: Report, uow: UnitOfWork, today: date, ledger: Optional[Pa
         report.add("audit log", False, f"broken at entry {result.first_broken_id}: {result.problem}; "
                    "the log was tampered with: compare with a backup (vetcards audit verify)")
 
-    last = uow.execute(text("SELECT max(ts) FROM audit_log WHERE action = 'purge'")).scalar()
-    first = uow.execute(text("SELECT min(ts) FROM audit_log")).scalar()
+    last = uow.execute(select(func.max(log.ts)).where(log.action == "purge")).scalar()
+    first = uow.execute(select(func.min(log.ts))).scalar()
     if last:
         age = (today - datetime.fromisoformat(last).astimezone(UTC).date()).days
         if age <= PURGE_MAX_AGE_DAYS:
@@ -210,9 +216,8 @@ def _db_checks(report: Report, uow: UnitOfWork, today: date, ledger: Optional[Pa
             report.add("retention purge", False, "never purged: run vetcards purge and schedule it (cron)")
 
     overdue = uow.execute(
-        text("SELECT id, client_number, type, due_on FROM subject_request "
-             "WHERE closed_on IS NULL AND due_on < :today ORDER BY due_on, id"),
-        {"today": today.isoformat()},
+        select(req.id, req.client_number, req.type, req.due_on)
+        .where(req.closed_on.is_(None), req.due_on < today.isoformat()).order_by(req.due_on, req.id)
     ).all()
     if overdue:
         listed = ", ".join(f"#{r.id} {r.type} {r.client_number} due {r.due_on}" for r in overdue[:5])
@@ -220,10 +225,10 @@ def _db_checks(report: Report, uow: UnitOfWork, today: date, ledger: Optional[Pa
         report.add("data-subject requests", False,
                    f"{len(overdue)} overdue: {listed}{more}: answer them (vetcards request list)")
     else:
-        open_n = uow.execute(text("SELECT count(*) FROM subject_request WHERE closed_on IS NULL")).scalar()
+        open_n = uow.execute(select(func.count()).select_from(requests).where(req.closed_on.is_(None))).scalar()
         report.add("data-subject requests", True, f"none overdue ({open_n} open)")
 
-    erased = [r[0] for r in uow.execute(text("SELECT DISTINCT client_number FROM erasure ORDER BY 1"))]
+    erased = list(uow.execute(select(erasure.client_number).distinct().order_by(erasure.client_number)).scalars())
     if ledger is None:
         return
     try:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from sqlalchemy import text
 
 from . import audit
+from .consents import current_sql
 from .disclosures import Entry, log
 from .errors import InvalidInput
 from .recipients import check_categories, recipient_of_kind
@@ -40,13 +41,13 @@ CATEGORIES: tuple[str, ...] = ("naw", "animal", "recall")
 # One row per open recall. The consent subquery picks the client's current
 # reminders consent (its id goes into the disclosure log); rows without one
 # are dropped in the outer query.
-_RECALLS_SQL = """
+_RECALLS_SQL = f"""
 SELECT * FROM (
     SELECT c.id AS client_id, c.name, c.street, c.postcode, c.city,
            p.id AS pet_id, p.name AS pet_name, p.species, v.vaccine, v.next_due AS due_date,
            (SELECT k.id FROM consent k
              WHERE k.client_id = c.id AND k.purpose = 'reminders'
-               AND k.given_on <= :today AND (k.withdrawn_on IS NULL OR k.withdrawn_on > :today)
+               AND {current_sql("k.")}
              ORDER BY k.given_on DESC, k.id DESC LIMIT 1) AS consent_id
       FROM vaccination v
       JOIN pet p ON p.id = v.pet_id
@@ -71,7 +72,7 @@ Progress = Callable[[int, int], None]
 
 def recalls(uow: UnitOfWork, *, due_before: date, today: date, due_after: Optional[date] = None) -> list[dict[str, Any]]:
     """Open recalls due before ``due_before`` (and on/after ``due_after``) that may be sent."""
-    params = {"before": due_before.isoformat(), "today": today.isoformat(),
+    params = {"before": due_before.isoformat(), "on": today.isoformat(),
               "after": (due_after or date.min).isoformat()}
     return [dict(r._mapping) for r in uow.execute(text(_RECALLS_SQL), params)]
 
