@@ -39,16 +39,6 @@ def _audited(uow: UnitOfWork, action: str, entity: str, ids: list[str],
     uow.commit()
 
 
-def client_id(uow: UnitOfWork, ref: str) -> int:
-    """The id of a visible client (see :func:`refs.find_id`)."""
-    return refs.find_id(uow, "client", ref)
-
-
-def pet_id(uow: UnitOfWork, ref: str) -> int:
-    """The id of a visible pet (see :func:`refs.find_id`)."""
-    return refs.find_id(uow, "pet", ref)
-
-
 _PET_COLUMNS = """p.number, p.name, p.species, p.breed, p.sex, p.birth_date, p.chip,
     p.colour, p.coat, p.insured, p.deceased_on,
     (SELECT grams FROM weight w WHERE w.pet_id = p.id
@@ -232,3 +222,8 @@ def list_pets(uow: UnitOfWork, client_ref: Optional[str] = None,
     data = [_pet_out(r) for r in _rows(uow, sql, **params)]
     _audited(uow, "pet.list", "pet", [], {"count": len(data)})
     return data
+
+
+def list_species(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """The known species, by name (not personal data: not audited)."""
+    return _rows(uow, "SELECT name AS species FROM species ORDER BY name")

@@ -72,6 +72,7 @@ class VetcardsGroup(TyperGroup):
 
         module_name, attr, inner, _help = entry
         sub_app = getattr(importlib.import_module(f"vetcards.cli.{module_name}"), attr)
+        command: Any
         if inner is None:
             command = typer.main.get_group(sub_app)
             command.name = cmd_name

@@ -35,8 +35,8 @@ def request_add(
     """
     from .. import subject_requests
 
-    with get_state(ctx).unit() as session:
-        result = subject_requests.add_request(session, client, type_, received, today=today())
+    with get_state(ctx).unit() as uow:
+        result = subject_requests.add_request(uow, client, type_, received, today=today())
     Output(json_out).result(result, f"request {result['id']} ({result['type']}) for client {result['client']} "
                                     f"due {result['due_on']}", text=str(result["id"]))
 
@@ -54,8 +54,8 @@ def request_list(
     """
     from .. import subject_requests
 
-    with get_state(ctx).unit(write=False) as conn:
-        data = subject_requests.list_requests(conn, today=today(), overdue=overdue, open_only=open_)
+    with get_state(ctx).unit(write=False) as uow:
+        data = subject_requests.list_requests(uow, today=today(), overdue=overdue, open_only=open_)
     title = "Overdue requests" if overdue else ("Open requests" if open_ else "Requests")
     output.rows(data, subject_requests.LIST_COLUMNS, fmt, title=title)
 
@@ -76,8 +76,8 @@ def request_extend(
     """
     from .. import subject_requests
 
-    with get_state(ctx).unit() as session:
-        result = subject_requests.extend_request(session, req, reason, today=today())
+    with get_state(ctx).unit() as uow:
+        result = subject_requests.extend_request(uow, req, reason, today=today())
     Output(json_out).result(result, f"request {result['id']} now due {result['due_on']}")
 
 
@@ -93,6 +93,6 @@ def request_close(
     """
     from .. import subject_requests
 
-    with get_state(ctx).unit() as session:
-        result = subject_requests.close_request(session, req, today=today())
+    with get_state(ctx).unit() as uow:
+        result = subject_requests.close_request(uow, req, today=today())
     Output(json_out).result(result, f"request {result['id']} closed" + (" (after its due date)" if result["late"] else ""))

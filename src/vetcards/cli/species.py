@@ -19,10 +19,10 @@ def list_(ctx: typer.Context, fmt: FormatOpt = None) -> None:
 
     Example: vetcards species list
     """
-    from sqlalchemy import text
+    from .. import views
 
-    with get_state(ctx).unit(write=False) as conn:
-        data = [{"species": r[0]} for r in conn.execute(text("SELECT name FROM species ORDER BY name"))]
+    with get_state(ctx).unit(write=False) as uow:
+        data = views.list_species(uow)
     output.rows(data, ("species",), fmt, title="Species")
 
 
@@ -34,6 +34,6 @@ def add(ctx: typer.Context, name: Annotated[str, typer.Argument(help="New specie
     """
     from .. import patients
 
-    with get_state(ctx).unit() as session:
-        added = patients.add_species(session, name)
+    with get_state(ctx).unit() as uow:
+        added = patients.add_species(uow, name)
     output.message(f"species '{added}' added")

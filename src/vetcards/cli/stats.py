@@ -42,6 +42,6 @@ def stats(
     from .. import validation
 
     on = validation.parse_date(as_of, field="--as-of") if as_of else today()
-    with get_state(ctx).unit(write=False) as conn:
-        result = stats_lib.statistics(conn, by.value, as_of=on)
+    with get_state(ctx).unit(write=False) as uow:
+        result = stats_lib.statistics(uow, by.value, as_of=on)
     output.rows(result["rows"], result["columns"], fmt, title=f"Statistics: {result['counting']}")
