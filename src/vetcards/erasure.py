@@ -331,7 +331,7 @@ def plan_erasure(uow: UnitOfWork, client_ref: str, as_of: date,
         for r in uow.execute(
             text("SELECT r.name, r.kind, count(*) AS n, max(d.disclosed_on) AS last "
                  "FROM disclosure d JOIN recipient r ON r.id = d.recipient_id "
-                 "WHERE d.client_id = :cid GROUP BY r.id ORDER BY r.name COLLATE NOCASE, r.id"),
+                 "WHERE d.client_id = :cid GROUP BY r.id ORDER BY lower(r.name), r.id"),
             {"cid": cid},
         )
     ]
