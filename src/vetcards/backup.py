@@ -43,6 +43,19 @@ def _unlink_quietly(path: Path) -> None:
             pass
 
 
+def _seal_and_check(path: Path, key: Key) -> tuple[list[str], list[str], int]:
+    """Make a fresh copy one self-contained file (journal mode DELETE), then check it:
+    ``cipher_integrity_check`` and ``integrity_check`` problems, and its number of clients."""
+    conn = open_raw(path, key)
+    try:
+        conn.execute("PRAGMA journal_mode = DELETE").fetchall()
+        cipher, integrity = check_file(conn)
+        clients = int(conn.execute("SELECT count(*) FROM client").fetchone()[0])
+    finally:
+        conn.close()
+    return cipher, integrity, clients
+
+
 def _record(database: Database, action: str, details: dict[str, Any], actor: str) -> None:
     """One audit entry in ``database`` about the file itself, in a writing unit of its own."""
     from . import audit
@@ -120,13 +133,7 @@ def backup(database: Database, key: Key, out: Path, *, out_key: Optional[Key] = 
         finally:
             copy.close()
         # 3. One self-contained file, then the checks.
-        conn = open_raw(tmp, out_key)
-        try:
-            conn.execute("PRAGMA journal_mode = DELETE").fetchall()
-            cipher, integrity = check_file(conn)
-            clients = conn.execute("SELECT count(*) FROM client").fetchone()[0]
-        finally:
-            conn.close()
+        cipher, integrity, clients = _seal_and_check(tmp, out_key)
         if cipher or integrity or is_plain_sqlite(tmp):
             raise DatabaseError("the backup copy failed its integrity checks; nothing was written")
         for suffix in ("-journal", "-wal", "-shm"):
@@ -341,12 +348,7 @@ def restore(db_path: Path, key: Key, backup_path: Path, *, actor: str = "unknown
                 uow.commit()
         finally:
             work.close()
-        check = open_raw(tmp, key)
-        try:
-            check.execute("PRAGMA journal_mode = DELETE").fetchall()
-            cipher, integrity = check_file(check)
-        finally:
-            check.close()
+        cipher, integrity, _clients = _seal_and_check(tmp, key)
         if cipher or integrity:
             raise DatabaseError("the restored copy failed its integrity checks; the database was not replaced")
 

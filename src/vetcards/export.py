@@ -554,24 +554,19 @@ def csv_tables(doc: dict[str, Any]) -> dict[str, list[list[Any]]]:
         add("consents.csv", c)
     for p in doc["pets"]:
         add("pets.csv", p)
-        for w in p["weights"]:
-            add("weights.csv", w, pet_number=p["number"])
-        for v in p["visits"]:
-            add("visits.csv", v, pet_number=p["number"])
-        for x in p["vaccinations"]:
-            add("vaccinations.csv", x, pet_number=p["number"])
+        for key in ("weights", "visits", "vaccinations"):
+            for rec in p[key]:
+                add(f"{key}.csv", rec, pet_number=p["number"])
     for m in doc["medicine_records"]:
         add("medicines.csv", m)
     for inv in doc["invoices"]:
         flat = {f"customer_{k}": v for k, v in inv["customer"].items()}
         flat.update({f"supplier_{k}": v for k, v in inv["supplier"].items()})
         add("invoices.csv", inv, **flat)
-        for v in inv["vat_totals"]:
-            add("invoice_vat.csv", v, invoice_number=inv["number"])
-        for ln in inv["lines"]:
-            add("invoice_lines.csv", ln, invoice_number=inv["number"])
-        for y in inv["payments"]:
-            add("payments.csv", y, invoice_number=inv["number"])
+        for key, name in (("vat_totals", "invoice_vat.csv"), ("lines", "invoice_lines.csv"),
+                          ("payments", "payments.csv")):
+            for rec in inv[key]:
+                add(name, rec, invoice_number=inv["number"])
     for d in doc["disclosures"]:
         add("disclosures.csv", d, recipient_name=d["recipient"]["name"], recipient_kind=d["recipient"]["kind"])
     for r in doc["requests"]:

@@ -1,6 +1,6 @@
 """The access report (GDPR art. 15): one export as printable HTML, Dutch or English.
 
-Input is an export document (:func:`vetcards.portability.export_client`);
+Input is an export document (:func:`vetcards.export.export_client`);
 output is one self-contained HTML page (no scripts, no external files) that
 prints well on A4: the data, the purposes, the recipients from the disclosure
 log, the retention periods, the source and the rights. Every value from the
@@ -252,6 +252,12 @@ def _code_text(item: dict[str, str], nl: dict[str, str], lang: str) -> str:
     return escape(item["description"])
 
 
+def _code_section(title: str, items: Sequence[dict[str, str]], nl: dict[str, str], lang: str) -> str:
+    """A heading and a list of coded items (purposes, source, rights) in the report's language."""
+    return "\n".join([f"<h2>{_t(title, lang)}</h2><ul>", *(f"<li>{_code_text(i, nl, lang)}</li>" for i in items),
+                      "</ul>"])
+
+
 def render(doc: dict[str, Any], lang: str = "nl") -> str:
     """The access report as one HTML page."""
     if lang not in LANGS:
@@ -342,10 +348,7 @@ def render(doc: dict[str, Any], lang: str = "nl") -> str:
     else:
         add(f"<p>{_t('no_recipients', lang)}</p>")
 
-    add(f"<h2>{_t('purposes', lang)}</h2><ul>")
-    for item in doc["purposes"]:
-        add(f"<li>{_code_text(item, PURPOSES_NL, lang)}</li>")
-    add("</ul>")
+    add(_code_section("purposes", doc["purposes"], PURPOSES_NL, lang))
 
     ret = doc["retention"]
     add(f"<h2>{_t('retention', lang)}</h2><ul>")
@@ -356,10 +359,7 @@ def render(doc: dict[str, Any], lang: str = "nl") -> str:
         + (f" · {_t('delete_after', lang)}: {_v(ret['delete_after'], lang)}" if ret["delete_after"] else "")
         + "</p>")
 
-    add(f"<h2>{_t('source', lang)}</h2><ul>")
-    for item in doc["source"]:
-        add(f"<li>{_code_text(item, SOURCE_NL, lang)}</li>")
-    add("</ul>")
+    add(_code_section("source", doc["source"], SOURCE_NL, lang))
 
     if doc["requests"]:
         add(f"<h2>{_t('requests', lang)}</h2>")
@@ -367,10 +367,7 @@ def render(doc: dict[str, Any], lang: str = "nl") -> str:
                    cell=lambda r, k: escape(REQUEST_TYPES_NL.get(r["type"], r["type"])) if k == "type" and nl
                    else None))
 
-    add(f"<h2>{_t('rights', lang)}</h2><ul>")
-    for item in doc["rights"]:
-        add(f"<li>{_code_text(item, RIGHTS_NL, lang)}</li>")
-    add("</ul>")
+    add(_code_section("rights", doc["rights"], RIGHTS_NL, lang))
     sa = doc["supervisory_authority"]
     add(f"<p>{_t('complaint', lang)}: {_v(sa['name'], lang)}, {_v(sa['website'], lang)}</p>")
     add("</body></html>\n")

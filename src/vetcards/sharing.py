@@ -55,10 +55,6 @@ class Outbox:
             if not self.target.parent.is_dir():
                 raise InvalidInput(field, "its directory does not exist")
 
-    @property
-    def to_stdout(self) -> bool:
-        return self.target is None
-
     def stage(self, data: bytes) -> None:
         if self.target is None:
             self._data = data
