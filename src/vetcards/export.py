@@ -116,21 +116,12 @@ _request = _t("subject_request", "client_number", *REQUEST_FIELDS)
 _audit = _t("audit_log", "action", "entity_ids", "ts")
 
 
-class _Filter:
-    """The client filter of every query: one client, or all (ordered and merged)."""
-
-    def __init__(self, client_id: Optional[int], number: Optional[str]) -> None:
-        self.client_id = client_id
-        self.number = number
-
-    def client(self, col: Any) -> ColumnElement[bool]:
-        return col.is_not(None) if self.client_id is None else col == self.client_id
-
-    def number_of(self, col: Any) -> ColumnElement[bool]:
-        return col.is_not(None) if self.number is None else col == self.number
+def _of(col: Any, value: Optional[Any]) -> ColumnElement[bool]:
+    """The client filter of every query: one client (``value``), or all (None: ordered and merged)."""
+    return col.is_not(None) if value is None else col == value  # type: ignore[no-any-return]
 
 
-def _queries(f: _Filter) -> dict[str, Select[Any]]:
+def _queries(cid: Optional[int]) -> dict[str, Select[Any]]:
     """One query per section, each ordered by client id first (the merge key), then
     by date and id (stable, so an import keeps the order)."""
     c, k, p = _client.c, _consent.c, _pet.c
@@ -142,24 +133,24 @@ def _queries(f: _Filter) -> dict[str, Select[Any]]:
 
     return {
         "client": select(c.id.label("client_id"), *(c[n] for n in CLIENT_FIELDS))
-        .where(f.client(c.id)).order_by(c.id),
+        .where(_of(c.id, cid)).order_by(c.id),
         "consents": select(k.client_id, k.id, *(k[n] for n in CONSENT_FIELDS))
-        .where(f.client(k.client_id)).order_by(k.client_id, k.given_on, k.id),
+        .where(_of(k.client_id, cid)).order_by(k.client_id, k.given_on, k.id),
         "pets": select(p.client_id, p.id.label("pet_id"), *(p[n] for n in PET_FIELDS))
-        .where(f.client(p.client_id)).order_by(p.client_id, p.id),
+        .where(_of(p.client_id, cid)).order_by(p.client_id, p.id),
         "weights": select(p.client_id, w.pet_id, *(w[n] for n in WEIGHT_FIELDS))
         .select_from(per_pet(_weight, p.id == w.pet_id))
-        .where(f.client(p.client_id)).order_by(p.client_id, w.pet_id, w.measured_on, w.id),
+        .where(_of(p.client_id, cid)).order_by(p.client_id, w.pet_id, w.measured_on, w.id),
         "visits": select(p.client_id, v.pet_id, *(v[n] for n in VISIT_FIELDS))
         .select_from(per_pet(_visit, p.id == v.pet_id))
-        .where(f.client(p.client_id)).order_by(p.client_id, v.pet_id, v.visit_date, v.id),
+        .where(_of(p.client_id, cid)).order_by(p.client_id, v.pet_id, v.visit_date, v.id),
         "vaccinations": select(p.client_id, x.pet_id, *(x[n] for n in VACCINATION_FIELDS))
         .select_from(per_pet(_vaccination, p.id == x.pet_id))
-        .where(f.client(p.client_id)).order_by(p.client_id, x.pet_id, x.given_on, x.id),
+        .where(_of(p.client_id, cid)).order_by(p.client_id, x.pet_id, x.given_on, x.id),
         "medicine_records": select(m.client_id, pet_of.c.number.label("pet_number"),
                                    *(m[n] for n in MEDICINE_FIELDS[1:]))
         .select_from(_medicine.outerjoin(pet_of, pet_of.c.id == m.pet_id))
-        .where(f.client(m.client_id)).order_by(m.client_id, m.record_date, m.id),
+        .where(_of(m.client_id, cid)).order_by(m.client_id, m.record_date, m.id),
         "invoices": select(i.client_id, i.id, i.number, i.kind,
                            credited.c.number.label("credits_number"), credited.c.kind.label("credits_kind"),
                            pet_of.c.number.label("pet_number"), i.invoice_date, i.payment_method, i.status,
@@ -169,26 +160,26 @@ def _queries(f: _Filter) -> dict[str, Select[Any]]:
                            i.net_cents, i.vat_cents, i.gross_cents)
         .select_from(_invoice.outerjoin(credited, credited.c.id == i.credits_invoice_id)
                      .outerjoin(pet_of, pet_of.c.id == i.pet_id))
-        .where(f.client(i.client_id)).order_by(i.client_id, i.invoice_date, i.id),
+        .where(_of(i.client_id, cid)).order_by(i.client_id, i.invoice_date, i.id),
         "lines": select(i.client_id, ln.invoice_id, *(ln[n] for n in LINE_FIELDS))
         .select_from(_line.join(_invoice, i.id == ln.invoice_id))
-        .where(f.client(i.client_id)).order_by(i.client_id, ln.invoice_id, ln.position, ln.id),
+        .where(_of(i.client_id, cid)).order_by(i.client_id, ln.invoice_id, ln.position, ln.id),
         "payments": select(i.client_id, y.invoice_id, *(y[n] for n in PAYMENT_FIELDS))
         .select_from(_payment.join(_invoice, i.id == y.invoice_id))
-        .where(f.client(i.client_id)).order_by(i.client_id, y.invoice_id, y.paid_on, y.id),
+        .where(_of(i.client_id, cid)).order_by(i.client_id, y.invoice_id, y.paid_on, y.id),
         "disclosures": select(d.client_id, d.consent_id, r.name.label("recipient_name"),
                               r.kind.label("recipient_kind"), pet_of.c.number.label("pet_number"),
                               d.disclosed_on, d.categories, d.basis, d.at_client_request)
         .select_from(_disclosure.join(_recipient, r.id == d.recipient_id)
                      .outerjoin(pet_of, pet_of.c.id == d.pet_id))
-        .where(f.client(d.client_id)).order_by(d.client_id, d.disclosed_on, d.id),
+        .where(_of(d.client_id, cid)).order_by(d.client_id, d.disclosed_on, d.id),
     }
 
 
-def _requests(f: _Filter) -> Select[Any]:
+def _requests(number: Optional[str]) -> Select[Any]:
     q = _request.c
     return (select(q.client_number, *(q[n] for n in REQUEST_FIELDS))
-            .where(f.number_of(q.client_number)).order_by(q.client_number, q.received_on, q.id))
+            .where(_of(q.client_number, number)).order_by(q.client_number, q.received_on, q.id))
 
 
 def _imports() -> Select[Any]:
@@ -213,10 +204,6 @@ def _iso_dt(value: Any) -> Optional[str]:
     if s.endswith("+00:00"):
         s = s[:-6]
     return s if s.endswith("Z") else s + "Z"
-
-
-def _bool(value: Any) -> Optional[bool]:
-    return None if value is None else bool(value)
 
 
 def _original_number(number: Optional[str], kind: Optional[str]) -> Optional[str]:
@@ -353,7 +340,7 @@ def _pets(pets: _Section, weights: _Section, visits: _Section,
         for p in pets.take(cid):
             pid = pet_id(p)
             doc = pet(p)
-            doc["insured"] = _bool(doc["insured"])
+            doc["insured"] = None if doc["insured"] is None else bool(doc["insured"])
             doc["created_at"] = _iso_dt(doc["created_at"])
             doc["weights"] = [weight(r) for r in w_by_pet.get(pid, ())]
             doc["visits"] = [visit(r) for r in v_by_pet.get(pid, ())]
@@ -379,7 +366,6 @@ def iter_exports(uow: UnitOfWork, generated_at: datetime,
         number = uow.execute(select(_client.c.number).where(_client.c.id == client_id)).scalar()
         if number is None:
             raise NotFound(f"client {client_id} not found")
-    f = _Filter(client_id, number)
 
     info = about(uow)
     periods = info["periods"]
@@ -396,14 +382,14 @@ def iter_exports(uow: UnitOfWork, generated_at: datetime,
         lasts = _Section([(client_id, last.isoformat())] if last else [], ("client_id", "last_activity"))
     last_on = lasts.get("last_activity")
     requests: dict[str, list[dict[str, Any]]] = {}
-    for r in uow.execute(_requests(f)):
+    for r in uow.execute(_requests(number)):
         requests.setdefault(r.client_number, []).append({n: r._mapping[n] for n in REQUEST_FIELDS})
     imported: dict[str, str] = {}
     for r in uow.execute(_imports()):
         for num in json.loads(r.entity_ids)[:1]:
             imported[num] = r.ts[:10]
 
-    s = {name: section(stmt) for name, stmt in _queries(f).items()}
+    s = {name: section(stmt) for name, stmt in _queries(client_id).items()}
     clients, consents, disclosures, medicines = s["client"], s["consents"], s["disclosures"], s["medicine_records"]
     client, client_key = clients.record(CLIENT_FIELDS), clients.get("client_id")
     consent, consent_id = consents.record(CONSENT_FIELDS), consents.get("id")
