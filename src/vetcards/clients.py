@@ -1,4 +1,4 @@
-"""Client cards: add, edit, find, merge (write side; reads are in :mod:`views`).
+"""Client cards: add, edit, find (write side; reads are in :mod:`views`, merging in :mod:`merge`).
 
 Every use case takes the unit of work, validates all input before writing,
 writes its audit entry in the same transaction and commits; any error leaves
@@ -7,15 +7,11 @@ nothing written (the unit rolls back).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Optional
 
-from sqlalchemy import text
-
-from . import audit, datamap, numbering, refs, settings, validation
-from .datamap import Act
-from .errors import Conflict, HoldError, InvalidInput
+from . import audit, numbering, refs, settings, validation
+from .errors import InvalidInput
 from .models import Client, ClientCreate, Consent, Pet, utcnow
 from .vocab import CONSENT_METHODS, CONSENT_PURPOSES
 
@@ -58,10 +54,10 @@ def get_client(uow: UnitOfWork, ref: str, *, include_restricted: bool = False) -
     return client
 
 
-def _id(client: Client) -> int:
-    """The row id of a card read from (or flushed to) the database."""
-    assert client.id is not None
-    return client.id
+def card_id(card: Client | Pet) -> int:
+    """The row id of a client or patient card read from (or flushed to) the database."""
+    assert card.id is not None
+    return card.id
 
 
 def add_consent(uow: UnitOfWork, client: Client, purpose: str, *, given_on: date,
@@ -71,7 +67,7 @@ def add_consent(uow: UnitOfWork, client: Client, purpose: str, *, given_on: date
     if method not in CONSENT_METHODS:
         raise InvalidInput("--consent-method", "must be one of: " + ", ".join(CONSENT_METHODS))
     version = statement_version or settings.get(uow, "privacy_statement_version")
-    consent = Consent(client_id=_id(client), purpose=purpose, given_on=given_on,
+    consent = Consent(client_id=card_id(client), purpose=purpose, given_on=given_on,
                       statement_version=version, method=method)
     uow.add(consent)
     uow.flush()
@@ -125,183 +121,3 @@ def apply_edit(uow: UnitOfWork, card: Client | Pet, fields: dict[str, Any], *, e
         card.updated_at = utcnow()
         audit.record(uow, f"{entity}.edit", entity, [card.number], {"fields": sorted(changed)})
     return changed
-
-
-# --------------------------------------------------------------------------
-# Merging duplicate cards (SPEC §3)
-# --------------------------------------------------------------------------
-
-def _merge_counts() -> dict[str, str]:
-    """What a merge moves, from the data map, in map order: ``label -> SELECT count(*)``.
-
-    A table merge moves has its link set to the kept card; one that follows
-    its parent (weights, visits and vaccinations a pet; payments an invoice)
-    moves with it: counted, not updated.
-    """
-    out: dict[str, str] = {}
-    for table in datamap.MAP:
-        link = table.link
-        if link is None or not table.merge_counted or table.merge not in (Act.MOVE, Act.FOLLOW):
-            continue
-        if table.merge is Act.MOVE:
-            param = ":dnum" if link.key == "number" else ":d"
-            out[table.label] = f"SELECT count(*) FROM {table.name} WHERE {link.column} = {param}"
-        else:
-            up = datamap.entry(link.parent).link
-            assert up is not None
-            out[table.label] = (f"SELECT count(*) FROM {table.name} t JOIN {link.parent} o "
-                                f"ON o.{link.key} = t.{link.column} WHERE o.{up.column} = :d")
-    return out
-
-
-#: What a merge moves, in the order it is reported.
-MERGE_COUNT_SQL: dict[str, str] = _merge_counts()
-
-#: Fields of the kept card filled from the duplicate when the kept card has none.
-MERGE_FILL_FIELDS: tuple[str, ...] = ("phone", "email", "birth_date")
-
-
-@dataclass(frozen=True)
-class MergeResult:
-    """What a merge moved (or, from :func:`plan_merge`, would move).
-
-    ``moved`` maps each category of :data:`MERGE_COUNT_SQL` to a count;
-    ``filled`` names the kept card's empty fields taken from the duplicate;
-    ``consents_closed`` counts open consents closed by a withdrawal recorded on
-    the other card (see :func:`merge_clients`); ``current_consents`` (after
-    the merge only) the purposes with a consent current on the merge date.
-    """
-
-    keep_id: int
-    keep_number: str
-    duplicate_number: str
-    moved: dict[str, int]
-    filled: tuple[str, ...] = ()
-    consents_closed: int = 0
-    current_consents: tuple[str, ...] = ()
-    done: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"id": self.keep_id, "number": self.keep_number, "duplicate": self.duplicate_number,
-                "moved": dict(self.moved), "filled": list(self.filled),
-                "consents_closed": self.consents_closed,
-                "current_consents": list(self.current_consents), "merged": self.done}
-
-
-def _consent_closures(uow: UnitOfWork, keep_id: int, dup_id: int) -> list[tuple[int, str]]:
-    """(consent id, withdrawal date) for open consents that a withdrawal on the
-    other card covers: the earliest withdrawal for the same purpose on or after
-    the day the open consent was given."""
-    rows = uow.execute(
-        text("SELECT id, client_id, purpose, given_on, withdrawn_on FROM consent "
-             "WHERE client_id IN (:k, :d)"),
-        {"k": keep_id, "d": dup_id},
-    ).all()
-    closures = []
-    for r in rows:
-        if r.withdrawn_on is not None:
-            continue
-        given = str(r.given_on)
-        later = sorted(str(o.withdrawn_on) for o in rows
-                       if o.client_id != r.client_id and o.purpose == r.purpose
-                       and o.withdrawn_on is not None and str(o.withdrawn_on) >= given)
-        if later:
-            closures.append((r.id, later[0]))
-    return closures
-
-
-def plan_merge(uow: UnitOfWork, keep_ref: str, duplicate_ref: str) -> MergeResult:
-    """Check that ``duplicate_ref`` may be merged into ``keep_ref`` and count what would move.
-
-    Reads only. Refuses (nothing written): an unknown client (:class:`NotFound`),
-    the same client twice (:class:`InvalidInput`), a restricted card on either
-    side (:class:`Conflict`: it is kept only for a hold) and a duplicate under
-    a manual legal hold (:class:`HoldError`: lift it first with ``client unhold``).
-    A legal hold on the kept card is no obstacle: nothing of it is deleted.
-    """
-    keep = get_client(uow, keep_ref, include_restricted=True)
-    dup = get_client(uow, duplicate_ref, include_restricted=True)
-    if keep.id == dup.id:
-        raise InvalidInput("DUPLICATE", "must be another client than KEEP")
-    for card in (keep, dup):
-        if card.restricted:
-            raise Conflict(f"client {card.number} is restricted (kept only for a hold) and cannot be merged")
-    if dup.legal_hold_reason is not None:
-        raise HoldError(f"client {dup.number} is under a manual legal hold: lift it first "
-                        f"(vetcards client unhold {dup.number}) or keep that card instead")
-    params = {"d": dup.id, "dnum": dup.number}
-    moved = {name: int(uow.execute(text(sql), params).scalar() or 0)
-             for name, sql in MERGE_COUNT_SQL.items()}
-    filled = tuple(f for f in MERGE_FILL_FIELDS
-                   if getattr(keep, f) is None and getattr(dup, f) is not None)
-    return MergeResult(keep_id=_id(keep), keep_number=keep.number, duplicate_number=dup.number,
-                       moved=moved, filled=filled,
-                       consents_closed=len(_consent_closures(uow, _id(keep), _id(dup))))
-
-
-def merge_clients(uow: UnitOfWork, keep_ref: str, duplicate_ref: str, *, today: date) -> MergeResult:
-    """Merge a duplicate client card into the card that is kept, in one transaction.
-
-    - Pets (with their weights, visits and vaccinations), invoices and credit
-      notes (with their lines and payments), medicine records, consents and
-      disclosures move to the kept card (their ``client_id`` changes). The
-      snapshot on an issued invoice (customer name, address, birth date, the
-      practice's details) is not touched: the invoice stays addressed as it was.
-    - Consents: the duplicate's consent history moves as it is (it is the
-      proof of consent given). A withdrawal is the person's, whichever card it
-      was recorded on: an open consent on one card that was given on or before
-      a withdrawal for the same purpose recorded on the other card is closed
-      with that withdrawal's date (``consents_closed``), so that, e.g., no
-      reminder card goes out after the person withdrew under the other number.
-      A consent given after that withdrawal stays current.
-    - Data-subject requests made under the duplicate's number are the same
-      person's requests: they move to the kept number (``client_number``), so
-      their deadlines stay in ``request list`` and ``export``/``erase
-      --request`` of the kept card can close them.
-    - The kept card's own fields are not overwritten (the desk corrects them
-      with ``client edit``); only a phone, e-mail or birth date missing on the
-      kept card is filled from the duplicate (``filled``).
-    - The kept card's ``updated_at`` moves (a merge is an edit, so activity);
-      the duplicate's card is deleted. Its number is never given out again
-      (numbers come from the counter table).
-    - Audited as ``client.merge`` with both numbers, the counts moved and the
-      names of the fields filled; never a name or other value.
-
-    ``today`` is the date of the merge: the result lists the purposes with a
-    consent current on it (``current_consents``), for the desk to check.
-    Refusals are those of :func:`plan_merge`; they write nothing.
-    """
-    from .consents import current_purposes  # consents builds on this module
-
-    plan = plan_merge(uow, keep_ref, duplicate_ref)
-    keep: Client = uow.get(Client, plan.keep_id)
-    dup = get_client(uow, plan.duplicate_number, include_restricted=True)
-    closures = _consent_closures(uow, plan.keep_id, _id(dup))
-    ids = {"k": plan.keep_id, "d": _id(dup)}
-    run = uow.execute
-    for table in datamap.MAP:
-        link = table.link
-        if table.merge is Act.MOVE and link is not None:
-            by_number = link.key == "number"
-            run(text(f"UPDATE {table.name} SET {link.column} = :k WHERE {link.column} = :d"),
-                {"k": keep.number, "d": dup.number} if by_number else ids)
-    for consent_id, withdrawn_on in closures:
-        run(text("UPDATE consent SET withdrawn_on = :w WHERE id = :id AND withdrawn_on IS NULL"),
-            {"w": withdrawn_on, "id": consent_id})
-    for name in plan.filled:
-        setattr(keep, name, getattr(dup, name))
-    keep.updated_at = utcnow()
-    uow.add(keep)
-    uow.flush()
-    # Everything of the duplicate has moved: the delete cascades to nothing.
-    uow.expunge(dup)
-    run(text("DELETE FROM client WHERE id = :d"), ids)
-    details: dict[str, Any] = dict(plan.moved)
-    details["filled"] = list(plan.filled)
-    details["consents_closed"] = len(closures)
-    audit.record(uow, "client.merge", "client", [keep.number, dup.number], details)
-    current = current_purposes(uow, plan.keep_id, today)
-    uow.commit()
-    return MergeResult(keep_id=plan.keep_id, keep_number=keep.number, duplicate_number=dup.number,
-                       moved=plan.moved, filled=plan.filled, consents_closed=len(closures),
-                       current_consents=current, done=True)

@@ -12,7 +12,7 @@ from .output import Output
 from .state import get_state, today
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..clients import MergeResult
+    from ..merge import MergeResult
 
 app = typer.Typer(help="Client cards (klantenkaart): add, edit, show, list, search.", no_args_is_help=True)
 
@@ -253,7 +253,7 @@ def merge(
 
     Example: vetcards client merge K000012 K000045 --yes
     """
-    from .. import clients
+    from ..merge import merge_clients, plan_merge
 
     out = Output(json_out)
     with get_state(ctx).unit() as uow:
@@ -261,11 +261,11 @@ def merge(
         def plan() -> tuple[str, str]:
             # Validate and count; the rollback releases the write lock while
             # the person decides.
-            merge_plan = clients.plan_merge(uow, keep, duplicate)
+            merge_plan = plan_merge(uow, keep, duplicate)
             uow.rollback()
             return _plan_text(merge_plan), (f"Merge client {merge_plan.duplicate_number} into "
                                             f"{merge_plan.keep_number}? This cannot be undone")
 
         out.confirm(plan, yes=yes, refusal="client merge needs --yes when not run on a terminal; nothing was merged")
-        result = clients.merge_clients(uow, keep, duplicate, today=today())
+        result = merge_clients(uow, keep, duplicate, today=today())
     out.result(result, _merged_text(result))
