@@ -56,23 +56,23 @@ def _fresh(dir_: Path, name: str):
 
     key = Key(secret=secrets.token_hex(32), raw=True, source="benchmark")
     db = create_database(dir_ / f"{name}.db", key)
-    with db.unit("bench") as conn:
-        settings.put(conn, settings.validate({
+    with db.unit("bench") as uow:
+        settings.put(uow, settings.validate({
             "name": "Dierenkliniek De Linde", "street": "Lindelaan 3", "postcode": "3511 AA",
             "city": "Utrecht", "vat_number": "NL000099998B57", "kvk": "12345678",
             "iban": "NL91 ABNA 0417 1643 00",
         }))
-        conn.commit()
+        uow.commit()
     return db, key
 
 
 def _add_client(db) -> str:
     from vetcards import clients
 
-    with db.unit() as session:
-        session.info["actor"] = "bench"
+    with db.unit() as uow:
+        uow.info["actor"] = "bench"
         client = clients.add_client(
-            session,
+            uow,
             {"name": "Anna de Vries", "street": "Dorpsstraat 12", "postcode": "1234 AB",
              "city": "Utrecht", "birth_date": "1980-01-01"},
             today=date(2026, 11, 27), consent=True,
@@ -92,10 +92,10 @@ def _written_rows(db):
     from sqlalchemy import text
 
     rows = {}
-    with db.unit() as conn:
+    with db.unit() as uow:
         for table in TABLES:
             where = " WHERE action LIKE 'invoice.%'" if table == "audit_log" else ""
-            result = conn.execute(text(f"SELECT * FROM {table}{where} ORDER BY id"))
+            result = uow.execute(text(f"SELECT * FROM {table}{where} ORDER BY id"))
             rows[table] = (list(result.keys()), [tuple(r) for r in result])
     return rows
 
@@ -108,8 +108,8 @@ def run_batch(dir_: Path, n: int, tag: str, profile: Optional[str] = None):
     client = _add_client(db)
     today = date(2026, 11, 27)
     requests = _requests(client, n, today)
-    with db.unit() as session:
-        session.info["actor"] = "bench"
+    with db.unit() as uow:
+        uow.info["actor"] = "bench"
         profiler = None
         if profile:
             import cProfile
@@ -119,7 +119,7 @@ def run_batch(dir_: Path, n: int, tag: str, profile: Optional[str] = None):
         t0 = time.perf_counter()
         if profiler:
             profiler.enable()
-        issued = invoicing.create_invoices(session, requests, today=today)
+        issued = invoicing.create_invoices(uow, requests, today=today)
         if profiler:
             profiler.disable()
         elapsed = time.perf_counter() - t0
@@ -139,12 +139,12 @@ def run_single(dir_: Path, n: int, tag: str) -> float:
     client = _add_client(db)
     today = date(2026, 11, 27)
     requests = _requests(client, n, today)
-    with db.unit() as session:
-        session.info["actor"] = "bench"
+    with db.unit() as uow:
+        uow.info["actor"] = "bench"
         gc.collect()
         t0 = time.perf_counter()
         for r in requests:
-            invoicing.create_invoice(session, r.client_ref, r.lines, r.payment, on=r.on, today=today)
+            invoicing.create_invoice(uow, r.client_ref, r.lines, r.payment, on=r.on, today=today)
         elapsed = time.perf_counter() - t0
     count = len(_written_rows(db)["invoice"][1])
     db.close()

@@ -38,8 +38,8 @@ def library(db_path: Path, key_file: Path, client: str, as_of: date, count: int)
     try:
         t0 = time.perf_counter()
         for _ in range(count):
-            with db.unit("benchmark") as session:
-                invoicing.create_invoice(session, client, LINES, "pin", on=as_of, today=as_of)
+            with db.unit("benchmark") as uow:
+                invoicing.create_invoice(uow, client, LINES, "pin", on=as_of, today=as_of)
         return time.perf_counter() - t0
     finally:
         db.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -198,6 +199,21 @@ class Vet:
         tables = [r[0] for r in self.sql("SELECT name FROM sqlite_master WHERE type='table' "
                                          "AND name NOT IN ('alembic_version') ORDER BY name")]
         return {t: self.sql(f'SELECT count(*) FROM "{t}"')[0][0] for t in tables}
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 30.0, interval: float = 0.005) -> None:
+    """Wait until ``condition()`` is true, polling; fail the test after ``timeout`` seconds.
+
+    The one way a test waits for another process: on the thing it waits for,
+    never for a fixed time.
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting after {timeout} s")
+        time.sleep(interval)
 
 
 def tables_holding(text_dump: str, value: str) -> set[str]:

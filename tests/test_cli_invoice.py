@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from conftest import PRACTICE_BTW as BTW
 from conftest import PRACTICE_IBAN as IBAN
+from conftest import wait_for
 
 TODAY = date.today()
 
@@ -395,7 +396,9 @@ from vetcards.cli import app
 import vetcards.invoicing, vetcards.invoice_views  # noqa: F401  (import before the start)
 cli = typer.main.get_command(app)  # the command tree `vetcards` runs, built once
 go, client, tag, n, day = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
-while not os.path.exists(go):
+open(go + "." + tag, "w").close()  # ready: everything imported
+deadline = time.monotonic() + 60
+while not os.path.exists(go) and time.monotonic() < deadline:
     time.sleep(0.001)
 numbers, failures = [], []
 for i in range(n):
@@ -426,7 +429,7 @@ def test_two_concurrent_processes_number_without_gaps(practice, client):
                          env=_env(practice), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for tag in ("A", "B")
     ]
-    time.sleep(0.5)  # let both finish importing
+    wait_for(lambda: all(Path(f"{go}.{tag}").exists() for tag in "AB"), timeout=60)  # both imported
     t0 = time.perf_counter()
     go.write_text("go")
     results = []

@@ -746,7 +746,11 @@ db_path, key_file, go, client, tag, n = sys.argv[1:7]
 db = open_database(db_path, read_key_file(key_file), write=True)
 requests = [invoicing.InvoiceRequest(client, [f"Consult {tag} {i};1;45,00"], "pin",
                                      date(2025 + i % 2, 6, 30)) for i in range(int(n))]
+open(go + "." + tag, "w").close()  # ready: imported, opened, requests built
+deadline = time.monotonic() + 60
 while not os.path.exists(go):
+    if time.monotonic() > deadline:
+        sys.exit("no start signal")
     time.sleep(0.001)
 with db.unit() as s:
     s.info["actor"] = "worker"
@@ -759,7 +763,8 @@ print(json.dumps([i.number for i in issued]))
 def test_two_processes_each_create_a_batch_at_once(practice, client):
     import subprocess
     import sys
-    import time
+
+    from conftest import wait_for
 
     n = 100
     go = practice.dir / "go"
@@ -769,7 +774,8 @@ def test_two_processes_each_create_a_batch_at_once(practice, client):
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for tag in ("A", "B")
     ]
-    time.sleep(0.5)  # let both finish importing and opening
+    # Both workers have imported, opened the database and built their requests.
+    wait_for(lambda: all((practice.dir / f"go.{tag}").exists() for tag in "AB"), timeout=60)
     go.write_text("go")
     results = []
     for p in procs:

@@ -28,6 +28,7 @@ from typing import Any
 
 from . import files, money
 from .errors import InvalidInput
+from .vocab import KIND_CREDIT_NOTE, label
 
 __all__ = ["latin1_safe", "render_pdf", "write_pdf"]
 
@@ -43,9 +44,10 @@ _REPLACEMENTS = {
     "\u013f": "L", "\u0140": "l", "\u1e9e": "SS", "\u0149": "'n", "\u014a": "N", "\u014b": "n",
 }
 
-_METHODS_NL = {"cash": "contant", "pin": "pin", "account": "op rekening", "transfer": "overboeking"}
-_STATUS_NL = {"open": "openstaand", "paid": "voldaan", "in_collection": "in incasso",
-              "credited": "gecrediteerd"}
+
+def _method(code: str) -> str:
+    """A payment method in Dutch (:mod:`vetcards.vocab`)."""
+    return label("payment_method", code)
 
 
 def latin1_safe(value: Any) -> str:
@@ -93,7 +95,7 @@ def render_pdf(card: dict[str, Any]) -> bytes:
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 
-    credit_note = card["kind"] == "credit_note"
+    credit_note = card["kind"] == KIND_CREDIT_NOTE
     title = "Creditnota" if credit_note else "Factuur"
     s = latin1_safe
 
@@ -145,7 +147,7 @@ def render_pdf(card: dict[str, Any]) -> bytes:
     if card.get("pet"):
         line(f"Patiëntnummer: {card['pet']}")
     if not credit_note:
-        line(f"Betaalwijze: {_METHODS_NL.get(card['payment_method'], card['payment_method'])}")
+        line(f"Betaalwijze: {_method(card['payment_method'])}")
     pdf.ln(4)
 
     # Lines (sub h, i, j: quantity and nature, unit price excl. VAT, rate).
@@ -199,7 +201,7 @@ def render_pdf(card: dict[str, Any]) -> bytes:
     elif card["status"] == "paid":
         paid = card.get("payments") or []
         last = paid[-1]["paid_on"] if paid else card["invoice_date"]
-        how = _METHODS_NL.get(paid[-1]["method"], "") if paid else ""
+        how = _method(paid[-1]["method"]) if paid else ""
         line(f"Voldaan{(' per ' + how) if how else ''} op {last}.")
     elif card["status"] == "credited":
         line(f"Deze factuur is gecrediteerd met creditnota {card.get('credited_by') or ''}.")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
 from . import audit, validation
 from .errors import InvalidInput
@@ -82,6 +82,20 @@ def quantity(value: Optional[str], field: str = "--quantity") -> str:
     return v
 
 
+_Record = TypeVar("_Record", Visit, Vaccination, MedicineRecord)
+
+
+def _write(uow: UnitOfWork, pet: Pet, record: _Record, action: str,
+           details: Optional[dict[str, Any]] = None) -> _Record:
+    """Add one record of ``pet``, audit it (ids and numbers only) and commit."""
+    owner = get_client_of(uow, pet)
+    uow.add(record)
+    uow.flush()
+    audit.record(uow, action, record.__tablename__, [record.id, pet.number, owner.number], details)
+    uow.commit()
+    return record
+
+
 # --------------------------------------------------------------------------
 # Visits
 # --------------------------------------------------------------------------
@@ -102,13 +116,7 @@ def add_visit(uow: UnitOfWork, pet_ref: str, raw: dict[str, Optional[str]], *, t
     """Record a consultation on a patient card."""
     pet = get_pet(uow, pet_ref)
     fields = validate_visit(raw, today=today, pet=pet)
-    visit = Visit(pet_id=row_id(pet), **fields)
-    uow.add(visit)
-    uow.flush()
-    owner = get_client_of(uow, pet)
-    audit.record(uow, "visit.add", "visit", [visit.id, pet.number, owner.number])
-    uow.commit()
-    return visit
+    return _write(uow, pet, Visit(pet_id=row_id(pet), **fields), "visit.add")
 
 
 # --------------------------------------------------------------------------
@@ -141,14 +149,8 @@ def add_vaccination(uow: UnitOfWork, pet_ref: str, raw: dict[str, Optional[str]]
     """
     pet = get_pet(uow, pet_ref)
     fields = validate_vaccination(raw, today=today, pet=pet)
-    vac = Vaccination(pet_id=row_id(pet), **fields)
-    uow.add(vac)
-    uow.flush()
-    owner = get_client_of(uow, pet)
-    audit.record(uow, "vaccination.add", "vaccination", [vac.id, pet.number, owner.number],
-                 {"recall": vac.next_due is not None})
-    uow.commit()
-    return vac
+    return _write(uow, pet, Vaccination(pet_id=row_id(pet), **fields), "vaccination.add",
+                  {"recall": fields["next_due"] is not None})
 
 
 # --------------------------------------------------------------------------
@@ -186,11 +188,6 @@ def add_medicine(uow: UnitOfWork, pet_ref: str, raw: dict[str, Optional[str]], *
     """
     pet = get_pet(uow, pet_ref)
     fields = validate_medicine(raw, today=today, pet=pet)
-    owner = get_client_of(uow, pet)
-    rec = MedicineRecord(pet_id=pet.id, client_id=owner.id, dispensed=dispensed, **fields)
-    uow.add(rec)
-    uow.flush()
-    audit.record(uow, "medicine.add", "medicine_record", [rec.id, pet.number, owner.number],
-                 {"dispensed": dispensed})
-    uow.commit()
-    return rec
+    # The owner is kept on the record: the medicine hold outlives an erasure.
+    record = MedicineRecord(pet_id=row_id(pet), client_id=pet.client_id, dispensed=dispensed, **fields)
+    return _write(uow, pet, record, "medicine.add", {"dispensed": dispensed})

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
+    from alembic.config import Config
     from sqlalchemy.engine import Engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def _config():
+def _config() -> Config:
     from alembic.config import Config
 
     cfg = Config()
@@ -27,7 +28,10 @@ def head_revision() -> str:
     """The head revision of the migration scripts shipped with this version."""
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    if head is None:  # pragma: no cover - the package ships its migrations
+        raise RuntimeError("no Alembic head in vetcards/migrations")
+    return head
 
 
 def is_known_revision(revision: str) -> bool:

@@ -70,6 +70,19 @@ def get_invoice(uow: UnitOfWork, ref: str, *, include_restricted: bool = False) 
     return invoice
 
 
+def _issued_document(uow: UnitOfWork, ref: str, on: Optional[date], today: Optional[date],
+                     if_credit_note: str) -> tuple[Invoice, date]:
+    """The invoice ``ref`` names and the date of what is done to it (default today).
+
+    A credit note is refused with ``if_credit_note`` (``{number}`` filled in).
+    """
+    day = check_date(on, today or date.today())
+    invoice = get_invoice(uow, ref)
+    if invoice.kind == KIND_CREDIT_NOTE:
+        raise Conflict(if_credit_note.format(number=invoice.number))
+    return invoice, day
+
+
 def pay_invoice(
     uow: UnitOfWork,
     ref: str,
@@ -88,11 +101,8 @@ def pay_invoice(
     method_ = (method or "").strip().lower()
     if method_ not in PAY_METHODS:
         raise InvalidInput("--method", rule_one_of(PAY_METHODS))
-    today = today or date.today()
-    paid_on = check_date(on, today)
-    invoice = get_invoice(uow, ref)
-    if invoice.kind == KIND_CREDIT_NOTE:
-        raise Conflict(f"invoice {invoice.number} is a credit note; it takes no payments")
+    invoice, paid_on = _issued_document(
+        uow, ref, on, today, "invoice {number} is a credit note; it takes no payments")
     if invoice.status == "credited":
         raise Conflict(f"invoice {invoice.number} is credited; it takes no payments")
     if paid_on < invoice.invoice_date:
@@ -161,11 +171,8 @@ def credit(
     rows are not otherwise touched.
     """
     reason_text = validation.text(reason, field="--reason", max_len=500, required=False)
-    today = today or date.today()
-    credit_date = check_date(on, today)
-    original = get_invoice(uow, ref)
-    if original.kind == KIND_CREDIT_NOTE:
-        raise Conflict(f"{original.number} is a credit note; a credit note cannot be credited")
+    original, credit_date = _issued_document(
+        uow, ref, on, today, "{number} is a credit note; a credit note cannot be credited")
     if original.status == "credited":
         raise Conflict(f"invoice {original.number} is already credited")
     already = uow.execute(
