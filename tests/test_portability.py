@@ -327,6 +327,16 @@ def test_export_validates_against_the_published_schema(big):
 # --------------------------------------------------------------------------
 
 
+def test_the_export_reads_every_table_the_data_map_exports():
+    """A table given an export section in the data map must have its query in the export."""
+    from vetcards import datamap
+
+    exported = {t.name for t in datamap.MAP if t.export}
+    assert "weight" in exported and "disclosure" in exported
+    # subject requests hang off the client number and are read on their own
+    assert exported - {"subject_request"} == set(export._queries(None))
+
+
 def test_docs_schema_is_the_one_the_code_builds_and_documents_every_field():
     published = json.loads((DOCS / "export-schema-v1.json").read_text())
     assert published == export_schema.schema(), "regenerate docs/export-schema-v1.json (see docs/export.md)"

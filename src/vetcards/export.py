@@ -11,10 +11,10 @@ hold) are included and marked ``restricted``: they are still data held on the
 client. Exporting is not activity: nothing here writes, apart from the
 optional closing of the subject request and the audit entry.
 
-The queries are SQLAlchemy Core ``select()`` on lightweight table clauses (no
-ORM, no SQLModel: a one-client export stays cheap to start), and rows are read
-by name. :func:`to_json` and :func:`to_csv_zip` give the file formats; the
-human-readable access report is :mod:`vetcards.report`.
+The tables read are those :mod:`vetcards.datamap` gives an export section;
+their queries are Core ``select()`` on lightweight table clauses (no ORM: a
+one-client export starts fast), rows read by name. :func:`to_json` and
+:func:`to_csv_zip` give the formats; the access report is :mod:`vetcards.report`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from sqlalchemy import ColumnElement, Select, column, select, table, text
 from sqlalchemy.sql.expression import TableClause
 
-from . import vocab
+from . import datamap, vocab
 from .errors import NotFound
 from .export_schema import (
     FORMAT_NAME,
@@ -122,8 +122,8 @@ def _of(col: Any, value: Optional[Any]) -> ColumnElement[bool]:
 
 
 def _queries(cid: Optional[int]) -> dict[str, Select[Any]]:
-    """One query per section, each ordered by client id first (the merge key), then
-    by date and id (stable, so an import keeps the order)."""
+    """One query per table of the data map that has an export section, each ordered by
+    client id first (the merge key), then by date and id (stable, so an import keeps the order)."""
     c, k, p = _client.c, _consent.c, _pet.c
     w, v, x, m = _weight.c, _visit.c, _vaccination.c, _medicine.c
     i, ln, y, d, r = _invoice.c, _line.c, _payment.c, _disclosure.c, _recipient.c
@@ -134,24 +134,24 @@ def _queries(cid: Optional[int]) -> dict[str, Select[Any]]:
     return {
         "client": select(c.id.label("client_id"), *(c[n] for n in CLIENT_FIELDS))
         .where(_of(c.id, cid)).order_by(c.id),
-        "consents": select(k.client_id, k.id, *(k[n] for n in CONSENT_FIELDS))
+        "consent": select(k.client_id, k.id, *(k[n] for n in CONSENT_FIELDS))
         .where(_of(k.client_id, cid)).order_by(k.client_id, k.given_on, k.id),
-        "pets": select(p.client_id, p.id.label("pet_id"), *(p[n] for n in PET_FIELDS))
+        "pet": select(p.client_id, p.id.label("pet_id"), *(p[n] for n in PET_FIELDS))
         .where(_of(p.client_id, cid)).order_by(p.client_id, p.id),
-        "weights": select(p.client_id, w.pet_id, *(w[n] for n in WEIGHT_FIELDS))
+        "weight": select(p.client_id, w.pet_id, *(w[n] for n in WEIGHT_FIELDS))
         .select_from(per_pet(_weight, p.id == w.pet_id))
         .where(_of(p.client_id, cid)).order_by(p.client_id, w.pet_id, w.measured_on, w.id),
-        "visits": select(p.client_id, v.pet_id, *(v[n] for n in VISIT_FIELDS))
+        "visit": select(p.client_id, v.pet_id, *(v[n] for n in VISIT_FIELDS))
         .select_from(per_pet(_visit, p.id == v.pet_id))
         .where(_of(p.client_id, cid)).order_by(p.client_id, v.pet_id, v.visit_date, v.id),
-        "vaccinations": select(p.client_id, x.pet_id, *(x[n] for n in VACCINATION_FIELDS))
+        "vaccination": select(p.client_id, x.pet_id, *(x[n] for n in VACCINATION_FIELDS))
         .select_from(per_pet(_vaccination, p.id == x.pet_id))
         .where(_of(p.client_id, cid)).order_by(p.client_id, x.pet_id, x.given_on, x.id),
-        "medicine_records": select(m.client_id, pet_of.c.number.label("pet_number"),
+        "medicine_record": select(m.client_id, pet_of.c.number.label("pet_number"),
                                    *(m[n] for n in MEDICINE_FIELDS[1:]))
         .select_from(_medicine.outerjoin(pet_of, pet_of.c.id == m.pet_id))
         .where(_of(m.client_id, cid)).order_by(m.client_id, m.record_date, m.id),
-        "invoices": select(i.client_id, i.id, i.number, i.kind,
+        "invoice": select(i.client_id, i.id, i.number, i.kind,
                            credited.c.number.label("credits_number"), credited.c.kind.label("credits_kind"),
                            pet_of.c.number.label("pet_number"), i.invoice_date, i.payment_method, i.status,
                            i.reason, i.restricted,
@@ -161,13 +161,13 @@ def _queries(cid: Optional[int]) -> dict[str, Select[Any]]:
         .select_from(_invoice.outerjoin(credited, credited.c.id == i.credits_invoice_id)
                      .outerjoin(pet_of, pet_of.c.id == i.pet_id))
         .where(_of(i.client_id, cid)).order_by(i.client_id, i.invoice_date, i.id),
-        "lines": select(i.client_id, ln.invoice_id, *(ln[n] for n in LINE_FIELDS))
+        "invoice_line": select(i.client_id, ln.invoice_id, *(ln[n] for n in LINE_FIELDS))
         .select_from(_line.join(_invoice, i.id == ln.invoice_id))
         .where(_of(i.client_id, cid)).order_by(i.client_id, ln.invoice_id, ln.position, ln.id),
-        "payments": select(i.client_id, y.invoice_id, *(y[n] for n in PAYMENT_FIELDS))
+        "payment": select(i.client_id, y.invoice_id, *(y[n] for n in PAYMENT_FIELDS))
         .select_from(_payment.join(_invoice, i.id == y.invoice_id))
         .where(_of(i.client_id, cid)).order_by(i.client_id, y.invoice_id, y.paid_on, y.id),
-        "disclosures": select(d.client_id, d.consent_id, r.name.label("recipient_name"),
+        "disclosure": select(d.client_id, d.consent_id, r.name.label("recipient_name"),
                               r.kind.label("recipient_kind"), pet_of.c.number.label("pet_number"),
                               d.disclosed_on, d.categories, d.basis, d.at_client_request)
         .select_from(_disclosure.join(_recipient, r.id == d.recipient_id)
@@ -389,15 +389,18 @@ def iter_exports(uow: UnitOfWork, generated_at: datetime,
         for num in json.loads(r.entity_ids)[:1]:
             imported[num] = r.ts[:10]
 
-    s = {name: section(stmt) for name, stmt in _queries(client_id).items()}
-    clients, consents, disclosures, medicines = s["client"], s["consents"], s["disclosures"], s["medicine_records"]
+    # The tables read are those the data map gives an export section (subject
+    # requests hang off the client number and are read above).
+    queries = _queries(client_id)
+    s = {t.name: section(queries[t.name]) for t in datamap.MAP if t.export and t.name != "subject_request"}
+    clients, consents, disclosures, medicines = s["client"], s["consent"], s["disclosure"], s["medicine_record"]
     client, client_key = clients.record(CLIENT_FIELDS), clients.get("client_id")
     consent, consent_id = consents.record(CONSENT_FIELDS), consents.get("id")
     medicine = medicines.record(MEDICINE_FIELDS)
     disclosure = disclosures.record(("recipient_name", "recipient_kind", "pet_number", "disclosed_on",
                                      "categories", "basis", "consent_id", "at_client_request"))
-    pets_of = _pets(s["pets"], s["weights"], s["visits"], s["vaccinations"])
-    invoices_of = _invoices(s["invoices"], s["lines"], s["payments"])
+    pets_of = _pets(s["pet"], s["weight"], s["visit"], s["vaccination"])
+    invoices_of = _invoices(s["invoice"], s["invoice_line"], s["payment"])
 
     for c in clients.rest():
         cid = client_key(c)
