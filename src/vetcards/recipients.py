@@ -132,7 +132,7 @@ def list_recipients(uow: UnitOfWork, kind: Optional[str] = None) -> list[dict[st
     stmt = select(*_columns())
     if kind:
         stmt = stmt.where(r.kind == parse_kind(kind))
-    stmt = stmt.order_by(r.kind, r.name.collate("NOCASE"), r.id)
+    stmt = stmt.order_by(r.kind, func.lower(r.name), r.id)
     return [dict(row._mapping) for row in uow.execute(stmt)]
 
 
