@@ -82,8 +82,9 @@ class Exported:
     request_id: Optional[int]
 
 
-def export_one(uow: UnitOfWork, client_ref: str, *, fmt: str, lang: str, out: Optional[str], stream: BinaryIO,
-               generated_at: datetime, today: date, request: Optional[str] = None) -> Exported:
+def export_one(uow: UnitOfWork, client_ref: str, *, fmt: str, lang: str, out: Optional[str],
+               stream: Optional[BinaryIO], generated_at: datetime, today: date,
+               request: Optional[str] = None) -> Exported:
     """Export one client (restricted data included, marked) to ``out`` (``-``: ``stream``); audit and commit.
 
     ``request``: the access or portability request this answers; it is
@@ -100,6 +101,8 @@ def export_one(uow: UnitOfWork, client_ref: str, *, fmt: str, lang: str, out: Op
         details["request"] = request_id
     audit.record(uow, "export", "client", [number], details)
     if target is None:
+        if stream is None:
+            raise ValueError("--out - needs a stream")  # pragma: no cover - a caller's mistake
         stream.write(payload)
         stream.flush()
     else:

@@ -106,9 +106,12 @@ def export(
     from .. import access
 
     access.check_out(out)
-    sys.stdout.flush()
+    stream = None
+    if out == "-":
+        sys.stdout.flush()
+        stream = sys.stdout.buffer
     with get_state(ctx).unit() as uow:
-        result = access.export_one(uow, client, fmt=fmt_value, lang=lang_value, out=out, stream=sys.stdout.buffer,
+        result = access.export_one(uow, client, fmt=fmt_value, lang=lang_value, out=out, stream=stream,
                                    generated_at=datetime.now(UTC), today=today(), request=request)
     if result.path is not None:
         output.message(f"client {result.number}: {fmt_value} export written to {result.path}")
