@@ -51,7 +51,7 @@ def parse_type(value: str, field: str = "--type") -> str:
     return v
 
 
-def parse_id(ref: Any, field: str = "REQ") -> int:
+def parse_id(ref: str | int, field: str = "REQ") -> int:
     """A request id as typed: ``12`` (a leading ``R``/``#`` is accepted)."""
     v = str(ref).strip().lstrip("#")
     if v[:1] in ("R", "r"):
@@ -76,7 +76,7 @@ def _get(uow: UnitOfWork, request_id: int) -> dict[str, Any]:
     return {k: _iso(v) for k, v in row.items()}
 
 
-def _as_date(value: Any) -> date:
+def _as_date(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
@@ -108,7 +108,7 @@ def add_request(uow: UnitOfWork, client_ref: str, type_: str, received: str | da
             "received_on": received_on.isoformat(), "due_on": due_on.isoformat()}
 
 
-def extend_request(uow: UnitOfWork, ref: Any, reason: str, *, today: date) -> dict[str, Any]:
+def extend_request(uow: UnitOfWork, ref: str | int, reason: str, *, today: date) -> dict[str, Any]:
     """Extend an open request by two months (once); the reason is stored, not audited."""
     request_id = parse_id(ref)
     why = validation.text(reason, field="--reason", max_len=500)
@@ -126,7 +126,7 @@ def extend_request(uow: UnitOfWork, ref: Any, reason: str, *, today: date) -> di
             "due_on": due_on.isoformat()}
 
 
-def answer(uow: UnitOfWork, ref: Any, *, client_number: str, types: Iterable[str],
+def answer(uow: UnitOfWork, ref: str | int, *, client_number: str, types: Iterable[str],
            on: date, field: str = "--request") -> int:
     """Close the request that an export or erase answers, in the caller's transaction.
 
@@ -151,7 +151,7 @@ def answer(uow: UnitOfWork, ref: Any, *, client_number: str, types: Iterable[str
     return request_id
 
 
-def close_request(uow: UnitOfWork, ref: Any, *, today: date) -> dict[str, Any]:
+def close_request(uow: UnitOfWork, ref: str | int, *, today: date) -> dict[str, Any]:
     """Close a request by hand (answered some other way)."""
     request_id = parse_id(ref)
     req = _get(uow, request_id)
@@ -191,7 +191,7 @@ def list_requests(uow: UnitOfWork, *, today: date, overdue: bool = False,
     return out
 
 
-def get_request(uow: UnitOfWork, ref: Any) -> Optional[dict[str, Any]]:
+def get_request(uow: UnitOfWork, ref: str | int) -> Optional[dict[str, Any]]:
     """One request as stored, or None."""
     try:
         return _get(uow, parse_id(ref))

@@ -43,6 +43,7 @@ from ..vocab import KIND_INVOICE, PAID_AT_ONCE
 from .bulk import BulkInsert
 
 if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy import Select, Table
     from sqlalchemy.engine import RowMapping
 
     from ..db import UnitOfWork
@@ -284,7 +285,7 @@ _PETS = (select(_PET.c.id, _PET.c.number, _PET.c.client_id)
          .join_from(_PET, _CLIENT, _CLIENT.c.id == _PET.c.client_id).where(_CLIENT.c.restricted == false()))
 
 
-def _lookup(uow: UnitOfWork, table: Any, stmt: Any, refs: set[_Ref]) -> dict[_Ref, RowMapping]:
+def _lookup(uow: UnitOfWork, table: Table, stmt: Select[Any], refs: set[_Ref]) -> dict[_Ref, RowMapping]:
     """Rows by parsed ref (``("id", 12)`` / ``("number", "K000012")``), one query for all refs."""
     ids = sorted(v for how, v in refs if how == "id" and isinstance(v, int))
     numbers = sorted(v for how, v in refs if how == "number" and isinstance(v, str))
