@@ -815,3 +815,22 @@ def test_bench_invoices_runs(capsys):
     for label in ("(a) library create_invoices", "(b) library create_invoice x n",
                   "(c) DB-API executemany, 1 tx", "(d) DB-API executemany, 1 tx/inv", "a/c (batch"):
         assert label in out
+
+
+def test_bulk_rows_follow_the_table_definition():
+    """The batch writes rows in the table's own column order, built by name: a
+    column added to the table and not given a value fails at once."""
+    from sqlmodel import SQLModel
+
+    from vetcards.invoicing.bulk import BulkInsert
+    from vetcards.invoicing.issue import BULK_INVOICE, BULK_LINE, BULK_PAYMENT
+
+    tables = SQLModel.metadata.tables
+    assert BULK_INVOICE.columns == tuple(c.name for c in tables["invoice"].columns)
+    assert BULK_LINE.columns == tuple(c.name for c in tables["invoice_line"].columns if c.name != "id")
+    assert BULK_PAYMENT.columns == tuple(c.name for c in tables["payment"].columns if c.name != "id")
+    row = BULK_PAYMENT.row(created_at=None, method="pin", amount_cents=5, paid_on=None, invoice_id=7)
+    assert tuple(row) == (7, None, 5, "pin", None)
+    with pytest.raises(TypeError):
+        BULK_PAYMENT.row(invoice_id=7, paid_on=None, amount_cents=5, method="pin")
+    assert BulkInsert(tables["payment"]).columns[0] == "id"
