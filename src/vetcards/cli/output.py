@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from datetime import date, datetime
 from typing import Any, Optional, Protocol, Union
 
@@ -136,6 +137,35 @@ def record(card: dict[str, Any], fields: Sequence[str], fmt: Optional[Format], t
     Console().print(table)
     for key, sec_title, columns in sections:
         rows(card.get(key) or [], columns, fmt, title=sec_title)
+
+
+class Progress(Protocol):
+    """Called by long work as it goes: how much is done, of how much, and what it is doing now."""
+
+    def __call__(self, done: int, total: int, description: Optional[str] = None) -> None: ...
+
+
+def progress_bar(stack: ExitStack, label: str) -> Optional[Progress]:
+    """A Rich progress bar on stderr when stderr is a terminal, closed with ``stack``; else None.
+
+    Long work (purge, bulk export, reminders) reports through the returned
+    function; in cron and scripts there is no bar and nothing is imported.
+    """
+    if not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import Progress as RichProgress
+
+    bar = stack.enter_context(RichProgress(console=Console(stderr=True), transient=True))
+    task = bar.add_task(label, total=None)
+
+    def update(done: int, total: int, description: Optional[str] = None) -> None:
+        if description is None:
+            bar.update(task, completed=done, total=total)
+        else:
+            bar.update(task, description=description, completed=done, total=total)
+
+    return update
 
 
 class _Result(Protocol):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 import time
+from contextlib import ExitStack
 from typing import Annotated, Any, Optional
 
 import typer
 
+from . import output
 from .output import Output
 from .state import get_state, today
 
@@ -98,29 +99,18 @@ def purge(
     started = time.monotonic()
     state.cache_mib = retention.PURGE_CACHE_MIB
     database = state.database()
-    bar = None
-    callback = None
-    if sys.stderr.isatty():
-        from rich.console import Console
-        from rich.progress import Progress
-
-        bar = Progress(console=Console(stderr=True), transient=True)
-        task = bar.add_task("purge", total=None)
+    with ExitStack() as stack:
+        bar = output.progress_bar(stack, "purge")
 
         def callback(description: str, done: int, total: int) -> None:
-            bar.update(task, description=description, completed=done, total=total)
+            if bar is not None:
+                bar(done, total, description)
 
-        bar.start()
-    try:
         with state.unit() as uow:
             result = retention.purge(uow, on, settings.periods(uow), dry_run=dry_run, progress=callback)
         if vacuum:
-            if callback is not None:
-                callback("vacuum", 0, 1)
+            callback("vacuum", 0, 1)
             retention.vacuum(database)
-    finally:
-        if bar is not None:
-            bar.stop()
     summary = result.summary()
     summary["vacuumed"] = vacuum
     summary["duration_seconds"] = round(time.monotonic() - started, 3)

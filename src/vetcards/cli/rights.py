@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from contextlib import ExitStack
 from enum import Enum
 from pathlib import Path
@@ -37,17 +36,7 @@ def _export_all(ctx: typer.Context, out: Optional[str], fmt: str, lang: str) -> 
 
     folder = access.export_folder(out)
     with ExitStack() as stack:
-        progress: Optional[Callable[[int, int], None]] = None
-        if sys.stderr.isatty():
-            from rich.console import Console
-            from rich.progress import Progress
-
-            bar = stack.enter_context(Progress(console=Console(stderr=True), transient=True))
-            task = bar.add_task("exporting", total=None)
-
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
-
+        progress = output.progress_bar(stack, "exporting")
         with get_state(ctx).unit() as uow:
             result = access.export_all(uow, folder, fmt=fmt, lang=lang, generated_at=datetime.now(UTC),
                                        progress=progress)

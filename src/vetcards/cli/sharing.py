@@ -14,7 +14,7 @@ import typer
 from . import output
 from .options import ClientArg, FormatOpt, JsonOpt, PetArg
 from .output import Output
-from .state import get_state, interactive, today
+from .state import get_state, today
 
 app = typer.Typer()
 recipient_app = typer.Typer(help="The register of recipients: parties data may be shared with.",
@@ -157,17 +157,7 @@ def reminders_export(
         raise UsageError("--json needs --out FILE (the CSV goes to standard output otherwise)")
 
     stack = ExitStack()
-    progress: Optional[Callable[[int, int], None]] = None
-    if interactive():
-        from rich.console import Console
-        from rich.progress import Progress
-
-        bar = stack.enter_context(Progress(console=Console(stderr=True), transient=True))
-        task = bar.add_task("reminder cards", total=None)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
+    progress = output.progress_bar(stack, "reminder cards")
     prepared = _deliver(ctx, out, lambda uow: reminders.export(
         uow, due_before=before, due_after=after, today=today(), recipient_ref=to, progress=progress),
         around=stack)
