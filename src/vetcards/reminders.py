@@ -62,7 +62,7 @@ SELECT * FROM (
             WHERE n.pet_id = v.pet_id
               AND lower(trim(n.vaccine)) = lower(trim(v.vaccine))
               AND (n.given_on > v.given_on OR (n.given_on = v.given_on AND n.id > v.id)))
-)
+) AS recalls
 WHERE consent_id IS NOT NULL
 ORDER BY postcode, client_id, pet_id, due_date, vaccine
 """
