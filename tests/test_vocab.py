@@ -101,3 +101,8 @@ def test_cheap_to_import():
     code = "import sys, vetcards.vocab; print(sorted(m for m in sys.modules if m.startswith('vetcards')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['vetcards', 'vetcards.vocab']"
+
+
+def test_seeded_species_are_the_vocabulary(vet):
+    """A new database holds exactly the species of the vocabulary (seeded by migration 0001)."""
+    assert sorted(r[0] for r in vet.sql("SELECT name FROM species")) == sorted(vocab.SPECIES)
