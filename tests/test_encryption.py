@@ -467,3 +467,31 @@ def test_passphrase_with_special_characters(tmp_path):
         assert list(conn.execute("SELECT name FROM client")) == [(NAME,)]
     finally:
         conn.close()
+
+
+def test_raw_open_path_refuses_like_the_engine(vet, tmp_path):
+    """backup, restore and doctor open the file through db.open_raw: the same
+    refusals, with the same words, as a command's open (one classifier)."""
+    from vetcards.db import open_database, open_raw
+    from vetcards.errors import DatabaseError, KeyFailure
+    from vetcards.keys import resolve_key
+
+    other = resolve_key(_other_key(tmp_path), {}, None)
+    plain = tmp_path / "plain.db"
+    conn = sqlite3.connect(str(plain))
+    conn.execute("CREATE TABLE t (x)")
+    conn.commit()
+    conn.close()
+    for path, error in ((vet.db, KeyFailure), (plain, DatabaseError)):
+        before = sha256(path)
+        with pytest.raises(error) as raw:
+            open_raw(path, other)
+        with pytest.raises(error) as engine:
+            open_database(path, other)
+        assert raw.value.message == engine.value.message
+        assert sha256(path) == before
+    good = open_raw(vet.db, resolve_key(vet.key_file, {}, None))
+    try:
+        assert good.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+    finally:
+        good.close()
