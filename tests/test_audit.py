@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import getpass
 import json
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -302,6 +303,64 @@ def test_record_refuses_free_text(vet):
             assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar() == 1
     finally:
         database.close()
+
+
+def test_library_reads_audit_the_access_themselves(vet, tmp_path):
+    """"Every access is audited" is the library's rule, not the CLI's: each read
+    of personal data, called directly on a unit of work, logs one entry (numbers
+    and counts only) and commits it."""
+    from vetcards import access, consents, disclosures, invoice_views, views
+    from vetcards.db import open_database
+    from vetcards.keys import read_key_file
+
+    k = vet.add_client("Anna Jansen")
+    p = vet.add_pet(k)
+    vet.set_practice()
+    number = vet.ok("invoice", "create", k, "--line", "Consult;1;45,00", "--payment", "pin", "--json").json()["number"]
+    reads = [
+        (lambda u: views.client_card(u, k), "client.view", [k]),
+        (lambda u: views.list_clients(u), "client.list", []),
+        (lambda u: views.search_clients(u, "Jansen"), "client.search", [k]),
+        (lambda u: views.pet_card(u, p), "pet.view", [p, k]),
+        (lambda u: views.list_pets(u), "pet.list", []),
+        (lambda u: invoice_views.invoice_card(u, number), "invoice.view", [number]),
+        (lambda u: invoice_views.list_invoices(u), "invoice.list", []),
+        (lambda u: invoice_views.write_pdf(u, number, tmp_path / "f.pdf"), "invoice.pdf", [number]),
+        (lambda u: consents.history(u, k), "consent.view", []),
+        (lambda u: disclosures.list_disclosures(u), "disclosure.view", []),
+        (lambda u: access.export_one(u, k, fmt="json", lang="nl", out=str(tmp_path / "e.json"), stream=None,
+                                     generated_at=datetime(2026, 11, 27, tzinfo=UTC), today=date(2026, 11, 27)),
+         "export", [k]),
+    ]
+    database = open_database(vet.db, read_key_file(vet.key_file), write=True)
+    try:
+        for read, action, ids in reads:
+            n = len(entries(vet))
+            with database.unit("tester") as uow:
+                read(uow)
+            # The unit ended without a commit by the caller: the entry is there all the same.
+            new = entries(vet)[n:]
+            assert [e["action"] for e in new] == [action]
+            assert json.loads(new[0]["entity_ids"]) == ids
+            assert "Jansen" not in json.dumps(new)
+    finally:
+        database.close()
+    assert vet.run("audit", "verify").exit_code == 0
+
+
+def test_the_cli_leaves_auditing_and_committing_to_the_library():
+    """No command module writes an audit entry, and only the outbox delivery
+    commits (a file is staged before its disclosures are committed)."""
+    from pathlib import Path
+
+    import vetcards.cli
+
+    cli = Path(vetcards.cli.__file__).parent
+    for path in sorted(cli.glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        assert "audit.record" not in source, path.name
+        commits = source.count(".commit()")
+        assert commits == (1 if path.name == "sharing.py" else 0), path.name
 
 
 def test_verify_detects_an_emptied_log(chain):

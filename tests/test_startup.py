@@ -85,3 +85,37 @@ def test_help_lists_the_command_groups():
     assert r.returncode == 0
     for group in ("init", "client", "pet", "species", "practice", "audit"):
         assert group in r.stdout
+
+
+def test_no_import_cycle_among_the_cli_modules():
+    """The command-line modules import one another in one direction only (the
+    registry, options and output below the commands; errors never imports the
+    package that imports it), whether at the top or inside a function."""
+    import ast
+    from pathlib import Path
+
+    import vetcards.cli
+
+    folder = Path(vetcards.cli.__file__).parent
+    graph: dict[str, set[str]] = {}
+    for path in folder.glob("*.py"):
+        name = path.stem
+        graph[name] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                if node.module:
+                    graph[name].add(node.module.split(".")[0])
+                else:  # from . import x, y
+                    graph[name].update(alias.name for alias in node.names)
+    for module in graph:
+        # `from . import COMMANDS` inside a submodule imports the package itself
+        graph[module] = {d if d in graph else "__init__" for d in graph[module]}
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for dep in graph.get(start, ()):
+            if dep == goal or (dep not in seen and reaches(dep, goal, seen | {dep})):
+                return True
+        return False
+
+    cycles = [m for m in graph if reaches(m, m, {m})]
+    assert not cycles, cycles
