@@ -59,9 +59,12 @@ def client_card(uow: UnitOfWork, ref: str) -> dict[str, Any]:
     card = _rows(
         uow,
         "SELECT id, number, name, street, postcode, city, phone, email, birth_date, "
-        "date(created_at) AS created_on, legal_hold_reason FROM client WHERE id = :cid",
+        "created_at, legal_hold_reason FROM client WHERE id = :cid",
         cid=cid,
     )[0]
+    # The day of created_at (a timestamp), in place, as "created_on".
+    card = {("created_on" if k == "created_at" else k): (str(v)[:10] if k == "created_at" and v else v)
+            for k, v in card.items()}
     last = last_activity(uow, cid)
     card["last_activity"] = last.isoformat() if last else None
     card["pets"] = [
@@ -151,7 +154,7 @@ def _clients(uow: UnitOfWork, query: Optional[str], limit: Optional[int]) -> lis
             " OR EXISTS (SELECT 1 FROM pet p WHERE p.client_id = c.id"
             "            AND (p.name LIKE :q ESCAPE '\\' OR p.chip LIKE :q ESCAPE '\\')))"
         )
-    sql += " ORDER BY c.name COLLATE NOCASE, c.id"
+    sql += " ORDER BY lower(c.name), c.id"  # (SQLite's lower() folds ASCII only, as NOCASE did)
     if limit:
         sql += " LIMIT :limit"
         params["limit"] = min(limit, _MAX_LIMIT)
