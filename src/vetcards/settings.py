@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Optional, cast
 from sqlalchemy import text
 
 from . import audit
-from .rules import Periods
 from .vocab import PAYMENT_TERM_DAYS
 
 if TYPE_CHECKING:  # pragma: no cover
     from .db import UnitOfWork
+    from .rules import Periods
 
 DEFAULTS: dict[str, str] = {
     "name": "",
@@ -74,6 +74,9 @@ def put(uow: UnitOfWork, values: dict[str, str]) -> list[str]:
 
 
 def periods(uow: UnitOfWork) -> Periods:
+    """The retention periods set for this practice (the rules in :mod:`rules` take them)."""
+    from .rules import Periods
+
     s = get_all(uow)
     return Periods(
         inactivity_years=int(s["inactivity_years"]),
