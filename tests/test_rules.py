@@ -16,18 +16,66 @@ from vetcards.rules import (
     PurgeDecision,
     decide,
     fiscal_hold_until,
+    fiscal_term_until,
     has_claim,
     inactivity_cutoff,
     is_inactive,
     last_activity,
     medicine_hold_until,
+    period_cutoff,
+    period_end,
     request_due,
     under_fiscal_hold,
+    under_fiscal_term,
     under_medicine_hold,
 )
 
 P = Periods()
 D = date.fromisoformat
+
+
+# --------------------------------------------------------------------------
+# Periods counted forward from the event (the one function of every period)
+# --------------------------------------------------------------------------
+
+PERIOD_END_CASES = [
+    # (event, years, last day of the period)
+    pytest.param(D("2017-02-28"), 7, D("2024-02-28"), id="2017-02-28+7=2024-02-28"),
+    pytest.param(D("2016-02-29"), 7, D("2023-02-28"), id="2016-02-29+7=2023-02-28"),
+    pytest.param(D("2016-02-29"), 8, D("2024-02-29"), id="2016-02-29+8=2024-02-29"),
+    pytest.param(D("2020-02-29"), 5, D("2025-02-28"), id="2020-02-29+5=2025-02-28"),
+    pytest.param(D("2019-12-31"), 7, D("2026-12-31"), id="2019-12-31+7=2026-12-31"),
+    pytest.param(D("2019-06-15"), 7, D("2026-06-15"), id="plain"),
+]
+
+
+@pytest.mark.parametrize(("event", "years", "end"), PERIOD_END_CASES)
+def test_period_end_table(event, years, end):
+    assert period_end(event, years) == end
+
+
+PERIOD_CUTOFF_CASES = [
+    # (as_of, years, earliest event whose period has not ended before as_of)
+    pytest.param(D("2024-02-29"), 7, D("2017-03-01"), id="2024-02-29-7y-2017-03-01"),
+    pytest.param(D("2024-02-28"), 7, D("2017-02-28"), id="2024-02-28-7y-2017-02-28"),
+    pytest.param(D("2023-02-28"), 7, D("2016-02-28"), id="2023-02-28-7y-2016-02-28"),
+    pytest.param(D("2023-03-01"), 7, D("2016-03-01"), id="2023-03-01-7y-2016-03-01"),
+    pytest.param(D("2024-02-29"), 8, D("2016-02-29"), id="2024-02-29-8y-2016-02-29"),
+]
+
+
+@pytest.mark.parametrize(("as_of", "years", "cutoff"), PERIOD_CUTOFF_CASES)
+def test_period_cutoff_table(as_of, years, cutoff):
+    assert period_cutoff(as_of, years) == cutoff
+
+
+def test_every_period_counts_with_period_end():
+    # Inactivity, medicine and fiscal periods count forward the same way.
+    p = Periods(inactivity_years=7, fiscal_years=7, medicine_years=7)
+    assert medicine_hold_until(D("2016-02-29"), p) == period_end(D("2016-02-29"), 7) == D("2023-02-28")
+    assert not is_inactive(D("2016-02-29"), D("2023-02-28"), p)
+    assert is_inactive(D("2016-02-29"), D("2023-03-01"), p)
+    assert fiscal_hold_until(D("2016-02-29"), p) == period_end(D("2016-12-31"), 7) == D("2023-12-31")
 
 
 # --------------------------------------------------------------------------
@@ -45,9 +93,12 @@ INACTIVITY_CASES = [
     pytest.param(D("2016-02-29"), D("2023-02-28"), False, id="leap-day-on-clamped-anniversary"),
     # 2023-03-01 - 7y = 2016-03-01; 2016-02-29 < 2016-03-01 -> inactive.
     pytest.param(D("2016-02-29"), D("2023-03-01"), True, id="leap-day-day-after"),
-    # as_of on a leap day: 2024-02-29 - 7y = 2017-02-28 (clamped), so
-    # 2017-02-28 is still "exactly 7 years" and not inactive ...
-    pytest.param(D("2017-02-28"), D("2024-02-29"), False, id="as-of-leap-day-clamped"),
+    # Counted forward: 7 years after 2017-02-28 end on 2024-02-28, so on
+    # 2024-02-29 the card is more than 7 years inactive (issue 11) ...
+    pytest.param(D("2017-02-28"), D("2024-02-29"), True, id="as-of-leap-day-counted-forward"),
+    pytest.param(D("2017-02-28"), D("2024-02-28"), False, id="2017-02-28-last-day-2024-02-28"),
+    # ... 2017-03-01 is not (its period ends on 2024-03-01) ...
+    pytest.param(D("2017-03-01"), D("2024-02-29"), False, id="2017-03-01-on-2024-02-29"),
     # ... and 2017-02-27 is.
     pytest.param(D("2017-02-27"), D("2024-02-29"), True, id="as-of-leap-day-one-more"),
     pytest.param(None, D("2026-01-01"), False, id="no-activity-date-never-purged"),
@@ -68,7 +119,8 @@ def test_is_inactive_table(last, as_of, expected):
     ("as_of", "cutoff"),
     [
         pytest.param(D("2026-06-15"), D("2019-06-15"), id="plain"),
-        pytest.param(D("2024-02-29"), D("2017-02-28"), id="leap-day-minus-7-clamps"),
+        pytest.param(D("2024-02-29"), D("2017-03-01"), id="leap-day-2017-02-28-period-ended"),
+        pytest.param(D("2023-02-28"), D("2016-02-28"), id="2016-02-29-ends-2023-02-28"),
         pytest.param(D("2023-03-01"), D("2016-03-01"), id="march-first"),
     ],
 )
@@ -162,6 +214,37 @@ def test_under_fiscal_hold_table(invoice_date, as_of, held):
 
 def test_fiscal_period_is_a_setting():
     assert fiscal_hold_until(D("2019-06-01"), Periods(fiscal_years=10)) == D("2029-12-31")
+
+
+FISCAL_TERM_CASES = [
+    # (dates of the group: issue dates of invoice and credit notes, payments; term end)
+    pytest.param([D("2017-03-10"), D("2026-05-01")], D("2033-12-31"), id="2017-invoice-paid-2026-05-01"),
+    pytest.param([D("2017-03-10"), D("2020-02-29")], D("2027-12-31"), id="2017-invoice-paid-2020-02-29"),
+    pytest.param([D("2018-06-01"), D("2019-01-15")], D("2026-12-31"), id="2018-00001-credited-2019-00001"),
+    pytest.param([D("2018-06-01"), D("2018-06-01"), D("2019-01-15")], D("2026-12-31"),
+                 id="credited-and-paid-same-day"),
+    pytest.param([D("2016-02-29")], D("2023-12-31"), id="leap-day-invoice-alone"),
+]
+
+
+@pytest.mark.parametrize(("dates", "until"), FISCAL_TERM_CASES)
+def test_fiscal_term_until_table(dates, until):
+    assert fiscal_term_until(dates, P) == until
+    assert under_fiscal_term(dates, until, P)
+    assert not under_fiscal_term(dates, until + timedelta(days=1), P)
+
+
+def test_fiscal_term_cases_of_issue_11():
+    # A 2017 invoice paid in 2020 is not purged in 2027.
+    assert under_fiscal_term([D("2017-05-01"), D("2020-03-01")], D("2027-06-01"), P)
+    # 2018-00001 credited by 2019-00001: the 2026 purge keeps both (one term).
+    assert under_fiscal_term([D("2018-04-01"), D("2019-02-01")], D("2026-06-01"), P)
+    assert not under_fiscal_hold(D("2018-04-01"), D("2026-06-01"), P)
+
+
+def test_fiscal_term_needs_a_date():
+    with pytest.raises(InvalidInput):
+        fiscal_term_until([], P)
 
 
 # --------------------------------------------------------------------------
@@ -393,6 +476,28 @@ def test_medicine_hold_cutoff_agrees_with_under_medicine_hold(d, as_of, n):
 )
 def test_medicine_hold_cutoff_table(as_of, years, cutoff):
     assert medicine_hold_cutoff(as_of, Periods(medicine_years=years)) == cutoff
+
+
+@given(d=_DATES, as_of=_DATES, n=_YEARS)
+def test_period_cutoff_agrees_with_period_end(d, as_of, n):
+    assert (period_end(d, n) >= as_of) is (d >= period_cutoff(as_of, n))
+
+
+@given(ds=st.lists(_DATES, min_size=1, max_size=6), as_of=_DATES, n=_YEARS)
+def test_fiscal_hold_cutoff_agrees_with_under_fiscal_term(ds, as_of, n):
+    # The SQL keeps a group iff any of its dates is on or after the cut-off.
+    periods = Periods(fiscal_years=n)
+    cut = fiscal_hold_cutoff(as_of, periods)
+    assert under_fiscal_term(ds, as_of, periods) is any(d >= cut for d in ds)
+
+
+@given(ds=st.lists(_DATES, min_size=1, max_size=6), extra=_DATES, n=_YEARS)
+def test_a_payment_or_credit_note_never_shortens_the_term(ds, extra, n):
+    periods = Periods(fiscal_years=n)
+    until = fiscal_term_until(ds, periods)
+    assert fiscal_term_until([*ds, extra], periods) >= until
+    # Kept at least N years after the end of every record's year.
+    assert all(until >= period_end(date(d.year, 12, 31), n) for d in ds)
 
 
 def test_fiscal_hold_cutoff_table():

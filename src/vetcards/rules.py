@@ -2,19 +2,27 @@
 
 Everything here is a pure function of plain values: no database, no clock.
 The reference date ``as_of`` is always passed in by the caller, and the
-periods come from the practice settings (:class:`Periods`). Date arithmetic
-uses :class:`dateutil.relativedelta.relativedelta`, which clamps to the end of
-the month (29 Feb 2016 + 7 years = 28 Feb 2023; 31 Jan + 1 month = 28/29 Feb).
+periods come from the practice settings (:class:`Periods`).
+
+Every period is counted forward from its event by one function,
+:func:`period_end` (``event + N years``; 29 February + N years is 28 February
+when that year has no leap day): 7 years after 28 Feb 2017 end on 28 Feb 2024,
+7 years after 29 Feb 2016 on 28 Feb 2023. :func:`period_cutoff` turns it into
+the one date set-based SQL compares event dates with.
 
 Boundary choices, all inclusive on the side of keeping data:
 
-* Inactivity: a client is inactive iff ``last < as_of - N years``. Exactly N
-  years before ``as_of`` is *not* inactive; one day more is.
+* Inactivity: a client is inactive iff the period counted from its last
+  activity ended before ``as_of`` (``period_end(last) < as_of``). On the
+  period's last day the client is *not* inactive; the day after it is.
 * No activity date at all (``None``) is *not* inactive: we never purge what we
-  cannot date. Such a card is left for a human to look at.
-* Fiscal hold: kept until 31 December of ``invoice year + N``, that day
-  included.
-* Medicine-record hold: kept until ``record date + N years``, that day
+  cannot date.
+* Fiscal term (AWR art. 52): an invoice is kept until the period counted from
+  the end of the latest year among its issue year, the years of its payments
+  and the years of the credit notes that correct it (and their payments), that
+  day (31 December) included (:func:`fiscal_term_until`). An invoice and its
+  credit notes form one group with one term.
+* Medicine-record hold: kept until ``period_end(record date)``, that day
   included.
 * Claim hold: any invoice open or in collection (or, when balances are given,
   with an amount still owed) holds the client.
@@ -47,6 +55,7 @@ __all__ = [
     "decide",
     "fiscal_hold_cutoff",
     "fiscal_hold_until",
+    "fiscal_term_until",
     "has_claim",
     "inactivity_cutoff",
     "is_claim",
@@ -55,8 +64,11 @@ __all__ = [
     "medicine_hold_cutoff",
     "medicine_hold_until",
     "normalise_state",
+    "period_cutoff",
+    "period_end",
     "request_due",
     "under_fiscal_hold",
+    "under_fiscal_term",
     "under_medicine_hold",
 ]
 
@@ -97,6 +109,38 @@ def _as_date(value: date | datetime) -> date:
 
 
 # --------------------------------------------------------------------------
+# Periods counted forward from an event (SPEC §4): the one date arithmetic
+# --------------------------------------------------------------------------
+
+
+def period_end(event: date | datetime, years: int) -> date:
+    """The last day of a period of ``years`` counted forward from ``event``.
+
+    ``event + years`` calendar years; a 29 February event ends on 28 February
+    when the end year has no leap day (2016-02-29 + 7 = 2023-02-28;
+    2017-02-28 + 7 = 2024-02-28). Inactivity, the fiscal term and the
+    medicine-record hold all count with this function.
+    """
+    return _as_date(event) + relativedelta(years=years)
+
+
+def period_cutoff(as_of: date | datetime, years: int) -> date:
+    """The earliest event date whose period (:func:`period_end`) has not ended before ``as_of``.
+
+    ``(period_end(d, years) >= as_of) == (d >= period_cutoff(as_of, years))``
+    for every ``d`` (a property test checks it), so set-based SQL compares
+    event dates with this one parameter. Not simply ``as_of - years``: on
+    ``as_of`` 29 February that clamps to 28 February, whose period ended the
+    day before; the cut-off is then 1 March.
+    """
+    as_of = _as_date(as_of)
+    cut = as_of - relativedelta(years=years)
+    if period_end(cut, years) < as_of:
+        cut += timedelta(days=1)
+    return cut
+
+
+# --------------------------------------------------------------------------
 # Last activity and inactivity (SPEC §3, §4)
 # --------------------------------------------------------------------------
 
@@ -120,58 +164,84 @@ def last_activity(dates: Iterable[date | datetime | None]) -> date | None:
 
 
 def inactivity_cutoff(as_of: date, periods: Periods = DEFAULT_PERIODS) -> date:
-    """``as_of`` minus ``inactivity_years`` (29 Feb - 7 years = 28 Feb).
+    """The earliest last-activity date that is not inactive on ``as_of``.
 
-    A client whose last activity is strictly before this date is inactive.
+    A client whose last activity is strictly before this date is inactive
+    (:func:`period_cutoff` of the inactivity period: on 2024-02-29 it is
+    2017-03-01, so a card last active on 2017-02-28 is inactive).
     """
-    return _as_date(as_of) - relativedelta(years=periods.inactivity_years)
+    return period_cutoff(as_of, periods.inactivity_years)
 
 
 def is_inactive(
     last: date | datetime | None, as_of: date, periods: Periods = DEFAULT_PERIODS
 ) -> bool:
-    """True when ``last`` is MORE than ``inactivity_years`` before ``as_of``.
+    """True when the inactivity period counted from ``last`` ended before ``as_of``.
 
-    Precisely: ``last < as_of - relativedelta(years=N)``. Exactly N years
-    before is not inactive; one day earlier is.
+    Precisely: ``period_end(last, N) < as_of``. On the period's last day the
+    client is not inactive; the day after it is (last activity 2017-02-28:
+    the period ends 2024-02-28, inactive on 2024-02-29).
 
     ``last is None`` (a card with no datable activity) returns False: we never
     purge what we cannot date.
     """
     if last is None:
         return False
-    return _as_date(last) < inactivity_cutoff(as_of, periods)
+    return period_end(last, periods.inactivity_years) < _as_date(as_of)
 
 
 # --------------------------------------------------------------------------
-# Fiscal hold (SPEC §4): 7 years from the end of the invoice's calendar year
+# Fiscal term (SPEC §4, AWR art. 52): from the end of the latest year of the
+# invoice, its payments and its credit notes
 # --------------------------------------------------------------------------
+
+
+def fiscal_term_until(dates: Iterable[date | datetime], periods: Periods = DEFAULT_PERIODS) -> date:
+    """Last day (inclusive) a group of fiscal records must be kept.
+
+    ``dates``: every date of the group, i.e. the issue dates of an invoice and
+    of the credit notes that correct it, and the dates of the payments on
+    any of them. The term is :func:`period_end` of ``fiscal_years`` counted
+    from 31 December of the latest of their years: an invoice of 2017 paid on
+    2026-05-01 is kept until 2033-12-31.
+    """
+    years = [_as_date(d).year for d in dates]
+    if not years:
+        raise InvalidInput("fiscal term", "needs at least the invoice's date")
+    return period_end(date(max(years), 12, 31), periods.fiscal_years)
+
+
+def under_fiscal_term(
+    dates: Iterable[date | datetime], as_of: date, periods: Periods = DEFAULT_PERIODS
+) -> bool:
+    """True while ``as_of <= fiscal_term_until(dates)``: the group is still kept."""
+    return _as_date(as_of) <= fiscal_term_until(dates, periods)
 
 
 def fiscal_hold_until(invoice_date: date, periods: Periods = DEFAULT_PERIODS) -> date:
-    """Last day (inclusive) an invoice must be kept: 31 Dec of year + N.
+    """The term of an invoice with no payment or credit note in a later year: 31 Dec of year + N.
 
     2019-03-01 -> 2026-12-31; 2019-12-31 -> 2026-12-31; 2020-01-01 -> 2027-12-31.
     """
-    year = _as_date(invoice_date).year + periods.fiscal_years
-    return date(year, 12, 31)
+    return fiscal_term_until((invoice_date,), periods)
 
 
 def under_fiscal_hold(
     invoice_date: date, as_of: date, periods: Periods = DEFAULT_PERIODS
 ) -> bool:
     """True while ``as_of <= fiscal_hold_until(invoice_date)``."""
-    return _as_date(as_of) <= fiscal_hold_until(invoice_date, periods)
+    return under_fiscal_term((invoice_date,), as_of, periods)
 
 
 def fiscal_hold_cutoff(as_of: date, periods: Periods = DEFAULT_PERIODS) -> date:
-    """The earliest invoice date still under the fiscal hold on ``as_of``.
+    """The earliest date that still keeps a fiscal group on ``as_of``.
 
-    ``under_fiscal_hold(d, as_of) == (d >= fiscal_hold_cutoff(as_of))`` for
-    every ``d`` (a property test checks it), so set-based SQL can compare
-    invoice dates with one parameter: 1 January of ``as_of.year - N``.
+    A group is kept iff any of its dates (issue or payment, of the invoice or
+    of a credit note) is on or after this date: 1 January of the year whose
+    end is at or after :func:`period_cutoff` (a property test checks that
+    ``under_fiscal_term(ds, as_of) == any(d >= cutoff for d in ds)``).
     """
-    return date(_as_date(as_of).year - periods.fiscal_years, 1, 1)
+    return date(period_cutoff(as_of, periods.fiscal_years).year, 1, 1)
 
 
 # --------------------------------------------------------------------------
@@ -180,11 +250,11 @@ def fiscal_hold_cutoff(as_of: date, periods: Periods = DEFAULT_PERIODS) -> date:
 
 
 def medicine_hold_until(record_date: date, periods: Periods = DEFAULT_PERIODS) -> date:
-    """Last day (inclusive) a medicine record must be kept: date + N years.
+    """Last day (inclusive) a medicine record must be kept: :func:`period_end` of N years.
 
-    Uses relativedelta, so 2020-02-29 + 5 years = 2025-02-28.
+    2020-02-29 + 5 years = 2025-02-28.
     """
-    return _as_date(record_date) + relativedelta(years=periods.medicine_years)
+    return period_end(record_date, periods.medicine_years)
 
 
 def under_medicine_hold(
@@ -202,15 +272,9 @@ def medicine_hold_cutoff(as_of: date, periods: Periods = DEFAULT_PERIODS) -> dat
     """The earliest record date whose medicine hold still runs on ``as_of``.
 
     ``under_medicine_hold(d, as_of) == (d >= medicine_hold_cutoff(as_of))``
-    for every ``d`` (a property test checks it). Not simply ``as_of - N``:
-    with ``as_of`` on 29 February, ``as_of - N`` clamps to 28 February, whose
-    hold ended the day before; the cut-off is then 1 March.
+    for every ``d`` (:func:`period_cutoff`).
     """
-    as_of = _as_date(as_of)
-    cut = as_of - relativedelta(years=periods.medicine_years)
-    if medicine_hold_until(cut, periods) < as_of:
-        cut += timedelta(days=1)
-    return cut
+    return period_cutoff(as_of, periods.medicine_years)
 
 
 # --------------------------------------------------------------------------
