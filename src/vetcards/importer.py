@@ -119,7 +119,7 @@ def _check_fields(uow: UnitOfWork, data: dict[str, Any], today: date) -> dict[st
     client["birth_date"] = (again("client.birth_date", validation.birth_date, c["birth_date"], today=today)
                             if c["birth_date"] else None)
 
-    species = known_species(uow)  # type: ignore[arg-type]
+    species = known_species(uow)
     chips: set[str] = set()
     pets = []
     for i, p in enumerate(data["pets"]):
