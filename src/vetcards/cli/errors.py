@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 # Typer >= 0.29 vendors Click; its parser errors derive from TyperException.
 from typer import Abort as _Abort
@@ -23,6 +23,10 @@ from typer.exceptions import TyperException as _ClickException
 
 from ..errors import VetcardsError
 from .registry import COMMANDS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from typer._click.core import Command, Context
+    from typer._click.formatting import HelpFormatter
 
 
 def error_line(message: str) -> None:
@@ -37,7 +41,7 @@ def _usage_hint(exc: Any) -> str:
     return f" (see: {path or 'vetcards'} --help)"
 
 
-def _plain_help(command: Any) -> None:
+def _plain_help(command: Command) -> None:
     """Plain (Click-style) help everywhere, like the root: fast and greppable."""
     if hasattr(command, "rich_markup_mode"):
         command.rich_markup_mode = None
@@ -57,10 +61,10 @@ class VetcardsGroup(TyperGroup):
     def _registry(self) -> dict[str, tuple[str, str, Optional[str], str]]:
         return COMMANDS
 
-    def list_commands(self, ctx: Any) -> list[str]:  # type: ignore[override]
+    def list_commands(self, ctx: Context) -> list[str]:
         return list(self.commands) + [n for n in self._registry() if n not in self.commands]
 
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:  # type: ignore[override]
+    def get_command(self, ctx: Context, cmd_name: str) -> Optional[Command]:
         if cmd_name in self.commands:
             return self.commands[cmd_name]
         entry = self._registry().get(cmd_name)
@@ -83,7 +87,7 @@ class VetcardsGroup(TyperGroup):
         self.commands[cmd_name] = command
         return command
 
-    def format_commands(self, ctx: Any, formatter: Any) -> None:
+    def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
         """List commands with their registered short help, importing nothing."""
         rows = [(name, entry[3]) for name, entry in self._registry().items()]
         if rows:
