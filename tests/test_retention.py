@@ -92,11 +92,15 @@ class Seed:
 
     def invoice(self, client_id: Optional[int], d: date, *, status: str = "paid",
                 pet_id: Optional[int] = None, restricted: bool = False,
-                paid_on: Optional[date] = None) -> str:
+                paid_on: Optional[date] = None, credits: Optional[str] = None) -> str:
+        """An invoice (or, with ``credits``, a credit note correcting that invoice number)."""
         seq = self._seq[d.year] = self._seq.get(d.year, 0) + 1
         number = f"{d.year}-{seq:05d}"
+        credited = None if credits is None else self.conn.execute(
+            text("SELECT id FROM invoice WHERE number = :n"), {"n": credits}).scalar_one()
         iid = self.conn.execute(insert(T["invoice"]).values(
             number=number, year=d.year, seq=seq, client_id=client_id, pet_id=pet_id, invoice_date=d,
+            kind="invoice" if credits is None else "credit_note", credits_invoice_id=credited,
             payment_method="account", status=status, customer_name="Klant Snapshot",
             customer_street="Dorpsstraat 1", customer_postcode="1234 AB", customer_city="Utrecht",
             customer_birth_date=D("1970-01-01"), net_cents=1000, vat_cents=210, gross_cents=1210,
@@ -519,8 +523,10 @@ def _random_practice(s: Seed, rng: random.Random) -> None:
                 s.medicine(cid, pid, _random_day(rng, created, hi))
         for _ in range(rng.randrange(3)):
             d = _random_day(rng, created, hi)
-            s.invoice(cid, d, status=rng.choice(STATES),
-                      paid_on=_random_day(rng, d, hi) if rng.random() < 0.3 else None)
+            number = s.invoice(cid, d, status=rng.choice(STATES),
+                               paid_on=_random_day(rng, d, hi) if rng.random() < 0.3 else None)
+            if rng.random() < 0.2:  # a credit note, sometimes years later
+                s.invoice(cid, _random_day(rng, d, hi), status="credited", credits=number)
         if rng.random() < 0.3:
             s.disclosure(cid, _random_day(rng, created, hi), at_request=rng.random() < 0.5)
         if rng.random() < 0.5:
@@ -546,7 +552,8 @@ def _pure_expectation(conn: Any, as_of: date, periods: rules.Periods) -> dict[st
             dates[pet_owner[r["pet_id"]]].append(D(r["d"]))
     for r in rows("SELECT client_id, record_date AS d FROM medicine_record WHERE client_id IS NOT NULL"):
         dates[r["client_id"]].append(D(r["d"]))
-    invoices = rows("SELECT id, number, client_id, invoice_date, status, restricted FROM invoice")
+    invoices = rows("SELECT id, number, client_id, invoice_date, status, restricted, credits_invoice_id "
+                    "FROM invoice")
     states: dict[int, list[str]] = {c["id"]: [] for c in clients}
     for inv in invoices:
         if inv["client_id"] is not None:
@@ -569,12 +576,22 @@ def _pure_expectation(conn: Any, as_of: date, periods: rules.Periods) -> dict[st
             out[action].add(c["number"])
         if action == "purge":
             purged_ids.add(c["id"])
-    out["fiscal_kept"] = {i["number"] for i in invoices if i["client_id"] in purged_ids
-                          and rules.under_fiscal_hold(D(i["invoice_date"]), as_of, periods)}
-    out["invoices_deleted"] = {i["number"] for i in invoices if i["client_id"] in purged_ids
-                               and not rules.under_fiscal_hold(D(i["invoice_date"]), as_of, periods)}
+    # The fiscal term is the group's: an invoice, its credit notes and every payment on them.
+    root = {i["id"]: i["credits_invoice_id"] or i["id"] for i in invoices}
+    group_dates: dict[int, list[date]] = {}
+    for i in invoices:
+        group_dates.setdefault(root[i["id"]], []).append(D(i["invoice_date"]))
+    for r in rows("SELECT invoice_id, paid_on FROM payment"):
+        group_dates[root[r["invoice_id"]]].append(D(r["paid_on"]))
+    kept = {g for g, ds in group_dates.items() if rules.under_fiscal_term(ds, as_of, periods)}
+    candidate = {i["id"] for i in invoices if root[i["id"]] not in kept and (
+        i["client_id"] in purged_ids or (i["restricted"] and i["client_id"] is None))}
+    # A group goes whole or not at all.
+    gone = {i for i in candidate if all(j in candidate for j in root if root[j] == root[i])}
+    out["fiscal_kept"] = {i["number"] for i in invoices if i["client_id"] in purged_ids and i["id"] not in gone}
+    out["invoices_deleted"] = {i["number"] for i in invoices if i["client_id"] in purged_ids and i["id"] in gone}
     out["expired_invoices"] = {i["number"] for i in invoices if i["restricted"] and i["client_id"] is None
-                               and not rules.under_fiscal_hold(D(i["invoice_date"]), as_of, periods)}
+                               and i["id"] in gone}
     meds = rows("SELECT client_id, pet_id, record_date, restricted FROM medicine_record")
     purged_pets = {pid for pid, owner in pet_owner.items() if owner in purged_ids}
     mine = [m for m in meds if m["client_id"] in purged_ids or m["pet_id"] in purged_pets]

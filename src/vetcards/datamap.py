@@ -45,7 +45,7 @@ class Act(str, Enum):
 class Hold(str, Enum):
     """A reason to keep a row after its client has gone (SPEC §4)."""
 
-    FISCAL = "fiscal"        # AWR art. 52: the invoice's year + fiscal_years
+    FISCAL = "fiscal"        # AWR art. 52: the latest year of invoice, payments, credit notes + fiscal_years
     MEDICINE = "medicine"    # EU 2019/6 art. 103: the record date + medicine_years
 
 
@@ -79,6 +79,14 @@ class Table:
     activity_where: Optional[str] = None
     hold: Optional[Hold] = None
     hold_date: Optional[str] = None  # the column the hold counts from
+    #: a column linking a row to another row of the same table that it
+    #: corrects (a credit note to its invoice): the rows so linked are one
+    #: group for the hold, with one term, kept and deleted together; the link
+    #: is never cleared
+    hold_pair: Optional[str] = None
+    #: children whose dates extend the hold of their parent's group:
+    #: (table, its link column to this table, its date column)
+    hold_extended_by: tuple[tuple[str, str, str], ...] = ()
     #: columns a row kept restricted loses (set NULL), besides its links
     restrict_clears: tuple[str, ...] = ()
     #: the state column whose claim (rules.is_claim) keeps the row linked, and
@@ -118,6 +126,7 @@ MAP: tuple[Table, ...] = (
            Link("credits_invoice_id", "invoice", owns=False)),
           erase=Act.HOLD, purge=Act.HOLD, merge=Act.MOVE, export="invoices",
           activity=("invoice_date",), hold=Hold.FISCAL, hold_date="invoice_date",
+          hold_pair="credits_invoice_id", hold_extended_by=(("payment", "invoice_id", "paid_on"),),
           restrict_clears=("customer_birth_date",), claim_state="status"),
     Table("invoice_line", "invoice_lines", (Link("invoice_id", "invoice"),), erase=Act.FOLLOW,
           purge=Act.FOLLOW, merge=Act.FOLLOW, export="invoices[].lines", merge_counted=False),

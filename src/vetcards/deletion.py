@@ -10,7 +10,9 @@ date; :class:`Deletion` then stages, set-based, in TEMP tables
 * for each table with a hold (:func:`datamap.holders`): the rows reached from
   a client or pet that goes which no hold keeps, and no claim keeps linked
   (with ``sweep``, the purge's, also the restricted detached rows whose hold
-  has ended).
+  has ended); a group of rows that belong together for the hold
+  (:attr:`Table.hold_pair`: an invoice and its credit notes) goes only as a
+  whole, so the credit note's reference to its invoice is never cleared.
 
 :meth:`Deletion.steps` are the statements, built from :data:`datamap.MAP`
 run backwards (children before parents, so the foreign-key actions find
@@ -21,20 +23,21 @@ differ only in which clients they stage and in the purge's sweep.
 
 Where each rule lives: the periods' arithmetic in :mod:`vetcards.rules`
 (cut-off dates passed to the SQL as parameters, :func:`cutoffs`); the claim in
-:data:`rules.SETTLED_STATES` (:func:`claim_sql`); the date a hold counts from
-in :func:`hold_date_sql` (the fiscal term of an invoice is changed there, for
-erase and purge alike); the owner's address of a kept record in
-:data:`OWNER_ADDRESS_SQL`.
+:data:`rules.SETTLED_STATES` (:func:`claim_sql`); which dates keep a row in
+:func:`held_sql` (the fiscal term of SPEC §4: any issue or payment date of the
+invoice's group on or after the cut-off) and the same dates for the printed
+term in :func:`term_dates` / :func:`hold_until`, for erase and purge alike;
+the owner's address of a kept record in :data:`OWNER_ADDRESS_SQL`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal, Optional
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
 from . import rules
 from .datamap import MAP, Act, Hold, Table, entry, holders
@@ -42,7 +45,8 @@ from .datamap import MAP, Act, Hold, Table, entry, holders
 if TYPE_CHECKING:
     from .db import UnitOfWork
 
-__all__ = ["OWNER_ADDRESS_SQL", "Deletion", "Step", "claim_exists_sql", "claim_sql", "cutoffs", "hold_date_sql", "hold_until"]
+__all__ = ["OWNER_ADDRESS_SQL", "Deletion", "Step", "claim_exists_sql", "claim_sql", "cutoffs", "held_sql",
+           "hold_until", "term_dates"]
 
 Mode = Literal["erase", "purge"]
 Part = Literal["reached", "gone", "detach", "claim", "sweep"]
@@ -59,23 +63,63 @@ def cutoffs(as_of: date, periods: rules.Periods) -> dict[str, str]:
             _PARAM[Hold.MEDICINE]: rules.medicine_hold_cutoff(as_of, periods).isoformat()}
 
 
-def hold_until(hold: Hold, hold_date: date, periods: rules.Periods) -> date:
-    """The last day (inclusive) ``hold`` keeps a row whose hold counts from ``hold_date``."""
+def hold_until(hold: Hold, dates: Iterable[date], periods: rules.Periods) -> date:
+    """The last day (inclusive) ``hold`` keeps a row whose group has these dates (:func:`term_dates`)."""
     if hold is Hold.FISCAL:
-        return rules.fiscal_hold_until(hold_date, periods)
-    return rules.medicine_hold_until(hold_date, periods)
+        return rules.fiscal_term_until(dates, periods)
+    return rules.medicine_hold_until(max(dates), periods)
 
 
-def hold_date_sql(table: Table, alias: str = "") -> str:
-    """The date a row's hold counts from (the fiscal term of issue 11 changes it here)."""
-    assert table.hold_date is not None, f"{table.name} has no hold"
-    return f"{alias}{table.hold_date}"
+def _root(table: Table, alias: str) -> str:
+    """The id of the row's group: the row it corrects, else itself."""
+    return f"coalesce({alias}{table.hold_pair}, {alias}id)" if table.hold_pair else f"{alias}id"
 
 
-def held_sql(table: Table, alias: str = "") -> str:
-    """The row's hold still runs (on the date of the parameters of :func:`cutoffs`)."""
-    assert table.hold is not None
-    return f"{hold_date_sql(table, alias)} >= :{_PARAM[table.hold]}"
+def _in_group(table: Table, member: str, alias: str) -> str:
+    """Row ``member`` (an alias) is in the group of the row ``alias``."""
+    root = _root(table, alias)
+    return f"({member}.id = {root} OR {member}.{table.hold_pair} = {root})"
+
+
+def held_sql(table: Table, alias: Optional[str] = None) -> str:
+    """The row's hold still runs (on the date of the parameters of :func:`cutoffs`).
+
+    A row without a group keeps while its own date is on or after the cut-off;
+    a row of a group (:attr:`Table.hold_pair`) while any date of any member
+    (its own, or one of :attr:`Table.hold_extended_by`: a payment) is.
+    ``alias``: how the row is named (default the table's name).
+    """
+    assert table.hold is not None and table.hold_date is not None
+    a = f"{alias or table.name}."
+    cut = f":{_PARAM[table.hold]}"
+    if not table.hold_pair and not table.hold_extended_by:
+        return f"{a}{table.hold_date} >= {cut}"
+    m = "g_"
+    dated = [f"{m}.{table.hold_date} >= {cut}"] + [
+        f"EXISTS (SELECT 1 FROM {child} x_ WHERE x_.{link} = {m}.id AND x_.{column} >= {cut})"
+        for child, link, column in table.hold_extended_by]
+    if not table.hold_pair:
+        return " OR ".join(d.replace(f"{m}.", a) for d in dated)
+    return (f"EXISTS (SELECT 1 FROM {table.name} {m} WHERE {_in_group(table, m, a)} "
+            f"AND ({' OR '.join(dated)}))")
+
+
+def term_dates(uow: UnitOfWork, table: Table, ids: list[int]) -> dict[int, list[date]]:
+    """Every date the hold of each row counts from: of its whole group and the children that extend it."""
+    assert table.hold_date is not None
+    out: dict[int, list[date]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    a, m = "r_", "g_"
+    group = _in_group(table, m, f"{a}.") if table.hold_pair else f"{m}.id = {a}.id"
+    base = f"FROM {table.name} {a} JOIN {table.name} {m} ON {group}"
+    parts = [f"SELECT {a}.id AS id, {m}.{table.hold_date} AS d {base} WHERE {a}.id IN :ids"] + [
+        f"SELECT {a}.id, x_.{column} {base} JOIN {child} x_ ON x_.{link} = {m}.id WHERE {a}.id IN :ids"
+        for child, link, column in table.hold_extended_by]
+    stmt = text(" UNION ALL ".join(parts)).bindparams(bindparam("ids", expanding=True))
+    for row in uow.execute(stmt, {"ids": ids}):
+        out[row.id].append(row.d if isinstance(row.d, date) else date.fromisoformat(str(row.d)[:10]))
+    return out
 
 
 def claim_sql(column: str) -> str:
@@ -189,6 +233,12 @@ class Deletion:
             if self.sweep:
                 sql += f" UNION SELECT id FROM {table.name} WHERE {_sweep(table)}"
             x(text(f"INSERT INTO temp.gone_{table.name} (id) {sql}"), self.params)
+            if table.hold_pair:
+                # A group goes whole or not at all (an invoice and its credit notes).
+                x(text(f"DELETE FROM temp.gone_{table.name} WHERE id IN (SELECT r_.id FROM {table.name} r_ "
+                       f"JOIN temp.gone_{table.name} s_ ON s_.id = r_.id WHERE EXISTS (SELECT 1 FROM "
+                       f"{table.name} g_ WHERE {_in_group(table, 'g_', 'r_.')} "
+                       f"AND g_.id NOT IN {_gone(table.name)}))"))
 
     def drop(self) -> None:
         for name in _STAGED:

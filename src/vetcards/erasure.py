@@ -63,8 +63,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from sqlalchemy import text
 
 from . import audit, datamap, refs, rules, settings, validation, vocab
-from .datamap import Hold
-from .deletion import Deletion, claim_exists_sql, hold_date_sql, hold_until
+from .deletion import Deletion, claim_exists_sql, hold_until, term_dates
 from .errors import HoldError, InvalidInput
 from .ledger import append_ledger, ledger_path_for
 
@@ -93,7 +92,8 @@ UNTIL_PAID = "until paid"
 
 BASIS_CLAIM = ("GDPR art. 17(3)(e): needed to collect an unpaid invoice or one in collection; "
                "then the fiscal hold applies")
-BASIS_FISCAL = "AWR art. 52 (fiscal retention duty): {n} years after the end of the invoice's year"
+BASIS_FISCAL = ("AWR art. 52 (fiscal retention duty): {n} years after the end of the latest year of the "
+                "invoice, its payments and its credit notes")
 BASIS_MEDICINE = "EU Regulation 2019/6 art. 103 (veterinary medicine records): {n} years"
 
 #: Categories in ``erased``, in display order.
@@ -241,14 +241,6 @@ class ErasureResult:
         return out
 
 
-def _as_date(value: date | datetime | str) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
 _CLIENT_COLUMNS = ("name", "street", "postcode", "city", "phone", "email", "birth_date",
                    "legal_hold_reason", "restricted")
 
@@ -267,14 +259,29 @@ def _stage(uow: UnitOfWork, client_id: int, as_of: date, periods: rules.Periods)
     return deletion
 
 
-def _held_rows(uow: UnitOfWork, deletion: Deletion, name: str, number: str) -> list[Any]:
-    """The rows of a hold table reached by the erasure, oldest first, with what becomes of each."""
+@dataclass(frozen=True)
+class _Held:
+    """A row of a hold table reached by the erasure, and what becomes of it."""
+
+    id: int
+    ref: str
+    claim: bool
+    gone: bool
+    until: date  # the last day its hold keeps it (its group's term)
+
+
+def _held_rows(uow: UnitOfWork, deletion: Deletion, name: str, number: str) -> list[_Held]:
+    """The rows of a hold table reached by the erasure, by the end of their term, with what becomes of each."""
     table = datamap.entry(name)
-    since = hold_date_sql(table)
-    return list(uow.execute(text(
-        f"SELECT id, {number} AS ref, {since} AS since, {deletion.where(table, 'claim')} AS claim, "
+    assert table.hold is not None and table.hold_date is not None
+    rows = list(uow.execute(text(
+        f"SELECT id, {number} AS ref, {deletion.where(table, 'claim')} AS claim, "
         f"{deletion.where(table, 'gone')} AS gone FROM {name} WHERE {deletion.where(table, 'reached')} "
-        f"ORDER BY {since}, id"), deletion.params))
+        f"ORDER BY {table.hold_date}, id"), deletion.params))
+    dates = term_dates(uow, table, [r.id for r in rows])
+    held = [_Held(r.id, str(r.ref), bool(r.claim), bool(r.gone),
+                  hold_until(table.hold, dates[r.id], deletion.periods)) for r in rows]
+    return sorted(held, key=lambda h: h.until)  # stable: issue order within one term
 
 
 def plan_erasure(uow: UnitOfWork, client_ref: str, as_of: date,
@@ -311,18 +318,17 @@ def plan_erasure(uow: UnitOfWork, client_ref: str, as_of: date,
         ))
     basis_fiscal = BASIS_FISCAL.format(n=periods.fiscal_years)
     for inv in invoices:
-        if inv.claim:
+        # A settled invoice whose term has ended is kept only with an unpaid one of its group.
+        if inv.claim or (not inv.gone and inv.until < as_of):
             kept.append(KeptItem("invoice", inv.ref, REASON_CLAIM, UNTIL_PAID, BASIS_CLAIM,
                                  _KEPT_FIELDS[REASON_CLAIM]))
         elif not inv.gone:
-            until = hold_until(Hold.FISCAL, _as_date(inv.since), periods)
-            kept.append(KeptItem("invoice", inv.ref, REASON_FISCAL, until.isoformat(), basis_fiscal,
+            kept.append(KeptItem("invoice", inv.ref, REASON_FISCAL, inv.until.isoformat(), basis_fiscal,
                                  _KEPT_FIELDS[REASON_FISCAL]))
     basis_med = BASIS_MEDICINE.format(n=periods.medicine_years)
     for med in medicines:
         if not med.gone:
-            until = hold_until(Hold.MEDICINE, _as_date(med.since), periods)
-            kept.append(KeptItem("medicine_record", str(med.ref), REASON_MEDICINE, until.isoformat(),
+            kept.append(KeptItem("medicine_record", med.ref, REASON_MEDICINE, med.until.isoformat(),
                                  basis_med, _KEPT_FIELDS[REASON_MEDICINE]))
 
     # Recipients to tell (art. 19), before the disclosure log goes.
