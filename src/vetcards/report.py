@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Any, Optional
 
-LANGS = ("nl", "en")
+from . import vocab
+from .vocab import LANGS
 
 T: dict[str, dict[str, str]] = {
     "title": {"nl": "Inzage in uw persoonsgegevens", "en": "Access to your personal data"},
@@ -125,45 +126,16 @@ COLS: dict[str, dict[str, str]] = {
     "address": {"nl": "Adres", "en": "Address"},
 }
 
-PURPOSES_NL = {
-    "care": "Diergeneeskundige zorg voor uw dieren; het medisch dossier op de patiëntenkaart.",
-    "administration": "Klantadministratie en facturering; bij betaling op rekening ook incasso.",
-    "reminders": "Herinneringskaarten voor vaccinaties (alleen met uw toestemming), gedrukt door een "
-                 "drukkerij die niets bewaart.",
-    "chip-registration": "Registratie van het chipnummer van uw dier bij de Nederlandse Databank "
-                         "Gezelschapsdieren (NDG), met uw toestemming.",
-    "referral": "Doorverwijzing naar een specialist, alleen op uw verzoek.",
-    "lab-pharmacy": "Delen met een laboratorium of apotheek als de zorg dat nodig maakt, met uw toestemming.",
-    "legal-obligations": "Wettelijke plichten: fiscale bewaarplicht en registratie van diergeneesmiddelen "
-                         "(EU-verordening 2019/6).",
-    "statistics": "Statistiek, alleen geanonimiseerd (totalen).",
+#: Which vocabulary a coded column's values come from (vetcards.vocab): every
+#: code is shown as its Dutch or English label, never as the code itself.
+CODE_COLUMNS: dict[str, str] = {
+    "purpose": "consent_purpose",
+    "species": "species",
+    "sex": "sex",
+    "basis": "disclosure_basis",
+    "categories": "data_category",
+    "type": "request_type",
 }
-
-RIGHTS_NL = {
-    "access": "Recht op inzage (AVG art. 15): een kopie van uw gegevens, zoals dit overzicht.",
-    "rectification": "Recht op rectificatie (art. 16): onjuiste gegevens laten verbeteren.",
-    "erasure": "Recht op vergetelheid (art. 17): uw gegevens laten wissen, behalve wat wij wettelijk moeten "
-               "bewaren.",
-    "restriction": "Recht op beperking van de verwerking (art. 18).",
-    "portability": "Recht op overdraagbaarheid (art. 20): uw gegevens in een bestand, om mee te nemen naar een "
-                   "andere praktijk.",
-    "objection": "Recht van bezwaar (art. 21) tegen verwerking op grond van een gerechtvaardigd belang.",
-    "withdraw-consent": "Een toestemming altijd intrekken (art. 7 lid 3), even gemakkelijk als u haar gaf.",
-    "complaint": "Een klacht indienen bij de Autoriteit Persoonsgegevens (art. 77).",
-}
-
-SOURCE_NL = {
-    "data-subject": "Door u (of namens u) gegeven bij inschrijving en bij bezoeken.",
-    "practice": "Vastgelegd door de medewerkers van de praktijk bij de zorg voor uw dieren "
-                "(medisch dossier, medicijnen, facturen).",
-    "other-practice": "Op uw verzoek ontvangen van een andere dierenartsenpraktijk (dataportabiliteit).",
-}
-
-REQUEST_TYPES_NL = {"access": "inzage", "erasure": "wissen", "rectification": "rectificatie",
-                    "portability": "overdraagbaarheid"}
-STATUS_NL = {"open": "open", "paid": "betaald", "in_collection": "bij incasso", "credited": "gecrediteerd"}
-KIND_NL = {"invoice": "factuur", "credit_note": "creditnota"}
-BASIS_NL = {"consent": "toestemming", "contract": "overeenkomst", "legal_obligation": "wettelijke plicht"}
 
 CSS = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10.5pt; color: #111; margin: 2em; }
@@ -209,11 +181,17 @@ def _money(cents: Optional[int], lang: str) -> str:
     return ("€ " if lang == "nl" else "EUR ") + format_cents(cents, dutch=(lang == "nl"))
 
 
-def _kg(grams: Optional[int]) -> str:
-    if grams is None:
-        return ""
-    whole, rest = divmod(grams, 1000)
-    return f"{whole}.{rest:03d}".rstrip("0").rstrip(".") if rest else str(whole)
+def _code(column: str, value: Any, lang: str, kind: Optional[str] = None) -> Optional[str]:
+    """A coded value as escaped label(s); None when ``column`` holds no code."""
+    kind = kind or CODE_COLUMNS.get(column)
+    if kind is None or value is None:
+        return None
+    values = value.split(",") if isinstance(value, str) and kind == "data_category" else [value]
+    return escape(vocab.labels(kind, [v.strip() if isinstance(v, str) else v for v in values], lang))
+
+
+def _kg(grams: Optional[int], lang: str) -> str:
+    return vocab.format_kg(grams, lang) or ""
 
 
 def _table(rows: Sequence[dict[str, Any]], cols: Sequence[str], lang: str,
@@ -228,6 +206,8 @@ def _table(rows: Sequence[dict[str, Any]], cols: Sequence[str], lang: str,
         for c in cols:
             html = cell(r, c) if cell is not None else None
             if html is None:
+                html = _code(c, r.get(c), lang)
+            if html is None:
                 html = _v(r.get(c), lang)
             cls = ' class="num"' if c in num else ""
             tds.append(f"<td{cls}>{html}</td>")
@@ -236,13 +216,14 @@ def _table(rows: Sequence[dict[str, Any]], cols: Sequence[str], lang: str,
 
 
 def _dl(rec: dict[str, Any], keys: Sequence[str], lang: str) -> str:
-    items = "".join(f"<dt>{escape(COLS[k][lang])}</dt><dd>{_v(rec.get(k), lang)}</dd>" for k in keys)
+    items = "".join(f"<dt>{escape(COLS[k][lang])}</dt><dd>{_code(k, rec.get(k), lang) or _v(rec.get(k), lang)}</dd>"
+                    for k in keys)
     return f"<dl>{items}</dl>"
 
 
-def _code_text(item: dict[str, str], nl: dict[str, str], lang: str) -> str:
-    if lang == "nl" and item["code"] in nl:
-        text = nl[item["code"]]
+def _code_text(item: dict[str, str], kind: str, lang: str) -> str:
+    if lang == "nl" and item["code"] in vocab.codes(kind):
+        text = vocab.describe(kind, item["code"], "nl")
         marker = "(data portability)"
         if item["code"] == "other-practice" and marker in item["description"]:
             # keep the practice names and the import date of the English line
@@ -252,9 +233,9 @@ def _code_text(item: dict[str, str], nl: dict[str, str], lang: str) -> str:
     return escape(item["description"])
 
 
-def _code_section(title: str, items: Sequence[dict[str, str]], nl: dict[str, str], lang: str) -> str:
+def _code_section(title: str, items: Sequence[dict[str, str]], kind: str, lang: str) -> str:
     """A heading and a list of coded items (purposes, source, rights) in the report's language."""
-    return "\n".join([f"<h2>{_t(title, lang)}</h2><ul>", *(f"<li>{_code_text(i, nl, lang)}</li>" for i in items),
+    return "\n".join([f"<h2>{_t(title, lang)}</h2><ul>", *(f"<li>{_code_text(i, kind, lang)}</li>" for i in items),
                       "</ul>"])
 
 
@@ -290,7 +271,8 @@ def render(doc: dict[str, Any], lang: str = "nl") -> str:
         add(f"<p><strong>{_t('restricted', lang)}</strong></p>")
 
     add(f"<h2>{_t('consents', lang)}</h2>")
-    add(_table(doc["consents"], ("purpose", "given_on", "statement_version", "method", "withdrawn_on"), lang))
+    add(_table(doc["consents"], ("purpose", "given_on", "statement_version", "method", "withdrawn_on"), lang,
+               cell=lambda r, k: _code(k, r["method"], lang, "consent_method") if k == "method" else None))
 
     add(f"<h2>{_t('pets', lang)}</h2>")
     if not doc["pets"]:
@@ -301,7 +283,7 @@ def render(doc: dict[str, Any], lang: str = "nl") -> str:
                 lang))
         add(f"<h3>{_t('weights', lang)}</h3>")
         add(_table(p["weights"], ("measured_on", "grams"), lang,
-                   cell=lambda r, k: _kg(r["grams"]) if k == "grams" else None, num=("grams",)))
+                   cell=lambda r, k: _kg(r["grams"], lang) if k == "grams" else None, num=("grams",)))
         add(f"<h3>{_t('visits', lang)}</h3>")
         add(_table(p["visits"], ("visit_date", "reason", "findings", "diagnosis", "treatment", "vet"), lang))
         add(f"<h3>{_t('vaccinations', lang)}</h3>")
@@ -315,8 +297,8 @@ def render(doc: dict[str, Any], lang: str = "nl") -> str:
     if not doc["invoices"]:
         add(f'<p class="muted">{_t("none", lang)}</p>')
     for inv in doc["invoices"]:
-        kind = KIND_NL.get(inv["kind"], inv["kind"]) if nl else inv["kind"].replace("_", " ")
-        status = STATUS_NL.get(inv["status"], inv["status"]) if nl else inv["status"].replace("_", " ")
+        kind = vocab.label("invoice_kind", inv["kind"], lang)
+        status = vocab.label("invoice_state", inv["status"], lang)
         add(f"<h3>{escape(kind.capitalize())} {_v(inv['number'], lang)} · {_v(inv['invoice_date'], lang)} · "
             f"{escape(status)}{' · ' + _t('restricted', lang) if inv['restricted'] else ''}</h3>")
         cust = inv["customer"]
@@ -334,21 +316,22 @@ def render(doc: dict[str, Any], lang: str = "nl") -> str:
                    num=("vat_rate", "net", "vat", "gross", "paid")))
         if inv["payments"]:
             add(_table(inv["payments"], ("paid_on", "amount", "method"), lang,
-                       cell=lambda r, k: _money(r["amount_cents"], lang) if k == "amount" else None,
+                       cell=lambda r, k: (_money(r["amount_cents"], lang) if k == "amount"
+                                          else _code(k, r["method"], lang, "payment_method") if k == "method"
+                                          else None),
                        num=("amount",)))
 
     add(f"<h2>{_t('recipients', lang)}</h2>")
     if doc["disclosures"]:
         add(_table(doc["disclosures"], ("disclosed_on", "recipient", "categories", "basis", "at_client_request"),
                    lang,
-                   cell=lambda r, k: (f"{_v(r['recipient']['name'], lang)} ({_v(r['recipient']['kind'], lang)})"
-                                      if k == "recipient"
-                                      else escape(BASIS_NL.get(r["basis"], r["basis"])) if k == "basis" and nl
-                                      else None)))
+                   cell=lambda r, k: (f"{_v(r['recipient']['name'], lang)} "
+                                      f"({_code(k, r['recipient']['kind'], lang, 'recipient_kind')})"
+                                      if k == "recipient" else None)))
     else:
         add(f"<p>{_t('no_recipients', lang)}</p>")
 
-    add(_code_section("purposes", doc["purposes"], PURPOSES_NL, lang))
+    add(_code_section("purposes", doc["purposes"], "processing_purpose", lang))
 
     ret = doc["retention"]
     add(f"<h2>{_t('retention', lang)}</h2><ul>")
@@ -359,15 +342,13 @@ def render(doc: dict[str, Any], lang: str = "nl") -> str:
         + (f" · {_t('delete_after', lang)}: {_v(ret['delete_after'], lang)}" if ret["delete_after"] else "")
         + "</p>")
 
-    add(_code_section("source", doc["source"], SOURCE_NL, lang))
+    add(_code_section("source", doc["source"], "data_source", lang))
 
     if doc["requests"]:
         add(f"<h2>{_t('requests', lang)}</h2>")
-        add(_table(doc["requests"], ("type", "received_on", "due_on", "closed_on"), lang,
-                   cell=lambda r, k: escape(REQUEST_TYPES_NL.get(r["type"], r["type"])) if k == "type" and nl
-                   else None))
+        add(_table(doc["requests"], ("type", "received_on", "due_on", "closed_on"), lang))
 
-    add(_code_section("rights", doc["rights"], RIGHTS_NL, lang))
+    add(_code_section("rights", doc["rights"], "right", lang))
     sa = doc["supervisory_authority"]
     add(f"<p>{_t('complaint', lang)}: {_v(sa['name'], lang)}, {_v(sa['website'], lang)}</p>")
     add("</body></html>\n")
@@ -382,7 +363,7 @@ def _retention_nl(code: str, ret: dict[str, Any]) -> str:
                   "uitgereikt (fiscale bewaarplicht, AWR art. 52), met de naam en het adres waaraan ze gericht waren.",
         "medicine": f"Gegevens over toegediende of meegegeven diergeneesmiddelen bewaren wij "
                     f"{ret['medicine_years']} jaar (EU-verordening 2019/6 art. 103).",
-        "claim": "Zolang een factuur niet betaald is of bij incasso ligt, bewaren wij wat nodig is om haar te innen.",
+        "claim": "Zolang een factuur niet betaald is of in incasso is, bewaren wij wat nodig is om haar te innen.",
         "legal-hold": "Een wettelijke bewaarplicht (bijvoorbeeld een rechtszaak) houdt verwijdering tegen "
                       "tot zij is opgeheven.",
     }.get(code, code)
