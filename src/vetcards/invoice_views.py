@@ -1,8 +1,14 @@
 """Read models of invoices: the invoice card and the invoice list.
 
 Plain SQL over SQLAlchemy Core, like :mod:`views` (no ORM, no SQLModel), so
-``invoice show`` and ``invoice list`` start fast. Restricted invoices (kept
-only for a fiscal hold, GDPR art. 18) never appear here.
+``invoice show`` and ``invoice list`` start fast.
+
+Restricted invoices (GDPR art. 18: kept only for a hold, SPEC §4, §5) are
+hidden from the normal list: those kept detached under the fiscal hold, and
+the unpaid invoices of an erased client (kept linked for the claim). They are
+read only for their purpose: ``invoice show`` shows one (``restricted:
+true``; audited as ``invoice.fiscal_read``) and ``invoice list --restricted``
+lists them (audited as ``invoice.list.restricted``).
 
 Amounts are integer cents (``*_cents``); each also comes formatted as a
 string with two decimals (``net``, ``vat``, ``total`` ...) for people.
@@ -84,13 +90,19 @@ SELECT i.id, i.number, i.kind, i.invoice_date, i.status, i.payment_method,
        (SELECT n.number FROM invoice n WHERE n.credits_invoice_id = i.id
          ORDER BY n.id LIMIT 1) AS credited_by,
        i.reason, i.net_cents, i.vat_cents, i.gross_cents,
-       (SELECT coalesce(sum(amount_cents), 0) FROM payment WHERE invoice_id = i.id) AS paid_cents
+       (SELECT coalesce(sum(amount_cents), 0) FROM payment WHERE invoice_id = i.id) AS paid_cents,
+       {restricted} AS restricted
   FROM invoice i
   LEFT JOIN client c ON c.id = i.client_id
   LEFT JOIN pet p ON p.id = i.pet_id
   LEFT JOIN invoice o ON o.id = i.credits_invoice_id
  WHERE i.id = :iid
 """
+
+
+#: An invoice is restricted: kept detached for the fiscal hold, or its client's card kept for a claim.
+_RESTRICTED_SQL = "(i.restricted = 1 OR coalesce(c.restricted, 0) = 1)"
+_HEADER_SQL = _HEADER_SQL.format(restricted=_RESTRICTED_SQL)
 
 
 def _balance(status: str, gross: int, paid: int) -> int:
@@ -100,9 +112,15 @@ def _balance(status: str, gross: int, paid: int) -> int:
 
 def invoice_card(uow: UnitOfWork, ref: str) -> dict[str, Any]:
     """One invoice or credit note: header, snapshots, lines, totals per VAT rate,
-    payments, balance. The view is audited (the number only) and committed."""
-    card = _card(uow, ref)
-    audit.record(uow, "invoice.view", "invoice", [card["number"]])
+    payments, balance. The view is audited (the number only) and committed.
+
+    A restricted invoice (kept for a hold) is shown too, for the purpose it is
+    kept for: ``restricted`` is True and the read is audited as
+    ``invoice.fiscal_read``.
+    """
+    card = _card(uow, ref, include_restricted=True)
+    action = "invoice.fiscal_read" if card["restricted"] else "invoice.view"
+    audit.record(uow, action, "invoice", [card["number"]])
     uow.commit()
     return card
 
@@ -122,13 +140,14 @@ def write_pdf(uow: UnitOfWork, ref: str, out: Path) -> tuple[dict[str, Any], Pat
     return card, path
 
 
-def _card(uow: UnitOfWork, ref: str) -> dict[str, Any]:
+def _card(uow: UnitOfWork, ref: str, *, include_restricted: bool = False) -> dict[str, Any]:
     from decimal import Decimal
 
     from . import money
 
-    iid = refs.find_id(uow, "invoice", ref)
+    iid = refs.find_id(uow, "invoice", ref, include_restricted=include_restricted)
     card = _rows(uow, _HEADER_SQL, iid=iid)[0]
+    card["restricted"] = bool(card["restricted"])
     term = _payment_term_days(uow)
     lines = _rows(
         uow,
@@ -178,23 +197,28 @@ def list_invoices(
     year: Optional[int] = None,
     overdue: bool = False,
     today: Optional[date] = None,
+    restricted: bool = False,
 ) -> list[dict[str, Any]]:
-    """Invoices and credit notes (not restricted), oldest first, with filters.
+    """Invoices and credit notes, oldest first, with filters.
 
+    Without ``restricted`` the invoices that are not restricted; with it only
+    the restricted ones (kept for the fiscal hold, or for a claim on an
+    erased client), for the purpose they are kept for.
     ``overdue``: open or in collection, and the invoice date plus the
     practice's payment term (``payment_term_days``) is before ``today``.
-    The listing is audited (the count) and committed.
+    The listing is audited (the count; ``invoice.list.restricted`` for the
+    restricted ones) and committed.
     """
     sql = (
         "SELECT i.id, i.number, i.invoice_date, i.kind, i.status, c.number AS client, "
         "p.number AS pet, i.customer_name, i.payment_method, i.gross_cents, "
         "(SELECT coalesce(sum(amount_cents), 0) FROM payment WHERE invoice_id = i.id) AS paid_cents "
         "FROM invoice i LEFT JOIN client c ON c.id = i.client_id "
-        "LEFT JOIN pet p ON p.id = i.pet_id WHERE i.restricted = 0"
+        f"LEFT JOIN pet p ON p.id = i.pet_id WHERE {'' if restricted else 'NOT '}{_RESTRICTED_SQL}"
     )
     params: dict[str, Any] = {}
     if client is not None:
-        params["cid"] = refs.find_id(uow, "client", client)
+        params["cid"] = refs.find_id(uow, "client", client, include_restricted=restricted)
         sql += " AND i.client_id = :cid"
     if pet is not None:
         params["pid"] = refs.find_id(uow, "pet", pet)
@@ -227,6 +251,7 @@ def list_invoices(
         r["balance"] = _fmt(r["balance_cents"])
         r["due_date"] = _due_date(r["invoice_date"], r["payment_method"], r["kind"], term)
         out.append(r)
-    audit.record(uow, "invoice.list", "invoice", [], {"count": len(out)})
+    audit.record(uow, "invoice.list.restricted" if restricted else "invoice.list", "invoice", [],
+                 {"count": len(out)})
     uow.commit()
     return out

@@ -126,6 +126,8 @@ def show(
     with state.unit() as uow:
         card = invoice_views.invoice_card(uow, invoice)
     title = f"{'Credit note' if card['kind'] == 'credit_note' else 'Invoice'} {card['number']}"
+    if card["restricted"]:
+        title += " (restricted: kept for a legal hold, read for that purpose only)"
     output.record(
         card, invoice_views.CARD_FIELDS, None if fmt is None else Format(fmt.value), title=title,
         sections=[("lines", "Lines", invoice_views.LINE_COLUMNS),
@@ -142,6 +144,11 @@ def list_(
     status: Annotated[Optional[str], typer.Option("--status", help="open, paid, in_collection or credited.")] = None,
     year: Annotated[Optional[int], typer.Option("--year", help="Only invoices numbered in this year.")] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only unpaid invoices past their payment term.")] = False,
+    restricted: Annotated[
+        bool,
+        typer.Option("--restricted", help="Only the restricted invoices kept for a hold (fiscal or claim); "
+                                          "the listing is audited."),
+    ] = False,
     fmt: Annotated[
         Optional[Format],
         typer.Option("--format", "-f", case_sensitive=False,
@@ -156,11 +163,11 @@ def list_(
 
     with get_state(ctx).unit() as uow:
         data = invoice_views.list_invoices(uow, client=client, pet=pet, status=status, year=year,
-                                           overdue=overdue, today=today())
+                                           overdue=overdue, today=today(), restricted=restricted)
     columns: tuple[str, ...] = invoice_views.LIST_COLUMNS
     if fmt is Format.json:
         columns = ("id",) + columns + ("gross_cents", "paid_cents", "balance_cents")
-    output.rows(data, columns, fmt, title="Invoices")
+    output.rows(data, columns, fmt, title="Restricted invoices (kept for a hold)" if restricted else "Invoices")
 
 
 @app.command("pay")

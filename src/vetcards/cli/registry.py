@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str, Optional[str], str]] = {
                  "Practice settings: name, address, BTW, KvK, IBAN, privacy statement, retention."),
     "species": ("species", "app", None, "The list of known species used to validate pet cards."),
     "invoice": ("invoice", "app", None, "Invoices: create, show, list, pay, collect, credit."),
+    "books": ("books", "app", None, "The books of a year: every invoice, credit note and payment, for the bookkeeper."),
     "purge": ("purge", "app", "purge", "Delete clients inactive for more than the inactivity period (SPEC §4)."),
     "export": ("rights", "app", "export",
                "Export everything held on a client and their animals (access, portability)."),
