@@ -29,11 +29,11 @@ from .keys import Key
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy.engine import Connection, Engine
-    from sqlalchemy.orm import Session
+    from sqlmodel import Session
 
 #: The Alembic revision this version of vetcards writes. A test checks that it
 #: equals the head of ``vetcards/migrations``; keep them in step.
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 
 #: Seconds a writer waits for another writer before giving up.
 BUSY_TIMEOUT_MS = 60_000
@@ -141,7 +141,7 @@ class UnitOfWork:
     Core SQL runs on :attr:`conn` (or :meth:`execute`); the ORM
     :attr:`session` is made on first use, on the same connection and the same
     transaction, so a read-only command never imports the ORM. ``add``,
-    ``get``, ``exec``, ``flush`` and ``delete`` are the session's.
+    ``get``, ``exec``, ``flush`` and ``expunge`` are the session's.
     """
 
     def __init__(self, database: Database, conn: Connection, actor: str) -> None:
@@ -211,9 +211,6 @@ class UnitOfWork:
     def add(self, obj: Any) -> None:
         self.session.add(obj)
 
-    def add_all(self, objs: Any) -> None:
-        self.session.add_all(objs)
-
     def get(self, entity: Any, ident: Any) -> Any:
         return self.session.get(entity, ident)
 
@@ -223,12 +220,6 @@ class UnitOfWork:
     def flush(self) -> None:
         if self._session is not None:
             self._session.flush()
-
-    def delete(self, obj: Any) -> None:
-        self.session.delete(obj)
-
-    def refresh(self, obj: Any) -> None:
-        self.session.refresh(obj)
 
     def expunge(self, obj: Any) -> None:
         self.session.expunge(obj)
