@@ -169,9 +169,9 @@ def test_list_filters_and_formats(practice, client):
     k2 = practice.add_client("Bert Bakker", birth_date="1970-01-01")
     old = TODAY - timedelta(days=60)
     a = create(practice, client, "A;1;10,00", payment="account", extra=("--pet", pet, "--date", old.isoformat()))
+    d = create(practice, k2, "D;1;10,00", payment="account", extra=("--date", old.isoformat()))  # dates in order
     b = create(practice, client, "B;1;10,00", payment="pin")
     c = create(practice, k2, "C;1;10,00", payment="account")
-    d = create(practice, k2, "D;1;10,00", payment="account", extra=("--date", old.isoformat()))
     practice.ok("invoice", "collect", d["number"])
 
     def listed(*args):

@@ -449,15 +449,15 @@ def test_list_filters(db, client, practice):
     k2 = practice.add_client("Bert Bakker", birth_date="1970-01-01")
     a = create(db, client, ["A;1;10,00"], payment="account", on=date(2025, 3, 1), pet=pet)  # overdue
     b = create(db, client, ["B;1;10,00"], payment="pin", on=date(2026, 1, 5))
-    c = create(db, k2, ["C;1;10,00"], payment="account", on=date(2026, 11, 20))  # due 12-04
     d = create(db, k2, ["D;1;10,00"], payment="account", on=date(2026, 11, 1))  # due 11-15
+    c = create(db, k2, ["C;1;10,00"], payment="account", on=date(2026, 11, 20))  # due 12-04
     collect(db, d.number)
 
     def numbers(**kw):
         with db.unit() as conn:
             return [r["number"] for r in invoice_views.list_invoices(conn, today=TODAY, **kw)]
 
-    assert numbers() == [a.number, b.number, c.number, d.number]
+    assert numbers() == [a.number, b.number, d.number, c.number]
     assert numbers(client=client) == [a.number, b.number]
     assert numbers(pet=pet) == [a.number]
     assert numbers(status="open") == [a.number, c.number]
@@ -473,7 +473,7 @@ def test_list_filters(db, client, practice):
     practice.ok("practice", "set", "--payment-term-days", "30")
     assert numbers(overdue=True) == [a.number]
     with db.unit() as conn:
-        row = invoice_views.list_invoices(conn, client=k2, today=TODAY)[0]
+        row = invoice_views.list_invoices(conn, client=k2, today=TODAY)[1]
     assert row["due_date"] == "2026-12-20" and row["balance_cents"] == 1210
 
 
@@ -521,9 +521,9 @@ def _mixed_requests(p):
         R(p["a"], ["Consult;1;45,00", "Vaccinatie;2;32.50;9"], "account", date(2026, 3, 1), p["pa"]),
         R(p["b"], ["Ontworming;0,5;0,05;21", "Voer;3;1,19;9%"], "pin", date(2025, 12, 31)),
         R(p["c"], ["A;1;0,50;9", "B;1;0.50;9"], "cash", date(2026, 3, 2), p["pc"]),
-        R(p["a"], ["Consult;1;45,00"], "PIN", date(2025, 6, 1)),
+        R(p["a"], ["Consult;1;45,00"], "PIN", date(2025, 12, 31)),  # dates in order per year (art. 35a)
         R(p["c"], ["Consult;1;45,00", "Verklaring;1;0,00;0"], "account", date(2026, 11, 27)),
-        R(p["b"], ["Dieetvoer 2 kg;2;27,95;9"], "cash", date(2026, 1, 1)),
+        R(p["b"], ["Dieetvoer 2 kg;2;27,95;9"], "cash", date(2026, 11, 27)),
         R(p["a"].lower(), ["X;1,250;10,00"], "account", None, p["pa"]),  # today; ref in lower case
     ]
 
@@ -670,6 +670,9 @@ def test_batch_reads_clients_and_settings_once(db, practice):
     def count(conn, cursor, statement, params, context, executemany):
         statements.append(statement.split()[0] + " " + statement.split()[2 if statement.startswith("INSERT") else 1])
 
+    # Each year's counter exists from its first invoice on (then: one UPDATE a year).
+    create(db, p["a"], ["Eerder;1;1,00"], on=date(2025, 2, 2))
+    create(db, p["a"], ["Eerder;1;1,00"], on=date(2026, 2, 2))
     event.listen(db.engine, "before_cursor_execute", count)
     try:
         runs = []
@@ -683,11 +686,13 @@ def test_batch_reads_clients_and_settings_once(db, practice):
         event.remove(db.engine, "before_cursor_execute", count)
     assert runs[0] == runs[1] == [
         "BEGIN IMMEDIATE", "SELECT client.id,", "SELECT pet.id,", "SELECT key,",  # clients, pets, settings
-        "SELECT max(invoice.seq)", "SELECT max(invoice.seq)", "SELECT max(invoice.id)",  # 2026, 2025; ids
+        "SELECT value", "SELECT max(invoice.invoice_date)", "SELECT max(invoice.invoice_date)",  # issue dates
+        "SELECT counter.value", "UPDATE counter", "SELECT counter.value", "UPDATE counter",  # numbers 2025, 2026
+        "SELECT max(invoice.id)",  # ids
         "INSERT invoice", "INSERT invoice_line", "INSERT payment",
         "SELECT hash", "INSERT audit_log",
     ]
-    assert practice.sql("SELECT count(*) FROM invoice") == [(42,)]
+    assert practice.sql("SELECT count(*) FROM invoice") == [(44,)]
 
 
 def test_record_many_writes_what_record_would(db, practice, tmp_path):

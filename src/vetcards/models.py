@@ -249,6 +249,8 @@ class Invoice(SQLModel, table=True):
     client_id: Optional[int] = _fk("client.id", "SET NULL", nullable=True)
     pet_id: Optional[int] = _fk("pet.id", "SET NULL", nullable=True)
     invoice_date: date = Field(index=True)
+    # The date of supply (art. 35a Wet OB), only when it differs from the invoice date.
+    supply_date: Optional[date] = None
     payment_method: str = Field(max_length=10)  # cash | pin | account
     status: str = Field(default="open", max_length=20)
     customer_name: str = Field(max_length=200)
@@ -296,6 +298,9 @@ class InvoiceLine(SQLModel, table=True):
     quantity: str = Field(max_length=20)
     unit_price_cents: int
     vat_rate: int
+    # vocab.VAT_CATEGORIES: charged | zero | exempt | outside (SPEC §3)
+    vat_category: str = Field(default="charged", max_length=10,
+                              sa_column_kwargs={"server_default": "charged"})
     net_cents: int
 
     invoice: Optional[Invoice] = Relationship(back_populates="lines")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from vetcards.errors import InvalidInput
-from vetcards.vocab import DEFAULT_VAT, VAT_RATES
+from vetcards.vocab import DEFAULT_VAT, VAT_CATEGORIES, VAT_CATEGORY_WORDS, VAT_RATES, ZERO_VAT_CATEGORIES
 
 __all__ = [
     "DEFAULT_VAT",
@@ -171,17 +171,18 @@ def _check_description(raw: str, field: str) -> str:
     return description
 
 
-def _parse_vat(raw: str, field: str) -> int:
-    text = raw.strip()
+def _parse_vat(raw: str, field: str) -> tuple[int, str]:
+    """The rate and VAT category of ``--line``'s last field: ``21``, ``9%``, ``0``, ``exempt``, ``outside``."""
+    text = raw.strip().lower()
     if text.endswith("%"):
         text = text[:-1].rstrip()
     allowed = ", ".join(str(rate) for rate in VAT_RATES)
-    if not text.isascii() or not text.isdigit() or len(text) > 3:
-        raise InvalidInput(field, f"VAT rate must be one of {allowed} (percent)")
+    if text in VAT_CATEGORY_WORDS:
+        return 0, VAT_CATEGORY_WORDS[text]
+    if not text.isascii() or not text.isdigit() or len(text) > 3 or int(text) not in VAT_RATES:
+        raise InvalidInput(field, f"VAT rate must be one of {allowed} (percent), exempt or outside")
     rate = int(text)
-    if rate not in VAT_RATES:
-        raise InvalidInput(field, f"VAT rate must be one of {allowed} (percent)")
-    return rate
+    return rate, "charged" if rate else "zero"
 
 
 def _prefixed(field: str, part: str, error: InvalidInput) -> InvalidInput:
@@ -212,8 +213,8 @@ def parse_line(spec: str, field: str = "--line") -> Line:
                 field, "unit price must not be negative (use a credit note)"
             ) from None
         raise _prefixed(field, "unit price", error) from None
-    vat_rate = _parse_vat(parts[3], field) if len(parts) == 4 else DEFAULT_VAT
-    return Line(description, quantity, unit_price, vat_rate)
+    vat_rate, category = _parse_vat(parts[3], field) if len(parts) == 4 else (DEFAULT_VAT, "charged")
+    return Line(description, quantity, unit_price, vat_rate, category)
 
 
 # ---------------------------------------------------------------------------
@@ -223,12 +224,18 @@ def parse_line(spec: str, field: str = "--line") -> Line:
 
 @dataclass(frozen=True)
 class Line:
-    """One invoice line. ``unit_price_cents`` is negative on a credit note."""
+    """One invoice line. ``unit_price_cents`` is negative on a credit note.
+
+    ``vat_category`` (:data:`~vetcards.vocab.VAT_CATEGORIES`) says why the
+    line carries its VAT; empty means ``charged`` for a rate above 0, else
+    ``zero``. A 0 % line may be ``zero``, ``exempt`` or ``outside``.
+    """
 
     description: str
     quantity: Decimal
     unit_price_cents: int
     vat_rate: int
+    vat_category: str = ""
 
     def __post_init__(self) -> None:
         # Guard the "never float" rule for lines built directly (not parsed).
@@ -242,6 +249,12 @@ class Line:
             raise TypeError("unit_price_cents must be an int")
         if self.vat_rate not in VAT_RATES or isinstance(self.vat_rate, bool):
             raise ValueError(f"vat_rate must be one of {VAT_RATES}")
+        if not self.vat_category:
+            object.__setattr__(self, "vat_category", "charged" if self.vat_rate else "zero")
+        if self.vat_category not in VAT_CATEGORIES or (
+            (self.vat_category in ZERO_VAT_CATEGORIES) != (self.vat_rate == 0)
+        ):
+            raise ValueError("vat_category does not fit the VAT rate")
 
     @property
     def net_cents(self) -> int:
@@ -251,7 +264,7 @@ class Line:
 
     def negated(self) -> Line:
         """The same line with the unit price negated (for a credit note)."""
-        return Line(self.description, self.quantity, -self.unit_price_cents, self.vat_rate)
+        return Line(self.description, self.quantity, -self.unit_price_cents, self.vat_rate, self.vat_category)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,14 @@
 """Practice settings stored in the database (``vetcards practice set``).
 
 Stored as key/value text in ``practice_setting``; read with defaults applied.
+The retention periods have legal floors (:data:`LEGAL_MINIMUM_YEARS`, the one
+place they are written); ``books_closed_until`` is the last day of the period
+the practice closed after filing VAT (no invoice is dated in it, SPEC §3).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Optional, cast
 
 from sqlalchemy import text
@@ -29,7 +33,24 @@ DEFAULTS: dict[str, str] = {
     "fiscal_years": "7",
     "medicine_years": "5",
     "payment_term_days": str(PAYMENT_TERM_DAYS),
+    "books_closed_until": "",
 }
+
+#: The legal floor of each retention period (SPEC §4), with its source. The
+#: inactivity period has none (a practice may purge sooner).
+LEGAL_MINIMUM_YEARS: dict[str, tuple[int, str]] = {
+    "fiscal_years": (7, "Dutch fiscal retention duty, AWR art. 52"),
+    "medicine_years": (5, "veterinary medicine records, EU Regulation 2019/6 art. 103"),
+}
+_YEARS = ("inactivity_years", "fiscal_years", "medicine_years", "payment_term_days")
+
+
+def legal_minimum_rule(key: str, years: int) -> Optional[str]:
+    """The rule ``years`` breaks for setting ``key`` (pure), or ``None``."""
+    floor = LEGAL_MINIMUM_YEARS.get(key)
+    if floor is not None and years < floor[0]:
+        return f"must be at least {floor[0]} ({floor[1]})"
+    return None
 
 
 def get_all(uow: UnitOfWork) -> dict[str, str]:
@@ -71,6 +92,12 @@ def put(uow: UnitOfWork, values: dict[str, str]) -> list[str]:
             {"k": key, "v": value},
         )
     return changed
+
+
+def books_closed_until(uow: UnitOfWork) -> Optional[date]:
+    """The last day of the closed period (``practice set --books-closed-until``), or ``None``."""
+    value = get(uow, "books_closed_until")
+    return date.fromisoformat(value) if value else None
 
 
 def periods(uow: UnitOfWork) -> Periods:
@@ -122,14 +149,17 @@ def validate(raw: dict[str, Optional[str]]) -> dict[str, str]:
                 raise InvalidInput("--iban", "must be a valid IBAN like NL91 ABNA 0417 1643 00") from None
         elif key == "privacy_statement_version":
             out[key] = cast(str, validation.text(value, field="--statement-version", max_len=50))
-        elif key in ("inactivity_years", "fiscal_years", "medicine_years", "payment_term_days"):
+        elif key in _YEARS:
             text_ = value.strip()
             low = 0 if key == "payment_term_days" else 1
             if not (text_.isascii() and text_.isdigit() and low <= int(text_) <= 100):
                 raise InvalidInput(field, f"must be a whole number from {low} to 100")
-            if key == "fiscal_years" and int(text_) < 7:
-                raise InvalidInput(field, "must be at least 7 (Dutch fiscal retention duty, AWR art. 52)")
+            rule = legal_minimum_rule(key, int(text_))
+            if rule is not None:
+                raise InvalidInput(field, rule)
             out[key] = str(int(text_))
+        elif key == "books_closed_until":
+            out[key] = validation.parse_date(value, field=field).isoformat()
         else:  # pragma: no cover - guarded by the CLI
             raise InvalidInput(field, "is not a practice setting")
     return out

@@ -26,7 +26,8 @@ __all__ = [
     "INVOICE_STATES", "KIND_CREDIT_NOTE", "KIND_INVOICE", "KINDS", "LANGS", "OPEN_STATES",
     "PAID_AT_ONCE", "PAYMENT_METHODS", "PAYMENT_TERM_DAYS", "PAY_METHODS", "PROCESSING_PURPOSES",
     "RECIPIENT_KINDS", "REQUEST_STATES", "REQUEST_TYPES", "RIGHTS", "SETTLED_STATES", "SEXES",
-    "SEX_ALIASES", "SPECIES", "SPECIES_ALIASES", "VAT_RATES", "codes", "describe", "descriptions", "format_kg",
+    "SEX_ALIASES", "SPECIES", "SPECIES_ALIASES", "VAT_CATEGORIES", "VAT_CATEGORY_WORDS", "VAT_RATES", "ZERO_VAT_CATEGORIES",
+    "codes", "describe", "descriptions", "format_kg",
     "label", "labels", "one_of", "rule_one_of",
 ]
 
@@ -59,6 +60,15 @@ SETTLED_STATES: tuple[str, ...] = ("paid", "credited")
 #: VAT rates in percent (Dutch: standard, reduced, zero), highest first.
 VAT_RATES: tuple[int, ...] = (21, 9, 0)
 DEFAULT_VAT = 21
+#: Why a line carries the VAT it does (SPEC §3, stored per line): ``charged``
+#: (21 % or 9 %), ``zero`` (the 0 % rate, ``;0``), ``exempt`` (exempt, art. 11
+#: Wet OB, ``;exempt``), ``outside`` (outside the scope of VAT, e.g. the NDG
+#: registration fee, ``;outside``). The last three are at 0 %; each prints its
+#: statement (the labels of ``vat_category``) on the invoice.
+VAT_CATEGORIES: tuple[str, ...] = ("charged", "zero", "exempt", "outside")
+#: The 0 % categories and the word typed for each in ``--line``'s last field.
+ZERO_VAT_CATEGORIES: tuple[str, ...] = ("zero", "exempt", "outside")
+VAT_CATEGORY_WORDS: dict[str, str] = {"0": "zero", "exempt": "exempt", "outside": "outside"}
 
 #: Days until an invoice on account is due, unless the practice sets another term.
 PAYMENT_TERM_DAYS = 14
@@ -131,6 +141,13 @@ _LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "21": ("21% (algemeen tarief)", "21% (standard rate)"),
         "9": ("9% (verlaagd tarief)", "9% (reduced rate)"),
         "0": ("0%", "0%"),
+    },
+    # The statement an invoice prints for a line of this category.
+    "vat_category": {
+        "charged": ("btw", "VAT"),
+        "zero": ("0% btw (nultarief)", "0% VAT (zero rate)"),
+        "exempt": ("Vrijgesteld van btw (art. 11 Wet OB 1968)", "Exempt from VAT (art. 11 Wet OB 1968)"),
+        "outside": ("Buiten de reikwijdte van de btw", "Outside the scope of VAT"),
     },
     "sex": {
         "male": ("mannelijk", "male"),
@@ -324,6 +341,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "invoice_kind": INVOICE_KINDS,
     "invoice_state": INVOICE_STATES,
     "vat_rate": tuple(str(rate) for rate in VAT_RATES),
+    "vat_category": VAT_CATEGORIES,
     "sex": SEXES,
     "species": SPECIES,
     "consent_purpose": CONSENT_PURPOSES,

@@ -26,9 +26,10 @@ def set_(
     iban: Annotated[Optional[str], typer.Option("--iban", help="IBAN for payments.")] = None,
     statement_version: Annotated[Optional[str], typer.Option("--statement-version", help="Version of the privacy statement consent refers to.")] = None,
     inactivity_years: Annotated[Optional[str], typer.Option("--inactivity-years", help="Purge clients inactive more than this many years (7).")] = None,
-    fiscal_years: Annotated[Optional[str], typer.Option("--fiscal-years", help="Keep invoices this many years after their year ends (7).")] = None,
-    medicine_years: Annotated[Optional[str], typer.Option("--medicine-years", help="Keep medicine records this many years (5).")] = None,
+    fiscal_years: Annotated[Optional[str], typer.Option("--fiscal-years", help="Keep invoices this many years after their year ends (7, the legal minimum).")] = None,
+    medicine_years: Annotated[Optional[str], typer.Option("--medicine-years", help="Keep medicine records this many years (5, the legal minimum).")] = None,
     payment_term_days: Annotated[Optional[str], typer.Option("--payment-term-days", help="Days until an invoice on account is due (14).")] = None,
+    books_closed_until: Annotated[Optional[str], typer.Option("--books-closed-until", help="Last day of the period closed after filing VAT; no invoice is dated in it.")] = None,
 ) -> None:
     """Change practice settings; only the given ones change.
 
@@ -40,7 +41,8 @@ def set_(
     raw = {"name": name, "street": street, "postcode": postcode, "city": city, "vat_number": btw,
            "kvk": kvk, "iban": iban, "privacy_statement_version": statement_version,
            "inactivity_years": inactivity_years, "fiscal_years": fiscal_years,
-           "medicine_years": medicine_years, "payment_term_days": payment_term_days}
+           "medicine_years": medicine_years, "payment_term_days": payment_term_days,
+           "books_closed_until": books_closed_until}
     values = settings.validate(raw)
     if not values:
         from ..errors import UsageError

@@ -1,12 +1,20 @@
 """Issuing invoices: checks, numbers, the practice snapshot, the batch write.
 
 Numbers are ``YYYY-NNNNN``, consecutive per year of the invoice date, without
-gaps. A writing unit starts with ``BEGIN IMMEDIATE`` (see ``db._on_begin``),
-so the ``max(seq) + 1`` read and the insert happen under the database's write
-lock: a second process waits for the first to commit, then reads the new
-maximum. An error rolls the whole transaction back, so a number is never
-taken without its invoice. The ``UNIQUE(year, seq)`` constraint is the
-backstop.
+gaps, taken from a stored counter per year (``counter`` row ``invoice-YYYY``,
+SPEC §3): the next number is the counter + 1, never ``max(seq) + 1`` over the
+rows left, so a number the purge deleted is never issued again. A writing
+unit starts with ``BEGIN IMMEDIATE`` (see ``db._on_begin``), so the counter is
+read and moved under the database's write lock: a second process waits for
+the first to commit. An error rolls the whole transaction back, so a number
+is never taken without its invoice. The ``UNIQUE(year, seq)`` constraint is
+the backstop.
+
+Issue dates (art. 35a Wet OB, :func:`issue_date_rule`): an invoice or credit
+note is not dated before the latest issue date of its year's documents (the
+numbers follow the dates), nor on or before the date until which the
+practice closed its books (``practice set --books-closed-until``). The date
+of supply (``--supply-date``) is stored only when it differs.
 
 One code path for one invoice and for many: :func:`create_invoice` is
 :func:`create_invoices` with one request. It checks every request first
@@ -33,13 +41,13 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Optional, Union
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import false, func, insert, or_, select, update
 
 from .. import audit, money, settings, validation
 from ..errors import Conflict, InvalidInput, NotFound, shown_ref
 from ..models import SQLModel, utcnow
 from ..refs import format_invoice_number, parse
-from ..vocab import KIND_INVOICE, PAID_AT_ONCE
+from ..vocab import INVOICE_KINDS, KIND_INVOICE, PAID_AT_ONCE
 from .bulk import BulkInsert
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -49,9 +57,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..db import UnitOfWork
 
 __all__ = [
-    "BatchInvalidInput", "BatchNotFound", "InvoiceRequest", "Issued", "MAX_LINES",
-    "REQUIRED_PRACTICE_SETTINGS", "check_date", "create_invoice", "create_invoices", "format_quantity",
-    "next_id", "next_seq", "practice_snapshot", "write_documents",
+    "BatchInvalidInput", "BatchNotFound", "COUNTER_PREFIX", "InvoiceRequest", "Issued", "MAX_LINES",
+    "REQUIRED_PRACTICE_SETTINGS", "check_date", "check_issue_date", "create_invoice", "create_invoices",
+    "format_quantity", "issue_date_rule", "next_id", "next_seq", "practice_snapshot", "supply_date_of",
+    "write_documents",
 ]
 
 #: Practice settings an invoice cannot be issued without (art. 35a Wet OB:
@@ -68,6 +77,9 @@ MAX_LINES = 500
 
 _TABLES = SQLModel.metadata.tables
 _INVOICE, _CLIENT, _PET = _TABLES["invoice"], _TABLES["client"], _TABLES["pet"]
+_COUNTER = _TABLES["counter"]
+#: The ``counter`` row of a year's invoice numbers is ``invoice-YYYY`` (migration 0004).
+COUNTER_PREFIX = "invoice-"
 BULK_INVOICE = BulkInsert(_INVOICE)
 BULK_LINE = BulkInsert(_TABLES["invoice_line"], exclude=("id",))
 BULK_PAYMENT = BulkInsert(_TABLES["payment"], exclude=("id",))
@@ -86,10 +98,22 @@ def format_quantity(quantity: Decimal) -> str:
     return out
 
 
-def next_seq(uow: UnitOfWork, year: int) -> int:
-    """The next sequence number of ``year``, read inside the write transaction."""
-    current = uow.execute(select(func.max(_INVOICE.c.seq)).where(_INVOICE.c.year == year)).scalar()
-    return (current or 0) + 1
+def next_seq(uow: UnitOfWork, year: int, count: int = 1) -> int:
+    """Take ``count`` numbers of ``year`` from its stored counter; returns the first.
+
+    Inside the write transaction (the counter moves with the invoices, or not
+    at all). A year without a counter row starts after the rows present (a
+    database holds a counter for every year it issued in since migration
+    0004, so that is 0 in practice).
+    """
+    name = f"{COUNTER_PREFIX}{year}"
+    current = uow.execute(select(_COUNTER.c.value).where(_COUNTER.c.name == name)).scalar()
+    if current is None:
+        current = uow.execute(select(func.max(_INVOICE.c.seq)).where(_INVOICE.c.year == year)).scalar() or 0
+        uow.execute(insert(_COUNTER).values(name=name, value=current + count))
+    else:
+        uow.execute(update(_COUNTER).where(_COUNTER.c.name == name).values(value=current + count))
+    return int(current) + 1
 
 
 def next_id(uow: UnitOfWork) -> int:
@@ -107,6 +131,39 @@ def check_date(on: Optional[date], today: date, field: str = "--date") -> date:
     if on.year < 1900:
         raise InvalidInput(field, validation.RULE_TOO_OLD)
     return on
+
+
+def issue_date_rule(on: date, latest: Optional[date], closed_until: Optional[date],
+                    field: str = "--date") -> None:
+    """Art. 35a Wet OB, pure: ``on`` is not before ``latest`` (the latest issue
+    date of that year's documents) nor on or before ``closed_until`` (the
+    books closed after filing VAT). Raises :class:`InvalidInput` naming the field."""
+    if closed_until is not None and on <= closed_until:
+        raise InvalidInput(field, f"falls in a closed period: the books are closed until {closed_until.isoformat()} "
+                                  "(practice set --books-closed-until)")
+    if latest is not None and on < latest:
+        raise InvalidInput(field, f"must not be before {latest.isoformat()}, the latest issue date of the invoices "
+                                  f"of {on.year} (numbers follow the dates, art. 35a Wet OB)")
+
+
+def _latest_issue_date(uow: UnitOfWork, year: int) -> Optional[date]:
+    stmt = select(func.max(_INVOICE.c.invoice_date)).where(
+        _INVOICE.c.year == year, _INVOICE.c.kind.in_(INVOICE_KINDS))
+    latest = uow.execute(stmt).scalar()
+    return None if latest is None else date.fromisoformat(str(latest))
+
+
+def check_issue_date(uow: UnitOfWork, on: date, field: str = "--date") -> None:
+    """:func:`issue_date_rule` on the stored invoices and the practice's closed period."""
+    issue_date_rule(on, _latest_issue_date(uow, on.year), settings.books_closed_until(uow), field)
+
+
+def supply_date_of(supply: Optional[date], issue: date, today: date) -> Optional[date]:
+    """The date of supply to store: ``None`` when it is the issue date (the default)."""
+    if supply is None:
+        return None
+    supply = check_date(supply, today, "--supply-date")
+    return None if supply == issue else supply
 
 
 def practice_snapshot(uow: UnitOfWork) -> dict[str, str]:
@@ -134,7 +191,7 @@ def line_rows(invoice_id: int, lines: Sequence[money.Line]) -> list[tuple[Any, .
     row = BULK_LINE.row
     return [row(invoice_id=invoice_id, position=pos, description=line.description,
                 quantity=format_quantity(line.quantity), unit_price_cents=line.unit_price_cents,
-                vat_rate=line.vat_rate, net_cents=line.net_cents)
+                vat_rate=line.vat_rate, vat_category=line.vat_category, net_cents=line.net_cents)
             for pos, line in enumerate(lines, start=1)]
 
 
@@ -164,6 +221,7 @@ class Issued:
     lines: tuple[money.Line, ...]
     totals: money.Totals
     credits_number: Optional[str] = None
+    supply_date: Optional[date] = None
 
     @property
     def net_cents(self) -> int:
@@ -192,6 +250,7 @@ class InvoiceRequest:
     payment: str
     on: Optional[date] = None
     pet_ref: Optional[str] = None
+    supply_date: Optional[date] = None
 
 
 class BatchInvalidInput(InvalidInput):
@@ -236,6 +295,7 @@ class _Checked:
     lines: list[money.Line]
     method: str
     invoice_date: date
+    supply_date: Optional[date]
     totals: money.Totals
     client: _Ref
     pet: Optional[_Ref]
@@ -267,12 +327,13 @@ def _check_request(req: InvoiceRequest, today: date) -> _Checked:
     parsed = _parse_lines(req.lines)
     method = validation.payment_method(req.payment, field="--payment")
     invoice_date = check_date(req.on, today)
+    supply_date = supply_date_of(req.supply_date, invoice_date, today)
     totals = money.compute_totals(parsed)
     if totals.gross_cents <= 0:
         raise InvalidInput("--line", "the invoice total must be greater than zero")
     client = _parse_ref(req.client_ref, "client")
     pet = _parse_ref(req.pet_ref, "pet") if req.pet_ref is not None else None
-    return _Checked(parsed, method, invoice_date, totals, client, pet)
+    return _Checked(parsed, method, invoice_date, supply_date, totals, client, pet)
 
 
 # --------------------------------------------------------------------------
@@ -339,6 +400,21 @@ def _resolve(uow: UnitOfWork, requests: Sequence[InvoiceRequest], checked: Seque
 # --------------------------------------------------------------------------
 
 
+def _check_issue_dates(uow: UnitOfWork, checked: Sequence[_Checked], batch: bool) -> None:
+    """The issue-date rule for every request, in the order the numbers are given."""
+    closed_until = settings.books_closed_until(uow)
+    latest: dict[int, Optional[date]] = {}
+    for index, c in enumerate(checked):
+        year = c.invoice_date.year
+        if year not in latest:
+            latest[year] = _latest_issue_date(uow, year)
+        try:
+            issue_date_rule(c.invoice_date, latest[year], closed_until)
+        except InvalidInput as error:
+            raise _at(index if batch else None, error) from None
+        latest[year] = c.invoice_date
+
+
 def _issue(uow: UnitOfWork, requests: Sequence[InvoiceRequest], today: date, batch: bool) -> list[Issued]:
     """Validate every request, then write them all in this one transaction and commit.
 
@@ -357,10 +433,12 @@ def _issue(uow: UnitOfWork, requests: Sequence[InvoiceRequest], today: date, bat
     # 2. Lookups (the first statement takes the write lock: BEGIN IMMEDIATE).
     resolved = _resolve(uow, requests, checked, batch)
     supplier = practice_snapshot(uow)
+    _check_issue_dates(uow, checked, batch)
 
-    # 3. Numbers and ids, read once under the write lock: max(seq) per year
-    # and max(id); nobody else can insert until this transaction ends.
-    seqs = {year: next_seq(uow, year) for year in sorted({c.invoice_date.year for c in checked})}
+    # 3. Numbers and ids, taken once under the write lock: each year's
+    # counter and max(id); nobody else can insert until this transaction ends.
+    years = sorted({c.invoice_date.year for c in checked})
+    seqs = {year: next_seq(uow, year, sum(c.invoice_date.year == year for c in checked)) for year in years}
     invoice_id = next_id(uow)
     now = utcnow()
 
@@ -382,7 +460,8 @@ def _issue(uow: UnitOfWork, requests: Sequence[InvoiceRequest], today: date, bat
         status = "paid" if paid_at_once else "open"
         invoice_rows.append(invoice_row(
             id=invoice_id, number=number, year=year, seq=seq, kind=KIND_INVOICE, credits_invoice_id=None,
-            client_id=client["id"], pet_id=pet_id, invoice_date=invoice_date, payment_method=method,
+            client_id=client["id"], pet_id=pet_id, invoice_date=invoice_date, supply_date=c.supply_date,
+            payment_method=method,
             status=status, customer_name=client["name"], customer_street=client["street"],
             customer_postcode=client["postcode"], customer_city=client["city"],
             customer_birth_date=client["birth_date"] if method == "account" else None,
@@ -406,7 +485,8 @@ def _issue(uow: UnitOfWork, requests: Sequence[InvoiceRequest], today: date, bat
             },
         ))
         issued.append(Issued(invoice_id, number, year, seq, KIND_INVOICE, status, invoice_date,
-                             method, client["number"], pet_number, tuple(c.lines), totals))
+                             method, client["number"], pet_number, tuple(c.lines), totals,
+                             supply_date=c.supply_date))
         invoice_id += 1
     write_documents(uow, invoice_rows, lines, payment_rows)
     audit.record_many(uow, audit_entries)
@@ -449,14 +529,17 @@ def create_invoice(
     pet_ref: Optional[str] = None,
     *,
     today: date,
+    supply_date: Optional[date] = None,
 ) -> Issued:
     """Issue an invoice to a client (optionally for one of their pets).
 
     ``lines`` are raw ``DESCRIPTION;QTY;UNIT_PRICE[;VAT%]`` specifications.
     ``payment`` is cash or pin (paid at once: status ``paid`` with a payment
     on the invoice date) or account (status ``open``; needs the client's
-    birth date). ``on`` is the invoice date (default ``today``, never later).
-    The batch path with one request (:func:`create_invoices`).
+    birth date). ``on`` is the invoice date (default ``today``, never later;
+    not before the latest issue date of its year nor in a closed period,
+    :func:`issue_date_rule`); ``supply_date`` the date of supply (default the
+    invoice date). The batch path with one request (:func:`create_invoices`).
     """
-    request = InvoiceRequest(client_ref, lines, payment, on, pet_ref)
+    request = InvoiceRequest(client_ref, lines, payment, on, pet_ref, supply_date)
     return _issue(uow, [request], today, batch=False)[0]

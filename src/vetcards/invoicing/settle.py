@@ -25,6 +25,7 @@ from .issue import (
     BULK_INVOICE,
     Issued,
     check_date,
+    check_issue_date,
     line_rows,
     next_id,
     next_seq,
@@ -44,7 +45,8 @@ _PAYMENT = SQLModel.metadata.tables["payment"]
 def lines_of(invoice: Invoice) -> list[money.Line]:
     """The stored lines of an invoice as :class:`money.Line` objects."""
     return [
-        money.Line(line.description, Decimal(line.quantity), line.unit_price_cents, line.vat_rate)
+        money.Line(line.description, Decimal(line.quantity), line.unit_price_cents, line.vat_rate,
+                   line.vat_category)
         for line in sorted(invoice.lines, key=lambda line: line.position)
     ]
 
@@ -167,8 +169,9 @@ def credit(
     The credit note gets its own next number (in the year of its date), the
     original's customer snapshot, the practice's current details, every line
     with its unit price negated (so every total is exactly the negation), and
-    ``credits_invoice_id``. The original's status becomes ``credited``; its
-    rows are not otherwise touched.
+    ``credits_invoice_id``. Its date follows the issue-date rules of an
+    invoice (:func:`~vetcards.invoicing.issue.issue_date_rule`). The
+    original's status becomes ``credited``; its rows are not otherwise touched.
     """
     reason_text = validation.text(reason, field="--reason", max_len=500, required=False)
     original, credit_date = _issued_document(
@@ -182,6 +185,7 @@ def credit(
         raise Conflict(f"invoice {original.number} is already credited")
     if credit_date < original.invoice_date:
         raise InvalidInput("--date", "must not be before the date of the invoice it credits")
+    check_issue_date(uow, credit_date)
 
     negated = [line.negated() for line in lines_of(original)]
     totals = money.compute_totals(negated)
@@ -198,7 +202,7 @@ def credit(
     note = BULK_INVOICE.row(
         id=note_id, number=number, year=year, seq=seq, kind=KIND_CREDIT_NOTE,
         credits_invoice_id=original.id, client_id=original.client_id, pet_id=original.pet_id,
-        invoice_date=credit_date, payment_method=original.payment_method, status="credited",
+        invoice_date=credit_date, supply_date=None, payment_method=original.payment_method, status="credited",
         customer_name=original.customer_name, customer_street=original.customer_street,
         customer_postcode=original.customer_postcode, customer_city=original.customer_city,
         customer_birth_date=original.customer_birth_date, **supplier,

@@ -1,0 +1,187 @@
+"""Invoice numbers from a stored counter per year, and the issue-date rules (SPEC §3, art. 35a Wet OB).
+
+The rules ring: :func:`vetcards.invoicing.issue.issue_date_rule` (pure), then
+end to end through the CLI on a real encrypted file: a number the purge
+deleted is never issued again, ``--date`` is refused before the latest issue
+date of its year and in a closed period (``practice set --books-closed-until``),
+both with one line naming the field and the rule and nothing written.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from vetcards.errors import InvalidInput
+from vetcards.invoicing.issue import issue_date_rule
+
+D = date.fromisoformat
+
+
+# --------------------------------------------------------------------------
+# the rule (pure)
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("on", "latest", "closed", "refused"),
+    [
+        ("2026-12-02", None, None, None),
+        ("2026-12-02", "2026-12-02", None, None),  # the same day: fine
+        ("2026-12-03", "2026-12-02", None, None),
+        ("2026-11-28", "2026-12-02", None, "must not be before 2026-12-02, the latest issue date of the invoices of 2026"),
+        ("2024-02-29", "2024-03-01", None, "must not be before 2024-03-01"),
+        ("2024-03-01", "2024-02-29", None, None),
+        ("2026-09-30", None, "2026-09-30", "falls in a closed period: the books are closed until 2026-09-30"),
+        ("2026-10-01", None, "2026-09-30", None),
+        ("2024-02-29", None, "2024-02-29", "closed until 2024-02-29"),
+        ("2024-03-01", None, "2024-02-29", None),
+        ("2025-06-01", None, "2025-12-31", "closed until 2025-12-31"),
+    ],
+)
+def test_issue_date_rule(on, latest, closed, refused):
+    args = (D(on), D(latest) if latest else None, D(closed) if closed else None)
+    if refused is None:
+        issue_date_rule(*args)
+    else:
+        with pytest.raises(InvalidInput, match=refused) as caught:
+            issue_date_rule(*args)
+        assert caught.value.field == "--date"
+
+
+def test_issue_date_rule_names_the_field_it_is_given():
+    with pytest.raises(InvalidInput) as caught:
+        issue_date_rule(D("2026-01-01"), D("2026-01-02"), None, field="requests[0].on")
+    assert caught.value.field == "requests[0].on"
+
+
+# --------------------------------------------------------------------------
+# end to end
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def practice(vet):
+    return vet.set_practice()
+
+
+def create(vet, client, *extra, line="Consult;1;45,00", payment="pin"):
+    return vet.ok("invoice", "create", client, "--line", line, "--payment", payment, *extra, "--json").json()
+
+
+def fails(vet, *args):
+    before = vet.counts()
+    r = vet.run(*args)
+    assert r.exit_code == 1, (r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), r.stderr
+    assert r.stdout == ""
+    assert vet.counts() == before  # nothing written
+    return lines[0]
+
+
+def _backdate(vet, number: str, stamp: str) -> None:
+    vet.sql_write("UPDATE client SET created_at = ?, updated_at = ? WHERE number = ?", (stamp, stamp, number))
+
+
+def test_a_number_the_purge_deleted_is_never_issued_again(practice):
+    old = practice.add_client("Otto Oud")
+    first = create(practice, old, "--date", "2018-03-01")
+    second = create(practice, old, "--date", "2018-03-02")
+    assert (first["number"], second["number"]) == ("2018-00001", "2018-00002")
+    _backdate(practice, old, "2012-01-01 12:00:00.000000")
+    # 7 years after the end of 2018 ended on 2025-12-31: the purge of 2026-06-15 deletes both invoices.
+    practice.ok("purge", "--as-of", "2026-06-15")
+    assert practice.sql("SELECT number FROM invoice WHERE year = 2018") == []
+    assert practice.sql("SELECT value FROM counter WHERE name = 'invoice-2018'") == [(2,)]
+    other = practice.add_client("Nina Nieuw")
+    third = create(practice, other, "--date", "2018-05-01")
+    assert third["number"] == "2018-00003"  # never 2018-00001 again
+    assert practice.sql("SELECT value FROM counter WHERE name = 'invoice-2018'") == [(3,)]
+
+
+def test_numbers_come_from_the_counter_not_from_the_rows(practice):
+    k = practice.add_client()
+    create(practice, k, "--date", "2025-01-10")
+    practice.sql_write("UPDATE counter SET value = 41 WHERE name = 'invoice-2025'")
+    assert create(practice, k, "--date", "2025-01-11")["number"] == "2025-00042"
+    assert create(practice, k, "--date", "2024-12-31")["number"] == "2024-00001"  # a year of its own
+
+
+def test_an_error_takes_no_number(practice):
+    k = practice.add_client()
+    create(practice, k, "--date", "2025-03-01")
+    fails(practice, "invoice", "create", k, "--line", "X;1;-1", "--payment", "pin", "--date", "2025-03-02")
+    assert create(practice, k, "--date", "2025-03-02")["number"] == "2025-00002"
+
+
+def test_date_before_the_latest_issue_date_of_its_year_is_refused(practice):
+    k = practice.add_client()
+    create(practice, k, "--date", "2026-12-02")
+    line = fails(practice, "invoice", "create", k, "--line", "Consult;1;45,00", "--payment", "pin",
+                 "--date", "2026-11-28")
+    assert line == ("error: --date: must not be before 2026-12-02, the latest issue date of the invoices of 2026 "
+                    "(numbers follow the dates, art. 35a Wet OB)")
+    # Another year has its own order; the same day is fine.
+    assert create(practice, k, "--date", "2025-11-28")["number"] == "2025-00001"
+    assert create(practice, k, "--date", "2026-12-02")["number"] == "2026-00002"
+
+
+def test_credit_note_follows_the_issue_date_rules(practice):
+    k = practice.add_client()
+    inv = create(practice, k, "--date", "2026-03-01")
+    create(practice, k, "--date", "2026-03-10")
+    line = fails(practice, "invoice", "credit", inv["number"], "--date", "2026-03-05")
+    assert "--date: must not be before 2026-03-10" in line
+    practice.ok("invoice", "credit", inv["number"], "--date", "2026-03-10")
+
+
+def test_books_closed_until_refuses_a_date_in_the_closed_period(practice):
+    k = practice.add_client()
+    practice.ok("practice", "set", "--books-closed-until", "29-02-2024")
+    assert practice.ok("practice", "show", "--format", "json").json()["books_closed_until"] == "2024-02-29"
+    line = fails(practice, "invoice", "create", k, "--line", "Consult;1;45,00", "--payment", "pin",
+                 "--date", "2024-02-29")
+    assert line == ("error: --date: falls in a closed period: the books are closed until 2024-02-29 "
+                    "(practice set --books-closed-until)")
+    assert "closed until 2024-02-29" in fails(practice, "invoice", "create", k, "--line", "C;1;1", "--payment",
+                                               "pin", "--date", "2023-12-31")
+    assert create(practice, k, "--date", "2024-03-01")["number"] == "2024-00001"
+
+
+def test_books_closed_until_must_be_a_date(practice):
+    assert "--books-closed-until: must be a date" in fails(practice, "practice", "set", "--books-closed-until",
+                                                           "gisteren")
+
+
+def test_migration_0004_starts_each_year_s_counter_at_its_highest_number(practice):
+    """Down to 0003 (no counters, no categories), then up again: the counters come from the rows."""
+    from alembic import command
+
+    from vetcards import migrate
+    from vetcards.db import open_database
+    from vetcards.keys import read_key_file
+
+    k = practice.add_client()
+    for day in ("2025-01-01", "2025-02-01", "2025-03-01"):
+        create(practice, k, "--date", day)
+    create(practice, k, "--date", "2026-01-05", line="Registratie NDG;1;10,00;0")
+    practice.sql_write("UPDATE counter SET value = 0 WHERE name LIKE 'invoice-%'")  # forgotten, as before 0004
+    database = open_database(practice.db, read_key_file(practice.key_file), write=True)
+    try:
+        cfg = migrate._config()
+        with database.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0003")
+    finally:
+        database.close()
+    assert practice.sql("SELECT version_num FROM alembic_version") == [("0003",)]
+    assert practice.sql("SELECT count(*) FROM counter WHERE name LIKE 'invoice-%'") == [(0,)]
+    practice.ok("invoice", "list")  # opening upgrades
+    assert practice.sql("SELECT name, value FROM counter WHERE name LIKE 'invoice-%' ORDER BY name") == [
+        ("invoice-2025", 3), ("invoice-2026", 1)]
+    assert practice.sql("SELECT vat_rate, vat_category FROM invoice_line ORDER BY id") == [
+        (21, "charged"), (21, "charged"), (21, "charged"), (0, "zero")]
+    assert practice.sql("SELECT count(*) FROM invoice WHERE supply_date IS NOT NULL") == [(0,)]
+    assert create(practice, k, "--date", "2025-03-01")["number"] == "2025-00004"
