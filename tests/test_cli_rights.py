@@ -109,7 +109,7 @@ def test_a_failed_write_leaves_no_file_no_audit_and_the_request_open(practice):
     audits = audit_count(vet)
     r = vet.run("export", k, "--request", str(req))
     assert r.exit_code == 1, r.stderr
-    assert r.stderr.startswith("error: --out: cannot write the file")
+    assert r.stderr.startswith("error: --out: is a directory; only regular files are written")
     assert listing(work) == [f"export-{k}-{TODAY}.json"]
     assert list((work / f"export-{k}-{TODAY}.json").iterdir()) == []
     assert audit_count(vet) == audits

@@ -598,3 +598,185 @@ def test_csv_bundle_has_one_file_per_record_type(source, tmp_path):
     # A value a spreadsheet would run as a formula is defused.
     assert export._csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert export._csv_cell("+31612345678") == "+31612345678"
+
+
+# --------------------------------------------------------------------------
+# Files that leave the database: only regular files, only where asked (files.check_target)
+# --------------------------------------------------------------------------
+
+
+def _hostile_targets(folder: Path) -> dict[str, Path]:
+    """A symlink to a file, a FIFO and (when run as root, where it would be replaced) /dev/null."""
+    import os
+
+    (folder / "target.txt").write_text("keep\n")
+    (folder / "link").symlink_to(folder / "target.txt")
+    os.mkfifo(folder / "fifo")
+    out = {"a symbolic link": folder / "link", "a FIFO": folder / "fifo"}
+    out["a device"] = Path("/dev/null")
+    return out
+
+
+def _unchanged(folder: Path) -> None:
+    import stat
+
+    assert (folder / "link").is_symlink() and (folder / "target.txt").read_text() == "keep\n"
+    assert stat.S_ISFIFO((folder / "fifo").lstat().st_mode)
+    assert stat.S_ISCHR(Path("/dev/null").lstat().st_mode)
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []  # no temporary file left
+
+
+def test_out_never_replaces_a_device_a_fifo_or_a_symlink(vet, tmp_path):
+    k = vet.add_client("Anna Jansen")
+    vet.set_practice()
+    inv = vet.ok("invoice", "create", k, "--line", "Consult;1;45,00", "--payment", "pin", "--json").json()
+    folder = tmp_path / "out"
+    folder.mkdir()
+    commands = (("export", k), ("reminders", "export", "--due-before", "2030-01-01"),
+                ("invoice", "show", inv["number"], "--format", "pdf"))
+    audits = vet.sql("SELECT count(*) FROM audit_log")
+    for kind, target in _hostile_targets(folder).items():
+        for command in commands:
+            r = vet.run(*command, "--out", str(target))
+            assert r.exit_code == 1, (command, kind, r.stderr)
+            assert r.stderr == f"error: --out: is {kind}; only regular files are written\n", r.stderr
+            _unchanged(folder)
+    assert vet.sql("SELECT count(*) FROM audit_log") == audits  # nothing left, nothing logged
+    # A regular file is still replaced, mode 0600.
+    (folder / "old.json").write_text("old")
+    vet.ok("export", k, "--out", str(folder / "old.json"))
+    assert json.loads((folder / "old.json").read_text())["client"]["number"] == k
+    assert (folder / "old.json").stat().st_mode & 0o777 == 0o600
+
+
+def test_check_target_refuses_every_kind_of_non_regular_file(tmp_path):
+    from vetcards import files
+    from vetcards.errors import InvalidInput
+
+    for kind, target in _hostile_targets(tmp_path).items():
+        with pytest.raises(InvalidInput, match=f"is {kind}"):
+            files.check_target(target)
+        with pytest.raises(InvalidInput, match=f"is {kind}"):
+            files.write_private(target, b"data")
+    with pytest.raises(InvalidInput, match="is a directory"):
+        files.write_private(tmp_path, b"data")
+    with pytest.raises(InvalidInput, match="cannot be used as a file name"):
+        files.write_private(tmp_path / ("x" * 300), b"data")
+    _unchanged(tmp_path)
+
+
+def test_a_link_made_after_the_check_is_not_replaced_either(tmp_path, monkeypatch):
+    """The rename checks again: a symlink put at the name while the file was written stays."""
+    from vetcards import files
+    from vetcards.errors import InvalidInput
+
+    target = tmp_path / "f.json"
+    real_write = files.os.write
+
+    def write_then_plant(fd, data):
+        if not target.is_symlink():
+            target.symlink_to(tmp_path / "elsewhere")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(files.os, "write", write_then_plant)
+    with pytest.raises(InvalidInput, match="symbolic link"):
+        files.write_private(target, b"data")
+    assert target.is_symlink() and sorted(p.name for p in tmp_path.iterdir()) == ["f.json"]
+
+
+# --------------------------------------------------------------------------
+# export --all: audited first, all files published at once or none
+# --------------------------------------------------------------------------
+
+
+def _run_export_all(vet, folder: Path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "VETCARDS_DB": str(vet.db), "VETCARDS_KEY_FILE": str(vet.key_file),
+           "VETCARDS_ACTOR": "tester", "VETCARDS_PASSPHRASE": ""}
+    return subprocess.Popen([sys.executable, "-m", "vetcards", "export", "--all", "--out", str(folder)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _many_clients(vet, n: int) -> None:
+    rows = [(f"K{i:06d}", f"Client {i}", "Dorpsstraat 1", "1234 AB", "Utrecht") for i in range(1, n + 1)]
+    conn = vet.connect()
+    try:
+        cols = [r[1] for r in conn.execute("PRAGMA table_info(client)")]
+        filler = {"created_at": "2026-01-01 10:00:00.000000", "updated_at": "2026-01-01 10:00:00.000000",
+                  "restricted": 0}
+        names = ["number", "name", "street", "postcode", "city", *[c for c in filler if c in cols]]
+        conn.executemany(f"INSERT INTO client ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                         [(*r, *[filler[c] for c in filler if c in cols]) for r in rows])
+        conn.commit()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("signal_name", ["SIGKILL", "SIGTERM"])
+def test_interrupted_export_all_leaves_no_plaintext_and_is_audited_first(vet, tmp_path, signal_name):
+    """A bounded, seeded kill loop: whenever the run is killed, the target folder holds all files
+    or none, the audit entry is there as soon as one file may exist, and the next run sweeps
+    what SIGKILL left (hidden staging folders)."""
+    import random
+    import signal
+    import time
+
+    from vetcards import access
+
+    _many_clients(vet, 400)
+    rng = random.Random(20261202)
+    sig = getattr(signal, signal_name)
+    started = time.monotonic()
+    assert _run_export_all(vet, tmp_path / "timed").wait(timeout=120) == 0
+    took = time.monotonic() - started  # kill at random moments within one run's time
+    stopped = 0
+    for i in range(8):
+        folder = tmp_path / f"all{i}"
+        proc = _run_export_all(vet, folder)
+        time.sleep(rng.uniform(0.2, 1.0) * took)
+        proc.send_signal(sig)
+        proc.wait(timeout=60)
+        published = sorted(folder.iterdir()) if folder.exists() else []
+        assert len(published) in (0, 400), (i, len(published))
+        staging = [p for p in tmp_path.iterdir() if p.name.startswith(access.STAGING_PREFIX)]
+        if sig == signal.SIGTERM:
+            assert staging == [], "SIGTERM must remove the staging folder"
+            if proc.returncode not in (0, -signal.SIGTERM):  # -15: stopped before the export began
+                stopped += 1
+                assert proc.returncode == 130, proc.stderr.read()  # stopped as by Ctrl-C: cleaned up
+        if published or staging:
+            entries = vet.sql("SELECT details FROM audit_log WHERE action = 'export'")
+            assert any(json.loads(d).get("all") for (d,) in entries), "files written before the audit entry"
+        for p in published:
+            json.loads(p.read_text("utf-8"))  # complete
+    assert sig == signal.SIGKILL or stopped > 0, "no run was stopped in the middle: tune the delays"
+    # The next run sweeps the staging folders left by killed runs, and publishes everything.
+    done = _run_export_all(vet, tmp_path / "final")
+    assert done.wait(timeout=120) == 0, done.stderr.read()
+    assert len(list((tmp_path / "final").iterdir())) == 400
+    assert [p for p in tmp_path.iterdir() if p.name.startswith(access.STAGING_PREFIX)] == []
+
+
+def test_a_failed_export_all_publishes_nothing(vet, tmp_path, monkeypatch):
+    from vetcards import access
+
+    for name in ("Anna Jansen", "Bram de Vries", "Carla Smit"):
+        vet.add_client(name)
+    calls = []
+    real = access.render
+
+    def fail_on_third(*args, **kw):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kw)
+
+    monkeypatch.setattr(access, "render", fail_on_third)
+    r = vet.run("export", "--all", "--out", str(tmp_path / "all"))
+    assert r.exit_code == 130, r.stderr
+    assert "stopped after 2 of 3 clients; no file was published" in r.stderr
+    assert not (tmp_path / "all").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

@@ -4,12 +4,17 @@
 formats; here one client's export, or every client's, is rendered, written
 and audited in one unit of work. The audit entry (client numbers, the format,
 where it went, the request it answered; never data) and the closed request
-are committed only once the file is written, so a failed write leaves no
-trace and a written file is never missing from the audit log.
+of one client's export are committed only once the file is written, so a
+failed write leaves no trace and a written file is never missing from the
+audit log. A bulk export (``--all``) logs every client first, then publishes
+all files at once or none (:func:`export_all`).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -46,8 +51,8 @@ def check_out(out: Optional[str]) -> None:
     if out in (None, "-"):
         return
     path = Path(out).expanduser()
-    if not path.is_dir() and not path.parent.is_dir():
-        raise InvalidInput("--out", "the directory does not exist")
+    if not path.is_dir():
+        files.check_target(path)
 
 
 def _target(out: Optional[str], number: str, fmt: str, today: date) -> Optional[Path]:
@@ -59,10 +64,8 @@ def _target(out: Optional[str], number: str, fmt: str, today: date) -> Optional[
         return Path.cwd() / default_name
     path = Path(out).expanduser()
     if path.is_dir():
-        return path / default_name
-    if not path.parent.is_dir():
-        raise InvalidInput("--out", "the directory does not exist")
-    return path
+        path = path / default_name
+    return files.check_target(path)
 
 
 def _write(path: Path, payload: bytes, sync: bool = True) -> None:
@@ -113,53 +116,110 @@ def export_one(uow: UnitOfWork, client_ref: str, *, fmt: str, lang: str, out: Op
 
 @dataclass
 class AllExported:
-    """``export --all``: the clients written (in the audit log), of how many; what stopped it, if anything."""
+    """``export --all``: the clients published (all of them, or none), of how many; what stopped it, if anything."""
 
     folder: Path
     total: int
     written: list[str] = field(default_factory=list)
+    staged: int = 0
     stopped: Optional[BaseException] = None
 
 
+#: The hidden staging folder of a bulk export, beside the target folder: ``.vetcards-export-PID-XXXX``.
+STAGING_PREFIX = ".vetcards-export-"
+
+
 def export_folder(out: Optional[str]) -> Path:
-    """The folder of ``export --all`` (made 0700 when missing), checked before the database is touched."""
+    """The folder of ``export --all``, checked before the database is touched (made by the export)."""
     if out in (None, "-"):
         raise InvalidInput("--out", "export --all writes one file per client: give a directory, --out DIR")
     folder = Path(out).expanduser()
+    if folder.is_symlink() and folder.is_dir():
+        folder = Path(os.path.realpath(folder))  # the folder the link names: never the link replaced
     if folder.exists() and not folder.is_dir():
         raise InvalidInput("--out", "must be a directory for export --all")
     if not folder.parent.is_dir():
         raise InvalidInput("--out", "the parent directory does not exist")
-    folder.mkdir(mode=0o700, exist_ok=True)
     return folder
+
+
+def sweep_staging(parent: Path) -> list[Path]:
+    """Remove the staging folders a killed bulk export left in ``parent`` (their process is gone)."""
+    swept: list[Path] = []
+    try:
+        names = [n for n in os.listdir(parent) if n.startswith(STAGING_PREFIX)]
+    except OSError:
+        return swept
+    for name in names:
+        pid = name[len(STAGING_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(parent / name, ignore_errors=True)
+            swept.append(parent / name)
+    return swept
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # a folder of ours from before: only a killed run of another process reuses our pid
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
+
+
+def _publish(staging: Path, folder: Path) -> None:
+    """Move the finished files into ``folder``: the whole staging folder at once when ``folder``
+    is missing or empty (one rename), else file by file (each a regular file, complete)."""
+    try:
+        if not folder.exists() or not any(folder.iterdir()):
+            os.rename(staging, folder)
+            files.fsync_dir(folder.parent)
+            return
+    except OSError:
+        pass  # e.g. an empty folder that cannot be replaced: move the files one by one
+    for name in sorted(os.listdir(staging)):
+        files.replace_regular(staging / name, folder / name)
+    files.fsync_dir(folder)
 
 
 def export_all(uow: UnitOfWork, folder: Path, *, fmt: str, lang: str, generated_at: datetime,
                progress: Optional[Callable[[int, int], None]] = None) -> AllExported:
-    """Export every client into ``folder`` (:func:`export_folder`), one file each (CLIENT.EXT); audit and commit.
+    """Export every client into ``folder`` (:func:`export_folder`), one file each (CLIENT.EXT); audit first.
 
-    Files are written without an fsync each and made durable once at the end
-    (20,000 fsyncs cost minutes); each file still appears only complete. When
-    something stops the run (an error, Ctrl-C), the files written so far are
-    audited and committed, and the cause is returned in ``stopped`` for the
-    caller to raise.
+    The audit entry (every client number) is committed before the first file
+    is written, so no file ever leaves unlogged. The files are written into a
+    hidden staging folder (mode 0700) beside ``folder`` and published at the
+    end, all together: an interrupted run (an error, Ctrl-C, SIGTERM, which
+    the CLI turns into an interrupt) removes the staging folder and publishes
+    nothing; one killed outright (SIGKILL) leaves only the hidden folder,
+    swept by the next run. Files are written without an fsync each and made
+    durable once (20,000 fsyncs cost minutes). What stopped a run is returned
+    in ``stopped`` for the caller to raise.
     """
     from . import export
 
     ext = EXTENSIONS[fmt]
-    result = AllExported(folder, len(export.client_numbers(uow)))
+    numbers = export.client_numbers(uow)
+    result = AllExported(folder, len(numbers))
+    sweep_staging(folder.parent)
+    audit.record(uow, "export", "client", numbers, {"format": fmt, "all": True, "count": len(numbers)})
+    uow.commit()
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=folder.parent))
     try:
         for doc in export.iter_exports(uow, generated_at):
             number = doc["client"]["number"]
-            _write(folder / f"{number}.{ext}", render(doc, fmt, lang, compact=True), sync=False)
-            result.written.append(number)
+            _write(staging / f"{number}.{ext}", render(doc, fmt, lang, compact=True), sync=False)
+            result.staged += 1
             if progress is not None:
-                progress(len(result.written), result.total)
-    except (Exception, KeyboardInterrupt) as exc:  # audit what was written, then stop
+                progress(result.staged, result.total)
+        files.sync_folder(staging)
+        _publish(staging, folder)
+        result.written = numbers
+    except (Exception, KeyboardInterrupt) as exc:  # publish nothing, then stop
         result.stopped = exc
-    if result.written:
-        files.sync_folder(folder)
-        audit.record(uow, "export", "client", result.written,
-                     {"format": fmt, "all": True, "count": len(result.written)})
-    uow.commit()
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return result

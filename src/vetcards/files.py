@@ -3,25 +3,75 @@
 One way to write them: mode 0600 from the first byte, whatever the umask, and
 atomically (a temporary name in the same directory, then a rename), so a
 crash or a full disk never leaves a partial copy of personal data behind.
+
+And one rule for where (:func:`check_target`): a file is written only at the
+name asked for and only as a regular file. An existing device, FIFO, socket,
+directory or symbolic link at that name is refused with one line, never
+replaced (run as root, ``--out /dev/null`` would otherwise turn /dev/null
+into a regular file); the check is made again just before the rename.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
+from .errors import InvalidInput
 
-def write_private(path: Path, data: bytes, *, sync: bool = True) -> None:
+#: What a name that exists but is not a regular file is, in the refusal.
+_KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a device"),
+          (stat.S_ISBLK, "a device"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"))
+
+
+def check_target(path: Path | str, field: str = "--out") -> Path:
+    """``path`` if a regular file may be written there: it does not exist, or is a regular file
+    (never followed if a link), and its folder exists. Else one line (:class:`InvalidInput`)."""
+    path = Path(path).expanduser()
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        st = None
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte, a folder we may not read
+        raise InvalidInput(field, f"cannot be used as a file name ({_why(exc)})") from None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        kind = next((name for test, name in _KINDS if test(st.st_mode)), "not a regular file")
+        raise InvalidInput(field, f"is {kind}; only regular files are written")
+    if not path.parent.is_dir():
+        raise InvalidInput(field, "the directory does not exist")
+    return path
+
+
+def _why(exc: BaseException) -> str:
+    return (exc.strerror if isinstance(exc, OSError) else None) or type(exc).__name__
+
+
+def replace_regular(tmp: str | Path, path: Path, field: str = "--out") -> None:
+    """Rename the finished temporary file ``tmp`` to ``path``, checking again (just before) that
+    ``path`` is not a device, FIFO, link or directory; the temporary file is removed on refusal."""
+    try:
+        check_target(path, field)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_private(path: Path, data: bytes, *, sync: bool = True, field: str = "--out") -> None:
     """Write ``data`` to ``path`` mode 0600, atomically: a temporary file in
     the same directory (created 0600, exclusively), then a rename. Never
-    leaves a partial file, and never a wider mode, whatever the umask."""
-    path = Path(path)
-    tmp = str(path.parent / f".{path.name}.{os.getpid()}.tmp")
+    leaves a partial file, and never a wider mode, whatever the umask.
+    Only a regular file is written (:func:`check_target`, ``field`` names the option)."""
+    path = check_target(path, field)
+    tmp = str(path.parent / f".vetcards-{os.getpid()}.tmp")  # short: any name that fits, fits
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     except FileExistsError:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
+        fd, tmp = tempfile.mkstemp(prefix=".vetcards-", suffix=".tmp", dir=str(path.parent))
     try:
         try:
             view = memoryview(data)
@@ -31,7 +81,7 @@ def write_private(path: Path, data: bytes, *, sync: bool = True) -> None:
                 os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, path)
+        replace_regular(tmp, path, field)
     except BaseException:
         try:
             os.unlink(tmp)

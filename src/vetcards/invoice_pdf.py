@@ -224,15 +224,10 @@ def render_pdf(card: dict[str, Any]) -> bytes:
 
 def write_pdf(card: dict[str, Any], out: Path, field: str = "--out") -> Path:
     """Render and write the PDF to ``out`` (mode 0600, via a temp name and rename)."""
-    out = Path(out).expanduser()
-    if out.is_dir():
-        raise InvalidInput(field, "is a directory; give a file name")
-    parent = out.parent if str(out.parent) else Path(".")
-    if not parent.is_dir():
-        raise InvalidInput(field, "its directory does not exist")
+    out = files.check_target(out, field)  # a regular file only: never a device, FIFO, link or folder
     data = render_pdf(card)
     try:
-        files.write_private(out, data)
+        files.write_private(out, data, field=field)
     except OSError as exc:
         raise InvalidInput(field, f"cannot write the file ({exc.strerror or type(exc).__name__})") from None
     return out

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Optional
 
 from sqlalchemy import column, select, table
 
-from . import audit, refs, settings, validation
+from . import audit, files, refs, settings, validation
 from .disclosures import Entry, log, require_consent
 from .errors import Conflict, InvalidInput
 from .recipients import check_categories, get_recipient, past_date, recipient_of_kind, split_categories
@@ -49,11 +49,9 @@ class Outbox:
         self.target: Optional[Path] = None if out is None or str(out) == "-" else Path(out).expanduser()
         self._tmp: Optional[str] = None
         self._data: Optional[bytes] = None
+        self._field = field
         if self.target is not None:
-            if self.target.is_dir():
-                raise InvalidInput(field, "is a directory; give a file name")
-            if not self.target.parent.is_dir():
-                raise InvalidInput(field, "its directory does not exist")
+            files.check_target(self.target, field)  # a regular file only: never a device, FIFO or link
 
     def stage(self, data: bytes) -> None:
         if self.target is None:
@@ -79,8 +77,8 @@ class Outbox:
             self._data = None
             return
         if self._tmp is not None:
-            os.replace(self._tmp, self.target)
-            self._tmp = None
+            tmp, self._tmp = self._tmp, None
+            files.replace_regular(tmp, self.target, self._field)
 
     def discard(self) -> None:
         self._data = None

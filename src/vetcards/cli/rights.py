@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -29,6 +30,22 @@ class Lang(str, Enum):
     en = "en"
 
 
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (cron, systemd) and SIGHUP stop a bulk export as Ctrl-C does: it cleans up, then stops."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def _export_all(ctx: typer.Context, out: Optional[str], fmt: str, lang: str) -> None:
     from datetime import UTC, datetime
 
@@ -36,13 +53,14 @@ def _export_all(ctx: typer.Context, out: Optional[str], fmt: str, lang: str) -> 
 
     folder = access.export_folder(out)
     with ExitStack() as stack:
+        stack.enter_context(_terminate_as_interrupt())
         progress = output.progress_bar(stack, "exporting")
         with get_state(ctx).unit() as uow:
             result = access.export_all(uow, folder, fmt=fmt, lang=lang, generated_at=datetime.now(UTC),
                                        progress=progress)
     if result.stopped is not None:
-        output.message(f"stopped after {len(result.written)} of {result.total} clients; the files written are "
-                       "complete and in the audit log")
+        output.message(f"stopped after {result.staged} of {result.total} clients; no file was published "
+                       "(the audit log records the attempt)")
         raise result.stopped
     output.message(f"exported {len(result.written)} clients to {result.folder}")
 
