@@ -5,12 +5,18 @@ Deletes the same rows as the retention purge (SPEC §4), in one transaction,
 straight through the sqlcipher3 driver with the same per-connection pragmas
 as vetcards (foreign keys, secure_delete, in-memory temp store, WAL):
 
-* purgeable: last activity (SPEC §3) before ``as_of - inactivity years``, no
-  manual legal hold, not restricted, no invoice open or in collection;
-* their invoices whose fiscal hold has ended (issued before 1 January of
-  ``as_of.year - fiscal years``) go with their lines and payments; those still
-  under the hold stay, detached from the client (``client_id``/``pet_id``
-  NULL) and ``restricted``; earlier kept invoices whose hold has ended go;
+* purgeable: the inactivity period counted forward from the last activity
+  (SPEC §3) ended before ``as_of`` (last activity 2017-02-28: purgeable on
+  2024-02-29), no manual legal hold, not restricted, no invoice open or in
+  collection;
+* their invoices whose fiscal term has ended go with their lines and
+  payments: the term runs 7 years from the end of the latest year of the
+  invoice, its payments and its credit notes (and theirs), i.e. it has ended
+  when no issue or payment date of the group is on or after 1 January of
+  ``as_of.year - fiscal years``; an invoice and its credit notes go only
+  together. Those still under the hold stay, detached from the client
+  (``client_id``/``pet_id`` NULL) and ``restricted``; earlier kept invoices
+  whose term has ended go;
 * everything else of theirs goes: medicine records, weights, visits,
   vaccinations, pets, consents, disclosures, the client card.
 
@@ -42,11 +48,19 @@ ACTIVITY = """
 """
 
 
-def years_before(d: date, years: int) -> date:
+def cutoff(as_of: date, years: int) -> date:
+    """The earliest last-activity date whose period (counted forward) has not ended before ``as_of``."""
     try:
-        return d.replace(year=d.year - years)
-    except ValueError:  # 29 February
-        return d.replace(year=d.year - years, day=28)
+        return as_of.replace(year=as_of.year - years)
+    except ValueError:  # 29 February: 28 February + years ended the day before
+        return as_of.replace(year=as_of.year - years, month=3, day=1)
+
+
+# The group of invoice i (itself and the credit notes of the same original) has
+# an issue or payment date on or after :cut: its fiscal term still runs.
+GROUP_HELD = """EXISTS (SELECT 1 FROM invoice g
+    WHERE (g.id = coalesce(i.credits_invoice_id, i.id) OR g.credits_invoice_id = coalesce(i.credits_invoice_id, i.id))
+      AND (g.invoice_date >= :cut OR EXISTS (SELECT 1 FROM payment p WHERE p.invoice_id = g.id AND p.paid_on >= :cut)))"""
 
 
 def purge(db: str, key_hex: str, as_of: date, cache_mib: int = 0) -> dict:
@@ -63,8 +77,8 @@ def purge(db: str, key_hex: str, as_of: date, cache_mib: int = 0) -> dict:
     settings = dict(conn.execute("SELECT key, value FROM practice_setting"))
     inactivity = int(settings.get("inactivity_years", 7))
     fiscal = int(settings.get("fiscal_years", 7))
-    cutoff = years_before(as_of, inactivity).isoformat()
-    fiscal_year = as_of.year - fiscal  # invoices of an earlier year are out of the hold
+    inactive_before = cutoff(as_of, inactivity).isoformat()
+    fiscal_cut = date(as_of.year - fiscal, 1, 1).isoformat()  # a group with no date since is out of the hold
     counts: dict = {}
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -76,17 +90,25 @@ def purge(db: str, key_hex: str, as_of: date, cache_mib: int = 0) -> dict:
                 ON a.client_id = c.id
              WHERE a.last < :cutoff AND c.legal_hold_reason IS NULL AND c.restricted = 0
                AND NOT EXISTS (SELECT 1 FROM invoice i WHERE i.client_id = c.id
-                                  AND i.status IN ('open', 'in_collection'))""", {"cutoff": cutoff})
+                                  AND i.status IN ('open', 'in_collection'))""", {"cutoff": inactive_before})
         conn.execute("CREATE TEMP TABLE purge_pet (id INTEGER PRIMARY KEY)")
         conn.execute("INSERT INTO purge_pet SELECT id FROM pet WHERE client_id IN (SELECT id FROM purge_client)")
         counts["purged_clients"] = conn.execute("SELECT count(*) FROM purge_client").fetchone()[0]
-        # Invoices past the fiscal hold go (lines first, then payments, then the invoice).
+        # Invoices past the fiscal term go (lines first, then payments, then the invoice),
+        # a group (invoice and credit notes) only whole.
         conn.execute("CREATE TEMP TABLE gone_invoice (id INTEGER PRIMARY KEY)")
-        conn.execute("""
+        conn.execute(f"""
             INSERT INTO gone_invoice
-            SELECT id FROM invoice WHERE client_id IN (SELECT id FROM purge_client) AND year < :y
-            UNION SELECT id FROM invoice WHERE restricted = 1 AND client_id IS NULL AND year < :y""",
-                     {"y": fiscal_year})
+            SELECT id FROM invoice i WHERE client_id IN (SELECT id FROM purge_client) AND NOT {GROUP_HELD}
+            UNION SELECT id FROM invoice i WHERE restricted = 1 AND client_id IS NULL AND NOT {GROUP_HELD}""",
+                     {"cut": fiscal_cut})
+        conn.execute("""
+            DELETE FROM gone_invoice WHERE id IN (
+              SELECT i.id FROM invoice i JOIN gone_invoice s ON s.id = i.id
+               WHERE EXISTS (SELECT 1 FROM invoice g
+                              WHERE (g.id = coalesce(i.credits_invoice_id, i.id)
+                                     OR g.credits_invoice_id = coalesce(i.credits_invoice_id, i.id))
+                                AND g.id NOT IN (SELECT id FROM gone_invoice)))""")
         conn.execute("DELETE FROM invoice_line WHERE invoice_id IN (SELECT id FROM gone_invoice)")
         conn.execute("DELETE FROM payment WHERE invoice_id IN (SELECT id FROM gone_invoice)")
         conn.execute("DELETE FROM invoice WHERE id IN (SELECT id FROM gone_invoice)")
