@@ -181,7 +181,8 @@ def chain(vet):
 def test_verify_passes_on_an_intact_log(chain):
     r = verify(chain)
     assert r.exit_code == 0
-    assert r.json() == {"ok": True, "entries": 6, "first_broken_id": None, "problem": None}
+    assert r.json() == {"ok": True, "entries": 6, "first_broken_id": None, "problem": None,
+                        "ledger_ok": True, "ledger_problem": None}
     r = chain.run("audit", "verify")
     assert r.exit_code == 0 and "6 entries" in r.stderr
 

@@ -443,7 +443,9 @@ def test_ledger_holds_only_number_and_time_mode_0600(vet):
     lines = ledger.read_text().splitlines()
     assert len(lines) == 1
     entry = json.loads(lines[0])
-    assert entry == {"v": 1, "client_number": s.number, "erased_at": result.erased_at}
+    assert {k: entry[k] for k in ("v", "event", "client_number", "erased_at")} == {
+        "v": 2, "event": "erase", "client_number": s.number, "erased_at": result.erased_at}
+    assert set(entry) == {"v", "event", "client_number", "erased_at", "anchor", "prev", "mac"}
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", entry["erased_at"])
     assert entry["erased_at"][:10] == vet.sql("SELECT date(erased_at) FROM erasure")[0][0]
     # Appending: a second erasure adds a line; a loosened mode is tightened again.
@@ -454,12 +456,12 @@ def test_ledger_holds_only_number_and_time_mode_0600(vet):
     assert numbers == [s.number, s.other]
 
 
-def test_ledger_failure_is_reported_after_the_commit(vet):
+def test_ledger_failure_stops_the_erasure(vet):
     s = seed(vet)
     blocked = vet.dir / "ledger-dir"
     blocked.mkdir()
-    with pytest.raises(LedgerError, match="was erased"):
+    with pytest.raises(LedgerError, match="nothing was changed"):
         run_erase(vet, s.number, ledger_path=blocked)
-    # The erasure itself stands.
-    assert vet.sql("SELECT count(*) FROM client WHERE number = ?", (s.number,)) == [(0,)]
-    assert vet.sql("SELECT client_number FROM erasure") == [(s.number,)]
+    # Write-ahead: without its ledger line the erasure does not commit.
+    assert vet.sql("SELECT count(*) FROM client WHERE number = ?", (s.number,)) == [(1,)]
+    assert vet.sql("SELECT client_number FROM erasure") == []

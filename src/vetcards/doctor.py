@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from .errors import DatabaseError, KeyFailure
 from .keys import Key
+from .ledger import inspect
 
 if TYPE_CHECKING:  # pragma: no cover
     from .db import UnitOfWork
@@ -62,7 +63,7 @@ def _mode_problem(path: Path) -> Optional[str]:
 
 def _check_permissions(report: Report, path: Path, ledger: Optional[Path]) -> None:
     files = [path] + [Path(str(path) + s) for s in ("-wal", "-shm", "-journal")]
-    if ledger is not None:
+    if ledger is not None and not ledger.is_symlink():  # never followed: the ledger check says so
         files.append(ledger)
     problems = [p for p in (_mode_problem(f) for f in files) if p]
     if problems:
@@ -95,11 +96,14 @@ def _check_key_file(report: Report, key_file: Optional[Path], db_path: Path) -> 
         report.add("key file", True, msg)
 
 
-def run(path: Path, key: Key, *, key_file: Optional[Path] = None, today: Optional[date] = None) -> Report:
+def run(path: Path, key: Key, *, key_file: Optional[Path] = None, today: Optional[date] = None,
+        repair: bool = False, actor: str = "unknown") -> Report:
     """All checks on the database at ``path`` opened with ``key``.
 
     Raises :class:`DatabaseError` / :class:`KeyFailure` when the file cannot be
-    opened at all (missing, wrong key): there is nothing to check then.
+    opened at all (missing, wrong key): there is nothing to check then. With
+    ``repair`` the erasure ledger and the database are made to agree first
+    (:func:`repair_ledger`); what was done is the check ``repair``.
     """
     from .db import SCHEMA_HEAD, check_file, open_raw, raw_schema_version
     from .ledger import ledger_path_for
@@ -167,6 +171,14 @@ def run(path: Path, key: Key, *, key_file: Optional[Path] = None, today: Optiona
 
     from .db import open_database
 
+    if repair and ledger is not None:
+        writer = open_database(path, key, write=True)
+        try:
+            with writer.unit(actor) as uow:
+                done = repair_ledger(uow, ledger, today, actor)
+        finally:
+            writer.close()
+        report.add("repair", True, "; ".join(done) if done else "nothing to repair")
     try:
         database = open_database(path, key)
         try:
@@ -184,13 +196,11 @@ def _db_checks(report: Report, uow: UnitOfWork, today: date, ledger: Optional[Pa
     from sqlalchemy import column, func, select, table
 
     from . import audit
-    from .ledger import read_ledger
 
     log = table("audit_log", column("action"), column("ts")).c
     requests = table("subject_request", column("id"), column("client_number"), column("type"), column("due_on"),
                      column("closed_on"))
     req = requests.c
-    erasure = table("erasure", column("client_number")).c
 
     result = audit.verify(uow)
     if result.ok:
@@ -228,18 +238,48 @@ def _db_checks(report: Report, uow: UnitOfWork, today: date, ledger: Optional[Pa
         open_n = uow.execute(select(func.count()).select_from(requests).where(req.closed_on.is_(None))).scalar()
         report.add("data-subject requests", True, f"none overdue ({open_n} open)")
 
-    erased = list(uow.execute(select(erasure.client_number).distinct().order_by(erasure.client_number)).scalars())
     if ledger is None:
         return
-    try:
-        in_ledger = {str(e.get("client_number")) for e in read_ledger(ledger)}
-    except DatabaseError as exc:
-        report.add("erasure ledger", False, f"{exc.message}: repair it from the erasure table")
-        return
-    missing = [n for n in erased if n not in in_ledger]
-    if missing:
-        report.add("erasure ledger", False,
-                   f"{len(missing)} erasure(s) not in {ledger} ({', '.join(missing[:5])}): they would come back "
-                   "with a restore; add them to the ledger")
+    check = inspect(uow, ledger)
+    if check.ok:
+        report.add("erasure ledger", True, check.summary())
     else:
-        report.add("erasure ledger", True, f"{len(in_ledger)} erasure(s) recorded apart from the database")
+        report.add("erasure ledger", False, "; ".join(check.problems))
+
+
+def repair_ledger(uow: UnitOfWork, path: Path, today: date, actor: str) -> list[str]:
+    """Make the ledger and the database agree (``doctor --repair``); commits; returns what was done.
+
+    Re-applies the erasures the ledger names that the database lacks (a
+    rolled-back database, an erase that stopped before its commit), records
+    in the ledger the database's erasures it lacks (a shortened or emptied
+    ledger: rebuilt from the ``erasure`` table), and anchors the audit log's
+    latest hash in a ``repair`` line (which also seals legacy v1 lines). A
+    ledger that fails its MACs or chain, or is a symbolic link, is not
+    touched: move it away and run the repair again to rebuild it.
+    """
+    from . import audit, ledger
+    from .restore import replay_erasures
+
+    check = inspect(uow, path)
+    if check.ok and (check.ledger is None or check.ledger.sealed or not check.ledger.lines):
+        return []
+    if check.fatal and check.ledger is None:
+        raise DatabaseError(f"{check.problems[0]}; not repaired: move the ledger away and run "
+                            "vetcards doctor --repair again to rebuild it from the database")
+    ledger.ensure_key(uow)
+    check = inspect(uow, path)
+    done = []
+    replayed, gone = replay_erasures(uow, check.lacking, today, actor)
+    if replayed or gone:
+        done.append(f"erasures re-applied: {', '.join(replayed + gone)}")
+    anchor = audit.record(uow, "doctor.repair", "database", replayed + gone,
+                          {"reapplied": len(replayed + gone), "recorded": len(check.unrecorded)}, actor=actor)
+    for number in check.unrecorded:
+        ledger.append(uow, path, "erase", anchor=anchor, client_number=number, repair=True)
+    if check.unrecorded:
+        done.append(f"erasures recorded in the ledger: {', '.join(check.unrecorded)}")
+    ledger.append(uow, path, "repair", anchor=anchor, repair=True)
+    uow.commit()
+    done.append("audit log anchored in the ledger")
+    return done

@@ -46,9 +46,11 @@ Audit
     One entry ``erase`` with the client number and counts only (no names).
 
 The erasure ledger
-    After the commit, the client number and time are appended to the ledger
-    (:mod:`vetcards.ledger`), so that a restore of an older backup erases the
-    client again.
+    Before the commit (write-ahead), the client number and time are appended
+    to the ledger (:mod:`vetcards.ledger`), authenticated and anchored to the
+    erase entry's audit hash, so that a restore of an older backup erases the
+    client again. After the commit the WAL is checkpointed (TRUNCATE), so the
+    erased rows do not linger in it.
 """
 
 from __future__ import annotations
@@ -62,10 +64,10 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from sqlalchemy import text
 
-from . import audit, datamap, refs, rules, settings, validation, vocab
+from . import audit, datamap, ledger, refs, rules, settings, validation, vocab
 from .deletion import Deletion, claim_exists_sql, hold_until, term_dates
 from .errors import HoldError, InvalidInput
-from .ledger import append_ledger, ledger_path_for
+from .ledger import ledger_path_for
 
 if TYPE_CHECKING:
     from .db import UnitOfWork
@@ -216,6 +218,7 @@ class ErasureResult:
     request_id: Optional[int] = None
     erased_at: Optional[str] = None
     ledger_path: Optional[Path] = None
+    wal_checkpointed: bool = True  # False: another connection kept erased pages in the WAL
 
     @property
     def erased(self) -> dict[str, int]:
@@ -413,22 +416,29 @@ def erase(
     doc = parse_id_document(id_document)
     if as_of is None:
         as_of = date.today()
-    plan = plan_erasure(uow, client_ref, as_of, periods)
-    plan.check()
-    request_id = None
-    if request is not None:
-        request_id = subject_requests.answer(
-            uow, request, client_number=plan.client_number, types=("erasure",),
-            on=date.today(),
-        )
+    if ledger_path is None:
+        ledger_path = ledger_path_for(uow.path)
+    for first_key in (False, True):
+        if first_key:
+            # The first erasure, all checked: the ledger key alone is committed first, then all is done again.
+            uow.rollback()
+            ledger.ensure_key(uow)
+        plan = plan_erasure(uow, client_ref, as_of, periods)
+        plan.check()
+        request_id = None
+        if request is not None:
+            request_id = subject_requests.answer(
+                uow, request, client_number=plan.client_number, types=("erasure",),
+                on=date.today(),
+            )
+        if dry_run or ledger_path is None or ledger.ledger_key(uow) is not None:
+            break
     result = ErasureResult(plan=plan, dry_run=dry_run, verified_by=who, id_document=doc,
                            request_id=request_id)
     if dry_run:
         uow.rollback()
         return result
 
-    if ledger_path is None:
-        ledger_path = ledger_path_for(uow.path)
     now = datetime.now(UTC).replace(microsecond=0)
     apply_plan(uow, plan)
     row = Erasure(client_number=plan.client_number, erased_at=now, verified_by=who, id_document=doc)
@@ -446,12 +456,15 @@ def erase(
     ids: list[Any] = [plan.client_number]
     if request_id is not None:
         details["request"] = request_id
-    audit.record(uow, "erase", "client", ids, details)
-    uow.commit()
-
-    result.erasure_id = row.id
-    result.erased_at = now.isoformat().replace("+00:00", "Z")
-    if ledger_path is not None:
-        append_ledger(ledger_path, plan.client_number, result.erased_at)
+    anchor = audit.record(uow, "erase", "client", ids, details)
+    result.erased_at = ledger.now_text(now)
+    if ledger_path is not None:  # write-ahead: the line is on disk before the erasure commits
+        ledger.append(uow, ledger_path, "erase", anchor=anchor, client_number=plan.client_number,
+                      at=result.erased_at)
         result.ledger_path = Path(ledger_path)
+    uow.commit()
+    result.erasure_id = row.id
+    from .backup import checkpoint_wal
+
+    result.wal_checkpointed = checkpoint_wal(uow)
     return result

@@ -288,6 +288,10 @@ def purge(
         raise
     _cleanup(uow, deletion, quietly=False)
     uow.commit()
+    if not dry_run:
+        from .backup import checkpoint_wal
+
+        checkpoint_wal(uow)  # the purged rows must not linger in the WAL
     return PurgeResult(plan=plan_, dry_run=dry_run, duration_seconds=time.monotonic() - started,
                        deleted=deleted)
 

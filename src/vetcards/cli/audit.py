@@ -36,19 +36,25 @@ def show(
 
 @app.command("verify")
 def verify(ctx: typer.Context, json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """Recompute the hash chain; name the first broken entry (exit 1 if broken).
+    """Recompute the hash chain and check the erasure ledger and its anchor (exit 1 if broken).
 
     Example: vetcards audit verify
     """
-    from .. import audit
+    from .. import audit, ledger
     from ..errors import Conflict
 
     with get_state(ctx).unit(write=False) as uow:
         result = audit.verify(uow)
-    Output(json_out).result({"ok": result.ok, "entries": result.entries, "first_broken_id": result.first_broken_id,
-                             "problem": result.problem or None},
-                            f"audit log OK: {result.entries} entries, hash chain intact" if result.ok else None)
+        check = ledger.inspect(uow, ledger.ledger_path_for(uow.path))
+    ok = result.ok and check.ok
+    Output(json_out).result({"ok": ok, "entries": result.entries, "first_broken_id": result.first_broken_id,
+                             "problem": result.problem or None, "ledger_ok": check.ok,
+                             "ledger_problem": check.problems[0] if check.problems else None},
+                            f"audit log OK: {result.entries} entries, hash chain intact; erasure ledger OK, "
+                            "latest anchor present" if ok else None)
     if not result.ok:
         if result.first_broken_id is None:
             raise Conflict(f"audit log broken: {result.problem}")
         raise Conflict(f"audit log broken at entry {result.first_broken_id}: {result.problem}")
+    if not check.ok:
+        raise Conflict(f"erasure ledger: {check.problems[0]}")

@@ -52,6 +52,13 @@ def restore(
     ctx: typer.Context,
     backup_file: Annotated[Path, typer.Argument(help="The backup file to restore.", dir_okay=False,
                                                 show_default=False)],
+    ledger: Annotated[
+        Optional[Path],
+        typer.Option("--ledger", dir_okay=False,
+                     help="The erasure ledger to re-apply (default: DB.erasures of the database replaced)."),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what the restore would lose and "
+                                                            "re-apply; change nothing.")] = False,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation (needed outside a terminal).")]
     = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
@@ -59,27 +66,46 @@ def restore(
     """Replace the database with a backup, then re-apply later erasures from the ledger.
 
     The backup must open with the key (--key-file / VETCARDS_KEY_FILE /
-    passphrase) and pass its integrity checks. Every erasure in the erasure
-    ledger (DB.erasures) made after the backup was taken is applied again, so
-    an erased client does not come back. Without --yes it asks on a terminal
-    and refuses in a non-interactive run.
+    passphrase) and pass its integrity checks. The erasure ledger is
+    verified first (an edited, shortened, emptied or symlinked ledger is
+    refused); every erasure in it that the backup lacks is applied again, so
+    an erased client does not come back. The ledger used is DB.erasures of
+    the database being replaced; to restore to another path (a test
+    restore), name the practice's ledger with --ledger: it is copied to the
+    new database's own ledger. The replaced database is kept beside it
+    (DB.replaced-STAMP, encrypted). --dry-run only says what would be lost
+    (entries made after the backup) and re-applied. Without --yes it asks on
+    a terminal and refuses in a non-interactive run.
 
-    Example: vetcards restore /mnt/backup/practice-2026-11-27.db --yes
+    Example: vetcards restore /mnt/backup/practice-2026-11-27.db --dry-run
     """
-    from .. import backup as backup_lib
+    from .. import restore as restore_lib
 
     state = get_state(ctx)
     path = state.db_path()
     key = state.key()
     out = Output(json_out)
-    out.confirm(f"Replace {path} with {backup_file}?", yes=yes,
-                refusal="restore replaces the database: confirm with --yes (no prompt outside a terminal)",
-                declined="not confirmed; nothing was changed")
+    if not dry_run:
+        out.confirm(f"Replace {path} with {backup_file}?", yes=yes,
+                    refusal="restore replaces the database: confirm with --yes (no prompt outside a terminal)",
+                    declined="not confirmed; nothing was changed")
     state.close()
-    result = backup_lib.restore(path, key, backup_file, actor=state.who(), today=today())
+    result = restore_lib.restore(path, key, backup_file, actor=state.who(), today=today(), ledger_path=ledger,
+                                 dry_run=dry_run)
+    lost = ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in result.lost.items()) or "nothing (no database)"
+    if dry_run:
+        again = ", ".join(result.to_replay) or "none"
+        out.result(result, [f"dry run: restoring {backup_file} (taken at {result.taken_at or 'unknown'}) over "
+                            f"{path} would lose {lost} made after the backup; erasures to re-apply from "
+                            f"{result.ledger}: {again}; nothing was changed"])
+        return
     again = ", ".join(result.replayed) or "none"
     lines = [f"restored {path} from {backup_file} (taken at {result.taken_at or 'unknown'}); "
-             f"erasures re-applied: {again}"]
+             f"erasures re-applied: {again} (ledger {result.ledger})"]
+    if result.lost:
+        lines.append(f"lost with the replaced database: {lost}")
+    if result.kept:
+        lines.append(f"the replaced database was kept as {result.kept}")
     if result.set_aside:
         lines.append(f"the previous file did not open with this key; it was kept as {result.set_aside}")
     out.result(result, lines)

@@ -15,12 +15,18 @@ app = typer.Typer()
 @app.command("doctor")
 def doctor(
     ctx: typer.Context,
+    repair: Annotated[bool, typer.Option("--repair", help="First make the erasure ledger and the database agree: "
+                                                          "re-apply erasures the database lacks, record the ones "
+                                                          "the ledger lacks.")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Check the database: integrity, encryption, permissions, migrations, purge, requests, audit.
 
     Each check is one line with OK or what to do. Exit 0 when every check is
-    OK, 1 otherwise (3 when the database cannot be opened at all).
+    OK, 1 otherwise (3 when the database cannot be opened at all). The
+    erasure ledger is checked against the database both ways (an edited,
+    shortened, emptied, symlinked or forged ledger; a rolled-back database;
+    a shortened audit log); --repair re-applies what the database lacks.
 
     Example: vetcards doctor --json
     """
@@ -30,7 +36,8 @@ def doctor(
     path = state.db_path()
     key_file = state.key_file_in_use()
     key = state.key()
-    report = doctor_mod.run(path, key, key_file=key_file if key.raw else None, today=today())
+    report = doctor_mod.run(path, key, key_file=key_file if key.raw else None, today=today(), repair=repair,
+                            actor=state.who())
     Output(json_out).result(report, text="\n".join(f"{'OK  ' if check.ok else 'FAIL'} {check.name}: {check.message}"
                                                    for check in report.checks))
     if not report.ok:
