@@ -15,8 +15,10 @@ What is erased
     it are collected: the practice must tell them (art. 19).
 
 What a hold keeps (art. 17(3)(b) and (e)), always restricted (art. 18)
-    * fiscal hold (AWR art. 52): an invoice until 31 December of its year +
-      ``fiscal_years``: kept with its name/address snapshot, lines, amounts and
+    * fiscal hold (AWR art. 52): an invoice until 31 December of the latest
+      year of the invoice, its payments and its credit notes, + ``fiscal_years``
+      (one term for an invoice and its credit notes, which are kept and go
+      together): kept with its name/address snapshot, lines, amounts and
       payments, detached from the client (``client_id``/``pet_id`` NULL,
       ``customer_birth_date`` NULL, ``restricted`` = 1);
     * claim hold: while an invoice is ``open`` or ``in_collection`` (unknown
