@@ -273,6 +273,38 @@ def test_missing_key_file_exit_3(vet, tmp_path):
     assert_one_error_line(vet.run("--key-file", str(tmp_path / "nope.key"), "client", "list"), 3)
 
 
+def test_key_file_naming_a_directory_is_a_key_error_exit_3(vet, tmp_path):
+    folder = tmp_path / "keys"
+    folder.mkdir()
+    line = assert_one_error_line(vet.run("--key-file", str(folder), "client", "list"), 3)
+    assert "not a regular file" in line
+    line = assert_one_error_line(vet.run("client", "list", env={"VETCARDS_KEY_FILE": str(folder)}), 3)
+    assert "not a regular file" in line
+
+
+@pytest.mark.parametrize("passphrase", ["x", "elf tekens!"])  # 1 and 11 characters
+def test_init_refuses_a_short_passphrase_from_the_environment(tmp_path, passphrase):
+    from conftest import Vet
+
+    v = Vet(dir=tmp_path, db=tmp_path / "p.db", key_file=tmp_path / "p.key")
+    line = assert_one_error_line(v.run("init", env={"VETCARDS_KEY_FILE": "", "VETCARDS_PASSPHRASE": passphrase}), 3)
+    assert "at least 12 characters" in line
+    assert list(tmp_path.iterdir()) == []
+    v.ok("init", env={"VETCARDS_KEY_FILE": "", "VETCARDS_PASSPHRASE": "twelve chars"})
+    assert v.db.exists()
+
+
+def test_one_passphrase_rule_for_init_and_rekey():
+    from vetcards import keys, rekey
+    from vetcards.errors import KeyFailure
+
+    assert keys.MIN_PASSPHRASE == rekey.MIN_PASSPHRASE == 12
+    for check in (keys.check_new_passphrase, rekey.check_new_passphrase):
+        with pytest.raises(KeyFailure, match="at least 12"):
+            check("a" * 11)
+        assert check("a" * 12) == "a" * 12
+
+
 def test_new_key_file_is_256_bit_hex(vet):
     assert re.fullmatch(r"[0-9a-f]{64}\n?", vet.key_file.read_text())
 

@@ -36,10 +36,16 @@ def test_text_valid(raw, expected):
         ("", {}, "is required"),
         ("   ", {}, "is required"),
         (None, {}, "is required"),
-        ("a\nb", {}, "must not contain control characters"),
-        ("a\tb", {}, "must not contain control characters"),
-        ("a\x00b", {}, "must not contain control characters"),
-        ("a\x7fb", {}, "must not contain control characters"),
+        ("a\nb", {}, v.RULE_CONTROL),
+        ("a\tb", {}, v.RULE_CONTROL),
+        ("a\x00b", {}, v.RULE_CONTROL),
+        ("a\x7fb", {}, v.RULE_CONTROL),
+        ("Anna\u202eJansen", {}, v.RULE_CONTROL),
+        ("Anna\u200bJansen", {}, v.RULE_CONTROL),
+        ("\ufeffAnna", {}, v.RULE_CONTROL),
+        ("Anna\u2028Jansen", {}, v.RULE_CONTROL),
+        ("Anna\u2029Jansen", {}, v.RULE_CONTROL),
+        ("Anna\udcffJansen", {}, v.RULE_CONTROL),
         ("x" * 201, {}, "must be at most 200 characters"),
         ("abcdef", {"max_len": 5}, "must be at most 5 characters"),
     ],
@@ -497,3 +503,41 @@ def test_heavy_libraries_not_imported_at_module_level():
         "sqlmodel",
     ):
         assert lib not in names
+
+
+INVISIBLE = ["\u202e", "\u200b", "\ufeff", "\u2028", "\u2029", "\u00ad", "\u200e"]
+
+
+@pytest.mark.parametrize("ch", INVISIBLE)
+def test_invisible_and_bidirectional_characters_are_refused_everywhere(vet, ch):
+    """Names, streets, cities and record texts (SPEC §3): one rule, validation.check_visible."""
+    base = {"--name": "Anna Jansen", "--street": "Dorpsstraat 1", "--city": "Utrecht"}
+    for option in base:
+        args = ["client", "add", "--postcode", "1234 AB", "--consent"]
+        for name, value in base.items():
+            args += [name, f"Anna{ch}Jansen" if name == option else value]
+        r = vet.run(*args)
+        assert r.exit_code == 1 and r.stderr == f"error: {option}: {v.RULE_CONTROL}\n", (option, r.stderr)
+    assert vet.sql("SELECT count(*) FROM client") == [(0,)]
+    k = vet.add_client()
+    p = vet.add_pet(k)
+    r = vet.run("pet", "add", k, "--name", f"Bel{ch}lo", "--species", "dog")
+    assert r.exit_code == 1 and "--name" in r.stderr
+    for option in ("--reason", "--findings"):
+        extra = {"--reason": "Controle", "--findings": "Geen bijzonderheden"}
+        extra[option] = f"Con{ch}trole"
+        args = ["visit", "add", p]
+        for name, value in extra.items():
+            args += [name, value]
+        r = vet.run(*args)
+        assert r.exit_code == 1 and r.stderr.startswith(f"error: {option}: must not contain control"), r.stderr
+    assert vet.sql("SELECT count(*) FROM visit") == [(0,)]
+
+
+def test_record_text_keeps_line_breaks_but_not_invisible_characters():
+    assert v.check_visible("regel 1\nregel 2", "--findings", line_breaks=True) == "regel 1\nregel 2"
+    with pytest.raises(InvalidInput) as exc:
+        v.check_visible("regel\u202e1", "--findings", line_breaks=True)
+    assert exc.value.rule == v.RULE_CONTROL_LINES
+    with pytest.raises(InvalidInput):
+        v.check_visible("regel 1\nregel 2", "--name")

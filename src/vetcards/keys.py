@@ -24,6 +24,18 @@ from .errors import KeyFailure
 
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 
+#: The shortest passphrase accepted wherever one is set (``init``, ``rekey``): SPEC §6.
+MIN_PASSPHRASE = 12
+
+
+def check_new_passphrase(passphrase: Optional[str], what: str = "passphrase", *, then: str = "nothing created") -> str:
+    """The one rule for a passphrase being set: given, and at least :data:`MIN_PASSPHRASE` characters."""
+    if not passphrase:
+        raise KeyFailure(f"no {what} given; {then}")
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise KeyFailure(f"{what}: must be at least {MIN_PASSPHRASE} characters; {then}")
+    return passphrase
+
 
 @dataclass(frozen=True)
 class Key:

@@ -47,8 +47,7 @@ def multiline_text(value: Optional[str], *, field: str, max_len: int,
         if required:
             raise InvalidInput(field, validation.RULE_REQUIRED)
         return None
-    if any(unicodedata.category(ch) == "Cc" and ch != "\n" for ch in v):
-        raise InvalidInput(field, "must not contain control characters other than line breaks")
+    validation.check_visible(v, field, line_breaks=True)
     if len(v) > max_len:
         raise InvalidInput(field, f"must be at most {max_len} characters")
     return v

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
+from . import keys
 from .db import EXCLUSIVE_WAIT_MS, quote_pragma
 from .errors import DatabaseError, KeyFailure, UsageError
 from .files import fsync_dir
@@ -44,7 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .db import Database
 
 #: Minimum length of a new passphrase (as ``init``).
-MIN_PASSPHRASE = 12
+MIN_PASSPHRASE = keys.MIN_PASSPHRASE
 
 
 def pending_key_file(key_file: Path) -> Path:
@@ -53,11 +54,7 @@ def pending_key_file(key_file: Path) -> Path:
 
 
 def check_new_passphrase(passphrase: Optional[str]) -> str:
-    if not passphrase:
-        raise KeyFailure("no new passphrase given")
-    if len(passphrase) < MIN_PASSPHRASE:
-        raise KeyFailure(f"new passphrase: must be at least {MIN_PASSPHRASE} characters; nothing changed")
-    return passphrase
+    return keys.check_new_passphrase(passphrase, "new passphrase", then="nothing changed")
 
 
 def _write_pending(path: Path) -> tuple[Path, Key]:

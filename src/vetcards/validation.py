@@ -44,7 +44,13 @@ __all__ = [
 # --------------------------------------------------------------------------
 
 RULE_REQUIRED = "is required"
-RULE_CONTROL = "must not contain control characters"
+RULE_CONTROL = "must not contain control, invisible or bidirectional characters"
+RULE_CONTROL_LINES = RULE_CONTROL + " other than line breaks"
+
+#: Characters no text may hold (SPEC §3): controls (Cc), invisible and bidirectional formatting
+#: (Cf: U+200B, U+202E, U+FEFF ...), line and paragraph separators (Zl, Zp), and lone surrogates
+#: (Cs: bytes that were not UTF-8 on the command line).
+REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 RULE_POSTCODE = "must be a Dutch postcode like 1234 AB"
 RULE_EMAIL = "must be a valid e-mail address like name@example.nl"
 RULE_PHONE = "must be a valid phone number like 06 12345678 or +31 20 123 4567"
@@ -108,18 +114,27 @@ def text(
     """Free text (a name, a street ...): stripped, NFC-normalised, one line.
 
     Empty returns ``None`` when not ``required``. Control characters
-    (Unicode category Cc, including newlines and tabs) are refused.
+    (including newlines and tabs), invisible and bidirectional ones are
+    refused (:func:`check_visible`).
     """
     v = unicodedata.normalize("NFC", (value or "")).strip()
     if not v:
         if required:
             raise InvalidInput(field, RULE_REQUIRED)
         return None
-    if any(unicodedata.category(ch) == "Cc" for ch in v):
-        raise InvalidInput(field, RULE_CONTROL)
+    check_visible(v, field)
     if len(v) > max_len:
         raise InvalidInput(field, f"must be at most {max_len} characters")
     return v
+
+
+def check_visible(value: str, field: str, *, line_breaks: bool = False) -> str:
+    """``value`` if it holds no control, invisible or bidirectional character
+    (:data:`REFUSED_CATEGORIES`; ``line_breaks``: a ``\\n`` is allowed). The one rule for every text."""
+    for ch in value:
+        if unicodedata.category(ch) in REFUSED_CATEGORIES and not (line_breaks and ch == "\n"):
+            raise InvalidInput(field, RULE_CONTROL_LINES if line_breaks else RULE_CONTROL)
+    return value
 
 
 def postcode(value: str, field: str = "--postcode") -> str:

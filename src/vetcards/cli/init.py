@@ -35,7 +35,7 @@ def init(
     """
     from ..db import check_can_create, create_database
     from ..errors import KeyFailure, UsageError
-    from ..keys import Key, write_new_key_file
+    from ..keys import Key, check_new_passphrase, write_new_key_file
 
     state = get_state(ctx)
     path = state.db_path()
@@ -46,14 +46,14 @@ def init(
         key = write_new_key_file(new_key_file)
     elif state.key_file is not None or os.environ.get("VETCARDS_KEY_FILE") or os.environ.get("VETCARDS_PASSPHRASE"):
         key = state.key()
+        if not key.raw:  # VETCARDS_PASSPHRASE: the same minimum as at the prompt
+            check_new_passphrase(key.secret)
     elif interactive():
         first = getpass.getpass("New passphrase: ")
         second = getpass.getpass("Repeat passphrase: ")
         if first != second:
             raise KeyFailure("the passphrases differ; nothing created")
-        if len(first) < 12:
-            raise KeyFailure("passphrase: must be at least 12 characters; nothing created")
-        key = Key(secret=first, raw=False, source="prompt")
+        key = Key(secret=check_new_passphrase(first), raw=False, source="prompt")
     else:
         raise KeyFailure(
             "no key: give --new-key-file PATH, --key-file PATH or set VETCARDS_PASSPHRASE "

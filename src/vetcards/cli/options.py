@@ -56,8 +56,7 @@ KeyFileOpt = Annotated[
         "--key-file",
         help="Key file with a 256-bit raw key (else $VETCARDS_KEY_FILE, $VETCARDS_PASSPHRASE, or a prompt).",
         show_default=False,
-        dir_okay=False,
-    ),
+    ),  # a directory is a key error (exit 3, keys.check_key_file_mode), not a usage error
 ]
 
 ActorOpt = Annotated[
