@@ -185,3 +185,129 @@ def test_migration_0004_starts_each_year_s_counter_at_its_highest_number(practic
         (21, "charged"), (21, "charged"), (21, "charged"), (0, "zero")]
     assert practice.sql("SELECT count(*) FROM invoice WHERE supply_date IS NOT NULL") == [(0,)]
     assert create(practice, k, "--date", "2025-03-01")["number"] == "2025-00004"
+
+
+# --------------------------------------------------------------------------
+# date of supply
+# --------------------------------------------------------------------------
+
+
+def pdf_text(vet, number, tmp_path):
+    from pypdf import PdfReader
+
+    out = tmp_path / f"{number}.pdf"
+    vet.ok("invoice", "show", number, "--format", "pdf", "--out", str(out))
+    return "\n".join(page.extract_text() for page in PdfReader(str(out)).pages)
+
+
+def test_supply_date_is_stored_and_printed_when_it_differs(practice, tmp_path):
+    k = practice.add_client()
+    r = practice.ok("invoice", "create", k, "--line", "Consult;1;45,00", "--payment", "pin",
+                    "--date", "2026-03-02", "--supply-date", "29-02-2024")
+    assert r.stdout.strip() == "2026-00001"  # a script's form: the number
+    card = practice.ok("invoice", "show", "2026-00001", "--format", "json").json()
+    assert (card["invoice_date"], card["supply_date"]) == ("2026-03-02", "2024-02-29")
+    plain = practice.ok("invoice", "show", "2026-00001", "--format", "plain").stdout
+    assert "supply date" in plain and "2024-02-29" in plain
+    assert "Leverdatum: 2024-02-29" in pdf_text(practice, "2026-00001", tmp_path)
+    # The same day as the invoice date (the default): not stored, not printed.
+    same = create(practice, k, "--date", "2026-03-03", "--supply-date", "2026-03-03")
+    assert same["supply_date"] is None
+    assert practice.sql("SELECT supply_date FROM invoice WHERE number = '2026-00002'") == [(None,)]
+    assert "supply date" not in practice.ok("invoice", "show", "2026-00002", "--format", "plain").stdout
+    assert "Leverdatum" not in pdf_text(practice, "2026-00002", tmp_path)
+
+
+def test_supply_date_errors_name_the_field(practice):
+    k = practice.add_client()
+    args = ("invoice", "create", k, "--line", "Consult;1;45,00", "--payment", "pin")
+    assert fails(practice, *args, "--supply-date", "31-02-2026") == (
+        "error: --supply-date: must be a date like 2026-11-27 or 27-11-2026")
+    assert fails(practice, *args, "--supply-date", "2999-01-01") == "error: --supply-date: must not be in the future"
+
+
+# --------------------------------------------------------------------------
+# 0 % categories
+# --------------------------------------------------------------------------
+
+
+def test_zero_rate_categories_parse(monkeypatch):
+    from vetcards import money
+
+    assert money.parse_line("Consult;1;45").vat_category == "charged"
+    assert money.parse_line("Voer;1;5;9%").vat_category == "charged"
+    zero = money.parse_line("Verklaring;1;0,00;0")
+    assert (zero.vat_rate, zero.vat_category) == (0, "zero")
+    exempt = money.parse_line("Keuring;1;30;exempt")
+    assert (exempt.vat_rate, exempt.vat_category) == (0, "exempt")
+    outside = money.parse_line("Registratie NDG;1;10,00; Outside ")
+    assert (outside.vat_rate, outside.vat_category) == (0, "outside")
+    assert outside.negated().vat_category == "outside"
+    with pytest.raises(InvalidInput, match="VAT rate must be one of 21, 9, 0 \\(percent\\), exempt or outside"):
+        money.parse_line("X;1;1;vrij")
+    with pytest.raises(ValueError):
+        money.Line("X", 1, 100, 21, "exempt")  # an exempt line carries no VAT
+
+
+def test_zero_rate_lines_print_their_dutch_statement(practice, tmp_path):
+    k = practice.add_client()
+    inv = practice.ok("invoice", "create", k, "--line", "Consult;1;45,00", "--line", "Registratie NDG;1;10,00;outside",
+                      "--line", "Keuring;1;30,00;exempt", "--line", "Verklaring;1;5,00;0", "--payment", "pin",
+                      "--json").json()
+    assert inv["vat_categories"] == ["charged", "exempt", "outside", "zero"]
+    assert inv["gross_cents"] == 4500 + 945 + 1000 + 3000 + 500
+    card = practice.ok("invoice", "show", inv["number"], "--format", "json").json()
+    assert [line["vat_category"] for line in card["lines"]] == ["charged", "outside", "exempt", "zero"]
+    assert card["vat_statements"] == [
+        {"category": "zero", "statement": "0% btw (nultarief)"},
+        {"category": "exempt", "statement": "Vrijgesteld van btw (art. 11 Wet OB 1968)"},
+        {"category": "outside", "statement": "Buiten de reikwijdte van de btw"},
+    ]
+    plain = practice.ok("invoice", "show", inv["number"], "--format", "plain").stdout
+    assert "VAT statements" in plain and "Buiten de reikwijdte van de btw" in plain
+    text = pdf_text(practice, inv["number"], tmp_path)
+    assert "Buiten de reikwijdte van de btw: Registratie NDG" in text
+    assert "Vrijgesteld van btw (art. 11 Wet OB 1968): Keuring" in text
+    assert "0% btw (nultarief): Verklaring" in text
+    # The credit note keeps each line's category.
+    note = practice.ok("invoice", "credit", inv["number"], "--json").json()
+    assert practice.sql("SELECT vat_category FROM invoice_line WHERE invoice_id = ? ORDER BY position",
+                        (note["id"],)) == [("charged",), ("outside",), ("exempt",), ("zero",)]
+
+
+def test_an_invoice_with_only_charged_lines_prints_no_statement(practice, tmp_path):
+    k = practice.add_client()
+    inv = create(practice, k)
+    card = practice.ok("invoice", "show", inv["number"], "--format", "json").json()
+    assert card["vat_statements"] == [] and card["supply_date"] is None
+    assert "VAT statements" not in practice.ok("invoice", "show", inv["number"], "--format", "plain").stdout
+    text = pdf_text(practice, inv["number"], tmp_path)
+    assert "btw (nultarief)" not in text and "Vrijgesteld" not in text and "reikwijdte" not in text
+
+
+# --------------------------------------------------------------------------
+# legal floors of the retention settings (SPEC §4)
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("key", "years", "rule"), [
+    ("medicine_years", 4, "must be at least 5 (veterinary medicine records, EU Regulation 2019/6 art. 103)"),
+    ("medicine_years", 5, None),
+    ("fiscal_years", 6, "must be at least 7 (Dutch fiscal retention duty, AWR art. 52)"),
+    ("fiscal_years", 7, None),
+    ("inactivity_years", 1, None),  # no floor: a practice may purge sooner
+])
+def test_legal_minimum_rule(key, years, rule):
+    from vetcards.settings import legal_minimum_rule
+
+    assert legal_minimum_rule(key, years) == rule
+
+
+def test_practice_set_refuses_a_period_below_its_legal_minimum(practice):
+    assert fails(practice, "practice", "set", "--medicine-years", "4") == (
+        "error: --medicine-years: must be at least 5 (veterinary medicine records, EU Regulation 2019/6 art. 103)")
+    assert fails(practice, "practice", "set", "--fiscal-years", "6") == (
+        "error: --fiscal-years: must be at least 7 (Dutch fiscal retention duty, AWR art. 52)")
+    practice.ok("practice", "set", "--medicine-years", "5", "--fiscal-years", "7", "--inactivity-years", "3")
+    shown = practice.ok("practice", "show", "--format", "json").json()
+    assert (shown["medicine_years"], shown["fiscal_years"], shown["inactivity_years"]) == ("5", "7", "3")

@@ -4,8 +4,11 @@ It shows every field art. 35a Wet OB requires of an invoice: the supplier's
 name and address, BTW (VAT) identification number, the customer's name and
 address, the invoice date, the unique number, per line the description,
 quantity and unit price, per VAT rate the net amount, the rate and the VAT
-amount, and the totals; plus the KvK number and IBAN. A credit note says
-"Creditnota" and names the invoice it corrects.
+amount, and the totals; the date of supply when it differs from the invoice
+date; for a 0 % line why it carries no VAT (nultarief, vrijgesteld art. 11
+Wet OB, buiten de reikwijdte van de btw: the labels of
+:mod:`vetcards.vocab`), with the lines it concerns; plus the KvK number and
+IBAN. A credit note says "Creditnota" and names the invoice it corrects.
 
 The input is the card of :func:`vetcards.invoice_views.invoice_card` (the
 stored snapshot: an issued invoice prints the same forever).
@@ -136,6 +139,8 @@ def render_pdf(card: dict[str, Any]) -> bytes:
     label = "Creditnotanummer" if credit_note else "Factuurnummer"
     line(f"{label}: {card['number']}", style="B")
     line(f"{'Datum creditnota' if credit_note else 'Factuurdatum'}: {card['invoice_date']}")
+    if card.get("supply_date"):  # art. 35a lid 1 sub d: only when it differs from the invoice date
+        line(f"Leverdatum: {card['supply_date']}")
     if credit_note:
         credited = card.get("credits") or "onbekend"
         when = f" van {card['credits_date']}" if card.get("credits_date") else ""
@@ -182,6 +187,13 @@ def render_pdf(card: dict[str, Any]) -> bytes:
             table.row([f"{rt['rate']}%", _eur(rt["net_cents"]), _eur(rt["vat_cents"]),
                        _eur(rt["gross_cents"])])
     pdf.ln(4)
+
+    # Why a 0 % line carries no VAT (SPEC §3): the statement and the lines it concerns.
+    for st in card.get("vat_statements") or []:
+        which = [ln["description"] for ln in card["lines"] if ln.get("vat_category") == st["category"]]
+        line(f"{st['statement']}: {', '.join(which)}", size=9)
+    if card.get("vat_statements"):
+        pdf.ln(2)
 
     pdf.set_font("Helvetica", size=10)
     for label_, cents, bold in (

@@ -24,7 +24,7 @@ from sqlalchemy import bindparam, text
 
 from . import audit, refs, settings
 from .errors import InvalidInput
-from .vocab import KIND_INVOICE, OPEN_STATES
+from .vocab import KIND_INVOICE, OPEN_STATES, VAT_CATEGORIES, ZERO_VAT_CATEGORIES, label
 
 if TYPE_CHECKING:  # pragma: no cover
     from .db import UnitOfWork
@@ -34,9 +34,12 @@ __all__ = [
     "LINE_COLUMNS",
     "LIST_COLUMNS",
     "PAYMENT_COLUMNS",
+    "STATEMENT_COLUMNS",
     "VAT_COLUMNS",
+    "card_fields",
     "invoice_card",
     "list_invoices",
+    "vat_statements",
     "write_pdf",
 ]
 
@@ -52,6 +55,22 @@ LIST_COLUMNS = ("number", "invoice_date", "kind", "status", "client", "pet", "cu
 LINE_COLUMNS = ("position", "description", "quantity", "unit_price", "vat_rate", "net")
 VAT_COLUMNS = ("rate", "net", "vat", "gross")
 PAYMENT_COLUMNS = ("paid_on", "amount", "method")
+STATEMENT_COLUMNS = ("category", "statement")
+
+
+def card_fields(card: dict[str, Any]) -> tuple[str, ...]:
+    """The card's fields for people: the date of supply only when it differs from the invoice date."""
+    if not card.get("supply_date"):
+        return CARD_FIELDS
+    at = CARD_FIELDS.index("invoice_date") + 1
+    return CARD_FIELDS[:at] + ("supply_date",) + CARD_FIELDS[at:]
+
+
+def vat_statements(categories: Any) -> list[dict[str, str]]:
+    """The Dutch statement of each 0 % category present (SPEC §3), in :data:`VAT_CATEGORIES` order."""
+    present = set(categories)
+    return [{"category": c, "statement": label("vat_category", c)}
+            for c in VAT_CATEGORIES if c in present and c in ZERO_VAT_CATEGORIES]
 
 
 def _rows(uow: UnitOfWork, sql: str, **params: Any) -> list[dict[str, Any]]:
@@ -80,7 +99,7 @@ def _due_date(invoice_date: Any, method: str, kind: str, term: int) -> Optional[
 
 
 _HEADER_SQL = """
-SELECT i.id, i.number, i.kind, i.invoice_date, i.status, i.payment_method,
+SELECT i.id, i.number, i.kind, i.invoice_date, i.supply_date, i.status, i.payment_method,
        c.number AS client, p.number AS pet,
        i.customer_name, i.customer_street, i.customer_postcode, i.customer_city,
        i.customer_birth_date,
@@ -151,18 +170,20 @@ def _card(uow: UnitOfWork, ref: str, *, include_restricted: bool = False) -> dic
     term = _payment_term_days(uow)
     lines = _rows(
         uow,
-        "SELECT position, description, quantity, unit_price_cents, vat_rate, net_cents "
+        "SELECT position, description, quantity, unit_price_cents, vat_rate, vat_category, net_cents "
         "FROM invoice_line WHERE invoice_id = :iid ORDER BY position, id",
         iid=iid,
     )
     totals = money.compute_totals(
-        money.Line(l["description"], Decimal(l["quantity"]), l["unit_price_cents"], l["vat_rate"])
+        money.Line(l["description"], Decimal(l["quantity"]), l["unit_price_cents"], l["vat_rate"],
+                   l["vat_category"])
         for l in lines
     )
     for l in lines:
         l["unit_price"] = _fmt(l["unit_price_cents"])
         l["net"] = _fmt(l["net_cents"])
     card["lines"] = lines
+    card["vat_statements"] = vat_statements(l["vat_category"] for l in lines)
     card["vat_rates"] = [
         {"rate": rt.rate, "net_cents": rt.net_cents, "vat_cents": rt.vat_cents,
          "gross_cents": rt.gross_cents, "net": _fmt(rt.net_cents), "vat": _fmt(rt.vat_cents),

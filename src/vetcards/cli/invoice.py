@@ -59,8 +59,9 @@ def create(
         Optional[list[str]],
         typer.Option(
             "--line",
-            help='A line "DESCRIPTION;QTY;UNIT_PRICE[;VAT%]" (unit price excl. VAT; VAT 21 (default), 9 '
-                 "or 0); repeat for more lines. Amounts take a dot or a comma: 45.00 or 45,00.",
+            help='A line "DESCRIPTION;QTY;UNIT_PRICE[;VAT%]" (unit price excl. VAT; VAT 21 (default), 9, '
+                 "0 (zero rate), exempt (art. 11 Wet OB) or outside (outside the scope of VAT, e.g. the NDG "
+                 "registration fee)); repeat for more lines. Amounts take a dot or a comma: 45.00 or 45,00.",
             show_default=False,
         ),
     ] = None,
@@ -70,7 +71,12 @@ def create(
                      show_default=False),
     ] = None,
     pet: Annotated[Optional[str], typer.Option("--pet", help="The animal treated (pet number or id).")] = None,
-    date_: Annotated[Optional[str], typer.Option("--date", help="Invoice date, ISO or Dutch (default: today).")] = None,
+    date_: Annotated[Optional[str], typer.Option(
+        "--date", help="Invoice date, ISO or Dutch (default: today); not before the latest invoice date of "
+                       "its year nor in a closed period.")] = None,
+    supply_date: Annotated[Optional[str], typer.Option(
+        "--supply-date", help="Date of supply, ISO or Dutch (default: the invoice date); printed when it "
+                              "differs.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Issue an invoice with a number of its own (YYYY-NNNNN, gap-free per year).
@@ -78,17 +84,21 @@ def create(
     Example: vetcards invoice create K000001 --pet P000001 --line "Consult;1;45,00"
     --line "Vaccinatie cocktail;1;32.50;9" --payment pin
     """
-    from .. import invoicing
+    from .. import invoicing, validation
 
     on = _on(date_)
+    supply = validation.parse_date(supply_date, field="--supply-date") if supply_date else None
     with get_state(ctx).unit() as uow:
         inv = invoicing.create_invoice(uow, client, line or [], payment or "", on=on, pet_ref=pet,
-                                       today=today())
+                                       today=today(), supply_date=supply)
         result = {"id": inv.id, "number": inv.number, "kind": inv.kind, "status": inv.status,
-                  "invoice_date": inv.invoice_date.isoformat(), "payment_method": inv.payment_method,
-                  **_totals_json(inv)}
+                  "invoice_date": inv.invoice_date.isoformat(),
+                  "supply_date": inv.supply_date.isoformat() if inv.supply_date else None,
+                  "payment_method": inv.payment_method, **_totals_json(inv),
+                  "vat_categories": sorted({line.vat_category for line in inv.lines})}
+    supplied = f", supplied {result['supply_date']}" if result["supply_date"] else ""
     Output(json_out).result(result, f"invoice {result['number']} created: total {result['total']} "
-                                    f"({result['status']})", text=str(result["number"]))
+                                    f"({result['status']}{supplied})", text=str(result["number"]))
 
 
 @app.command("show")
@@ -128,12 +138,13 @@ def show(
     title = f"{'Credit note' if card['kind'] == 'credit_note' else 'Invoice'} {card['number']}"
     if card["restricted"]:
         title += " (restricted: kept for a legal hold, read for that purpose only)"
-    output.record(
-        card, invoice_views.CARD_FIELDS, None if fmt is None else Format(fmt.value), title=title,
-        sections=[("lines", "Lines", invoice_views.LINE_COLUMNS),
-                  ("vat_rates", "VAT per rate", invoice_views.VAT_COLUMNS),
-                  ("payments", "Payments", invoice_views.PAYMENT_COLUMNS)],
-    )
+    sections = [("lines", "Lines", invoice_views.LINE_COLUMNS),
+                ("vat_rates", "VAT per rate", invoice_views.VAT_COLUMNS)]
+    if card["vat_statements"]:  # why a 0 % line carries no VAT (SPEC §3)
+        sections.append(("vat_statements", "VAT statements", invoice_views.STATEMENT_COLUMNS))
+    sections.append(("payments", "Payments", invoice_views.PAYMENT_COLUMNS))
+    output.record(card, invoice_views.card_fields(card), None if fmt is None else Format(fmt.value),
+                  title=title, sections=sections)
 
 
 @app.command("list")
