@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from vetcards.vocab import CONSENT_PURPOSES
 
 
@@ -105,3 +107,52 @@ def test_current_consent_helper_respects_dates(vet):
             assert current_consent(conn, cid, "care") is not None
     finally:
         db.close()
+
+
+# --------------------------------------------------------------------------
+# A withdrawal is not dated before a disclosure made under that consent
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("withdrawn,given,last,refused", [
+    ("2024-03-02", "2024-01-01", "2024-03-01", None),
+    ("2024-03-01", "2024-01-01", "2024-03-01", "must be after 2024-03-01"),  # not current on that day
+    ("2024-02-29", "2024-01-01", "2024-03-01", "must be after 2024-03-01, the date of a disclosure"),
+    ("2024-03-01", "2024-01-01", "2024-02-29", None),
+    ("2023-12-31", "2024-01-01", None, "must not be before the date the consent was given"),
+    ("2024-01-01", "2024-01-01", None, None),
+])
+def test_withdrawal_rule(withdrawn, given, last, refused):
+    from datetime import date
+
+    from vetcards.consents import withdrawal_rule
+    from vetcards.errors import InvalidInput
+
+    D = date.fromisoformat
+    args = (D(withdrawn), D(given), D(last) if last else None)
+    if refused is None:
+        withdrawal_rule(*args)
+    else:
+        with pytest.raises(InvalidInput, match=refused) as caught:
+            withdrawal_rule(*args)
+        assert caught.value.field == "--date"
+
+
+def test_withdrawal_before_a_disclosure_under_that_consent_is_refused(vet):
+    k = vet.add_client()
+    lab = "Laboratorium (generiek)"
+    vet.ok("consent", "give", k, "--purpose", "lab", "--date", "2024-01-01")
+    vet.ok("disclose", k, "--to", lab, "--categories", "naw", "--date", "2024-02-29")
+    before = vet.counts()
+    r = vet.run("consent", "withdraw", k, "--purpose", "lab", "--date", "2024-02-28")
+    assert r.exit_code == 1 and r.stdout == ""
+    assert r.stderr.strip() == ("error: --date: must be after 2024-02-29, the date of a disclosure made under this "
+                                "consent (the log must show a valid basis for it, GDPR art. 5(2), 7(1))")
+    assert "must be after 2024-02-29" in vet.run("consent", "withdraw", k, "--purpose", "lab",
+                                                  "--date", "2024-02-29").stderr
+    assert vet.counts() == before
+    # Another purpose's disclosures do not count; the day after the disclosure is fine.
+    vet.ok("consent", "give", k, "--purpose", "reminders", "--date", "2024-01-01")
+    vet.ok("consent", "withdraw", k, "--purpose", "reminders", "--date", "2024-02-01")
+    w = vet.ok("consent", "withdraw", k, "--purpose", "lab", "--date", "2024-03-01", "--json").json()
+    assert w["withdrawn_on"] == "2024-03-01"

@@ -49,14 +49,16 @@ def test_add_refuses_bad_input_and_writes_nothing(vet):
 
 def test_extend_once_with_a_reason_not_audited(vet):
     k = vet.add_client()
-    req = add(vet, k, "portability", "2025-11-30")
+    received = TODAY - timedelta(days=10)  # within the first month: an extension is allowed (art. 12(3))
+    due = (received + relativedelta(months=3)).isoformat()
+    req = add(vet, k, "portability", received.isoformat())
     r = vet.ok("request", "extend", str(req["id"]), "--reason", "Veel papieren dossiers Quaxelaar", "--json")
-    assert r.json()["due_on"] == "2026-02-28"  # received + 3 months, clamped
+    assert r.json()["due_on"] == due  # received + 3 months
     assert vet.sql("SELECT due_on, extended_reason FROM subject_request WHERE id = ?", (req["id"],)) == [
-        ("2026-02-28", "Veel papieren dossiers Quaxelaar")]
+        (due, "Veel papieren dossiers Quaxelaar")]
     again = vet.run("request", "extend", str(req["id"]), "--reason", "nog meer")
     assert again.exit_code == 1 and "only once" in again.stderr
-    assert vet.sql("SELECT due_on FROM subject_request WHERE id = ?", (req["id"],)) == [("2026-02-28",)]
+    assert vet.sql("SELECT due_on FROM subject_request WHERE id = ?", (req["id"],)) == [(due,)]
     assert "Quaxelaar" not in json.dumps(vet.sql("SELECT * FROM audit_log"))
     assert vet.sql("SELECT count(*) FROM audit_log WHERE action = 'request.extend'") == [(1,)]
     listed = vet.ok("request", "list", "--format", "json").json()
@@ -103,3 +105,60 @@ def test_close_once_and_extend_closed_refused(vet):
     bad = vet.run("request", "close", "abc")
     assert bad.exit_code == 1 and "REQ: must be a request id" in bad.stderr
     assert vet.sql("SELECT count(*) FROM audit_log WHERE action = 'request.close'") == [(1,)]
+
+
+# --------------------------------------------------------------------------
+# An extension only within the first month (art. 12(3))
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("received,today,refused", [
+    ("2025-11-30", "2025-12-30", None),  # the due date itself: still in time
+    ("2025-11-30", "2025-12-31", "its deadline 2025-12-30 passed"),
+    ("2024-01-31", "2024-02-29", None),  # due 29 February (leap year), the last day in time
+    ("2024-01-31", "2024-03-01", "its deadline 2024-02-29 passed"),
+    ("2025-01-31", "2025-03-01", "its deadline 2025-02-28 passed"),
+])
+def test_extension_rule(received, today, refused):
+    from vetcards.errors import Conflict
+    from vetcards.subject_requests import extension_rule
+
+    D = date.fromisoformat
+    if refused is None:
+        extension_rule(7, D(received), D(today))
+    else:
+        with pytest.raises(Conflict, match=refused) as caught:
+            extension_rule(7, D(received), D(today))
+        assert "request 7 cannot be extended" in str(caught.value)
+        assert "only within the first month" in str(caught.value)
+
+
+def test_extended_due_date_clamps_to_the_month_end(vet):
+    """Received 2025-11-30, extended on 2025-12-15: due 2026-02-28 (three months, clamped)."""
+    from vetcards import subject_requests
+    from vetcards.db import open_database
+    from vetcards.keys import read_key_file
+
+    k = vet.add_client()
+    req = add(vet, k, "access", "2025-11-30")
+    database = open_database(vet.db, read_key_file(vet.key_file), write=True)
+    try:
+        with database.unit() as uow:
+            out = subject_requests.extend_request(uow, req["id"], "Veel dossiers", today=date(2025, 12, 15))
+    finally:
+        database.close()
+    assert out["due_on"] == "2026-02-28"
+
+
+def test_an_overdue_request_is_not_extended(vet):
+    k = vet.add_client()
+    received = TODAY - relativedelta(months=1) - timedelta(days=1)
+    req = add(vet, k, "erasure", received.isoformat())
+    due = (received + relativedelta(months=1)).isoformat()
+    before = vet.counts()
+    r = vet.run("request", "extend", str(req["id"]), "--reason", "te laat")
+    assert r.exit_code == 1 and r.stdout == ""
+    assert r.stderr.strip() == (f"error: request {req['id']} cannot be extended: its deadline {due} passed "
+                                "(art. 12(3) GDPR allows an extension only within the first month)")
+    assert vet.counts() == before
+    assert vet.sql("SELECT due_on, extended_reason FROM subject_request WHERE id = ?", (req["id"],)) == [(due, None)]

@@ -9,6 +9,10 @@ withdrawn on or before it.
 Purposes and methods are defined once, in :mod:`vetcards.vocab`. The
 "current consent" condition is written once: :func:`current_sql` (SQL) and
 :func:`is_current` (Python).
+
+A withdrawal is never dated so that a disclosure made under that consent
+loses its basis (:func:`withdrawal_rule`; art. 5(2), 7(1)): the log must be
+able to show a valid basis for every disclosure.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ if TYPE_CHECKING:
     from .db import UnitOfWork
 
 __all__ = ["CONSENT_METHODS", "CONSENT_PURPOSES", "current_consent", "current_purposes", "current_sql", "give",
-           "history", "is_current", "parse_purpose", "withdraw"]
+           "history", "is_current", "parse_purpose", "withdraw", "withdrawal_rule"]
 
 #: What each purpose covers, for help texts and the processing register.
 PURPOSE_TEXT = {
@@ -117,6 +121,29 @@ def give(uow: UnitOfWork, client_ref: str, purpose: str, *, today: date, method:
             "method": method}
 
 
+def withdrawal_rule(withdrawn_on: date, given_on: date, last_disclosure: Optional[date]) -> None:
+    """A withdrawal date (pure): not before the consent was given, and after the
+    last disclosure made under that consent (a consent is not current on the day
+    it is withdrawn, :func:`is_current`, so that disclosure would lose its basis)."""
+    if withdrawn_on < given_on:
+        raise InvalidInput("--date", "must not be before the date the consent was given")
+    if last_disclosure is not None and withdrawn_on <= last_disclosure:
+        raise InvalidInput(
+            "--date", f"must be after {last_disclosure.isoformat()}, the date of a disclosure made under this "
+                      "consent (the log must show a valid basis for it, GDPR art. 5(2), 7(1))")
+
+
+def _last_disclosure_under(uow: UnitOfWork, client_id: Optional[int], purpose: str) -> Optional[date]:
+    """The latest disclosure made under one of the client's open consents for ``purpose``."""
+    last = uow.execute(
+        text("SELECT max(d.disclosed_on) FROM disclosure d JOIN consent c ON c.id = d.consent_id "
+             "WHERE d.client_id = :cid AND d.basis = 'consent' AND c.client_id = :cid AND c.purpose = :p "
+             "AND c.withdrawn_on IS NULL"),
+        {"cid": client_id, "p": purpose},
+    ).scalar()
+    return None if last is None else date.fromisoformat(str(last))
+
+
 def withdraw(uow: UnitOfWork, client_ref: str, purpose: str, *, today: date,
              on: Optional[str] = None) -> dict[str, Any]:
     """Withdraw the current consent for a purpose (art. 7(3)); the row is kept."""
@@ -133,8 +160,7 @@ def withdraw(uow: UnitOfWork, client_ref: str, purpose: str, *, today: date,
     if consent_id is None:
         raise Conflict(f"client {client.number} has no current consent for {purpose} to withdraw")
     consent = uow.get(Consent, consent_id)
-    if withdrawn_on < consent.given_on:
-        raise InvalidInput("--date", "must not be before the date the consent was given")
+    withdrawal_rule(withdrawn_on, consent.given_on, _last_disclosure_under(uow, client.id, purpose))
     consent.withdrawn_on = withdrawn_on
     uow.add(consent)
     uow.flush()

@@ -3,7 +3,8 @@
 A request (access, erasure, rectification, portability) is due one month
 after receipt (:func:`vetcards.rules.request_due`); it may be extended once by
 two further months, with a reason that is stored with the request (never
-copied into the audit log: the audit log holds codes and numbers only).
+copied into the audit log: the audit log holds codes and numbers only), and
+only within that first month (art. 12(3), :func:`extension_rule`).
 ``export`` and ``erase`` close the request they answer (``--request REQ``)
 through :func:`answer`, in their own transaction.
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .db import UnitOfWork
 
 __all__ = ["LIST_COLUMNS", "REQUEST_TYPES", "add_request", "answer", "close_request", "extend_request",
-           "get_request", "list_requests", "parse_id", "parse_type"]
+           "extension_rule", "get_request", "list_requests", "parse_id", "parse_type"]
 
 _TABLE = SubjectRequest.__table__  # type: ignore[attr-defined]
 
@@ -108,6 +109,15 @@ def add_request(uow: UnitOfWork, client_ref: str, type_: str, received: str | da
             "received_on": received_on.isoformat(), "due_on": due_on.isoformat()}
 
 
+def extension_rule(request_id: int, received: date, today: date) -> None:
+    """Art. 12(3), pure: a request is extended only within its first month (on
+    the due date itself it is still in time); after it, :class:`Conflict`."""
+    due = rules.request_due(received)
+    if today > due:
+        raise Conflict(f"request {request_id} cannot be extended: its deadline {due.isoformat()} passed "
+                       "(art. 12(3) GDPR allows an extension only within the first month)")
+
+
 def extend_request(uow: UnitOfWork, ref: str | int, reason: str, *, today: date) -> dict[str, Any]:
     """Extend an open request by two months (once); the reason is stored, not audited."""
     request_id = parse_id(ref)
@@ -117,6 +127,7 @@ def extend_request(uow: UnitOfWork, ref: str | int, reason: str, *, today: date)
         raise Conflict(f"request {request_id} is closed; a closed request cannot be extended")
     if req["extended_reason"] is not None:
         raise Conflict(f"request {request_id} was already extended; it can be extended only once")
+    extension_rule(request_id, _as_date(req["received_on"]), today)
     due_on = rules.request_due(_as_date(req["received_on"]), extended=True)
     _set(uow, request_id, due_on=due_on, extended_reason=why)
     audit.record(uow, "request.extend", "subject_request", [request_id, req["client_number"]],
