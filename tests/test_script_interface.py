@@ -14,8 +14,13 @@ from conftest import Vet
 @pytest.fixture
 def flags(tmp_path):
     """A database made and used only through the global --db/--key-file flags."""
-    v = Vet(dir=tmp_path, db=tmp_path / "p.db", key_file=tmp_path / "p.key",
-            env={"VETCARDS_DB": "", "VETCARDS_KEY_FILE": ""})
+    return practice_by_flags(tmp_path, Vet)
+
+
+def practice_by_flags(tmp_path, vet_class):
+    """The practice of :func:`flags`, run by ``vet_class`` (tests/test_shell.py runs each form in the shell)."""
+    v = vet_class(dir=tmp_path, db=tmp_path / "p.db", key_file=tmp_path / "p.key",
+                  env={"VETCARDS_DB": "", "VETCARDS_KEY_FILE": ""})
     r = v.run("--db", str(v.db), "init", "--new-key-file", str(v.key_file))
     assert r.exit_code == 0, r.stderr
     base = ["--db", str(v.db), "--key-file", str(v.key_file)]

@@ -19,17 +19,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal, Union
 
-from sqlalchemy import column, select, table
+from sqlalchemy import Select, column, select, table
 from sqlalchemy.engine import RowMapping
+from sqlalchemy.sql.expression import TableClause
 
 from .errors import InvalidInput, NotFound, shown_ref
 
 if TYPE_CHECKING:
     from .db import UnitOfWork
 
-__all__ = ["Kind", "find", "find_id", "format_invoice_number", "parse"]
+__all__ = ["Kind", "find", "find_id", "format_invoice_number", "numbers", "parse"]
 
 Kind = Literal["client", "pet", "invoice"]
 How = Literal["id", "number"]
@@ -66,20 +67,38 @@ def parse(ref: str, kind: Kind) -> tuple[How, Union[int, str]]:
     return "number", value.upper()
 
 
+def _table(kind: Kind, wanted: Sequence[str]) -> TableClause:
+    link = "client_id" if kind == "pet" else "restricted"
+    return table(kind, *(column(n) for n in dict.fromkeys((*wanted, link))))
+
+
+def _unrestricted(stmt: Select[Any], kind: Kind, t: TableClause) -> Select[Any]:
+    """``stmt`` without restricted rows (a pet by its owner's flag)."""
+    if kind == "pet":
+        owner = table("client", column("id"), column("restricted"))
+        return stmt.join_from(t, owner, owner.c.id == t.c.client_id).where(owner.c.restricted == 0)
+    return stmt.where(t.c.restricted == 0)
+
+
+def numbers(uow: UnitOfWork, kind: Kind) -> list[str]:
+    """Every number of ``kind`` a person may type, sorted (restricted rows left out): for completion.
+
+    Numbers only, no personal data, so the read is not an audited access.
+    """
+    t = _table(kind, ("number",))
+    stmt = _unrestricted(select(t.c.number), kind, t).order_by(t.c.number)
+    return [row.number for row in uow.execute(stmt)]
+
+
 def find(uow: UnitOfWork, kind: Kind, ref: str, columns: Sequence[str] = (), *,
          include_restricted: bool = False) -> RowMapping:
     """The row of ``kind`` that ``ref`` names: ``id``, ``number`` and ``columns``."""
     how, value = parse(ref, kind)
     wanted = list(dict.fromkeys(("id", "number", *columns)))
-    link = "client_id" if kind == "pet" else "restricted"
-    t = table(kind, *(column(n) for n in dict.fromkeys((*wanted, link))))
+    t = _table(kind, wanted)
     stmt = select(*(t.c[n] for n in wanted)).where(t.c[how] == value)
     if not include_restricted:
-        if kind == "pet":
-            owner = table("client", column("id"), column("restricted"))
-            stmt = stmt.join_from(t, owner, owner.c.id == t.c.client_id).where(owner.c.restricted == 0)
-        else:
-            stmt = stmt.where(t.c.restricted == 0)
+        stmt = _unrestricted(stmt, kind, t)
     row = uow.execute(stmt).mappings().first()
     if row is None:
         raise NotFound(f"{kind} {shown_ref(ref)} not found")

@@ -34,6 +34,7 @@ DEFAULTS: dict[str, str] = {
     "medicine_years": "5",
     "payment_term_days": str(PAYMENT_TERM_DAYS),
     "books_closed_until": "",
+    "shell_lock_minutes": "10",
 }
 
 #: The legal floor of each retention period (SPEC §4), with its source. The
@@ -100,6 +101,11 @@ def books_closed_until(uow: UnitOfWork) -> Optional[date]:
     return date.fromisoformat(value) if value else None
 
 
+def shell_lock_minutes(uow: UnitOfWork) -> int:
+    """Idle minutes after which ``vetcards shell`` locks (drops the key)."""
+    return int(get(uow, "shell_lock_minutes"))
+
+
 def periods(uow: UnitOfWork) -> Periods:
     """The retention periods set for this practice (the rules in :mod:`rules` take them)."""
     from .rules import Periods
@@ -160,6 +166,11 @@ def validate(raw: dict[str, Optional[str]]) -> dict[str, str]:
             out[key] = str(int(text_))
         elif key == "books_closed_until":
             out[key] = validation.parse_date(value, field=field).isoformat()
+        elif key == "shell_lock_minutes":
+            text_ = value.strip()
+            if not (text_.isascii() and text_.isdigit() and 1 <= int(text_) <= 480):
+                raise InvalidInput(field, "must be a whole number of minutes from 1 to 480")
+            out[key] = str(int(text_))
         else:  # pragma: no cover - guarded by the CLI
             raise InvalidInput(field, "is not a practice setting")
     return out

@@ -65,6 +65,11 @@ def root(
     """Global options come before the command: vetcards --db FILE --key-file KEY COMMAND ..."""
     # New files (database, WAL, exports, key files) are private to the user.
     os.umask(0o077)
+    if isinstance(ctx.obj, State) and ctx.obj.shared:
+        # A command typed in `vetcards shell`: the shell's State, its open
+        # database and its key serve it, and stay open after it.
+        ctx.obj.for_command(db=db, key_file=key_file, actor=actor)
+        return
     state = State(db=db, key_file=key_file, actor=actor)
     ctx.obj = state
     ctx.call_on_close(state.close)

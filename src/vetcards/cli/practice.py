@@ -30,6 +30,7 @@ def set_(
     medicine_years: Annotated[Optional[str], typer.Option("--medicine-years", help="Keep medicine records this many years (5, the legal minimum).")] = None,
     payment_term_days: Annotated[Optional[str], typer.Option("--payment-term-days", help="Days until an invoice on account is due (14).")] = None,
     books_closed_until: Annotated[Optional[str], typer.Option("--books-closed-until", help="Last day of the period closed after filing VAT; no invoice is dated in it.")] = None,
+    shell_lock_minutes: Annotated[Optional[str], typer.Option("--shell-lock-minutes", help="Lock vetcards shell after this many idle minutes (10).")] = None,
 ) -> None:
     """Change practice settings; only the given ones change.
 
@@ -42,7 +43,7 @@ def set_(
            "kvk": kvk, "iban": iban, "privacy_statement_version": statement_version,
            "inactivity_years": inactivity_years, "fiscal_years": fiscal_years,
            "medicine_years": medicine_years, "payment_term_days": payment_term_days,
-           "books_closed_until": books_closed_until}
+           "books_closed_until": books_closed_until, "shell_lock_minutes": shell_lock_minutes}
     values = settings.validate(raw)
     if not values:
         from ..errors import UsageError

@@ -53,6 +53,7 @@ COMMANDS: dict[str, tuple[str, str, Optional[str], str]] = {
                  "Log a disclosure made outside vetcards (a lab form, a pharmacy order), with the consent checked."),
     "stats": ("stats", "app", "stats",
               "Anonymised statistics: aggregate counts only, cells under 5 shown as <5, no totals."),
+    "shell": ("shell", "app", "shell", "Run commands one per line in one session: on a terminal with completion and history, or a batch from a pipe."),
     "register": ("register", "app", "register",
                  "Print the record of processing activities (GDPR article 30) from the recipients register "
                  "and the retention settings."),

@@ -1,4 +1,11 @@
-"""Global options and the one database of this process."""
+"""Global options and the one database of this process.
+
+One :class:`State` per process: the root callback makes it from the global
+options, and it opens the database on first use. ``vetcards shell`` keeps
+one State for the whole session (:attr:`State.shared`): every command typed
+in the shell finds it on its root context, reuses the open database and the
+key, and leaves it open (the shell closes it when it ends or locks).
+"""
 
 from __future__ import annotations
 
@@ -36,7 +43,14 @@ class State:
     actor: Optional[str] = None
     #: page cache (MiB) for bulk work; set before the first unit (purge)
     cache_mib: int = 0
+    #: True while ``vetcards shell`` runs: one State serves every command typed in it
+    shared: bool = False
+    #: ``--actor`` given on one line of the shell, for that command only
+    command_actor: Optional[str] = None
     _database: Optional[Database] = field(default=None, repr=False)
+    #: a passphrase typed at the prompt, kept while the database is open (never a key file's key:
+    #: that is read again, cheaply, so a key file replaced by ``rekey`` is picked up)
+    _typed_key: Optional[Key] = field(default=None, repr=False)
 
     def db_path(self) -> Path:
         from ..db import resolve_db_path
@@ -44,9 +58,21 @@ class State:
         return resolve_db_path(self.db, dict(os.environ))
 
     def key(self) -> Key:
+        """The key in the order of SPEC §6; a passphrase is asked at most once per State."""
+        if self._typed_key is not None:
+            return self._typed_key
         from ..keys import resolve_key
 
-        return resolve_key(self.key_file, dict(os.environ), ask_passphrase if interactive() else None)
+        key = resolve_key(self.key_file, dict(os.environ), ask_passphrase if interactive() else None)
+        if key.source == "prompt":
+            self._typed_key = key
+        return key
+
+    def key_is_typed(self) -> bool:
+        """True when the key is a passphrase typed at the prompt (not a key file or the environment)."""
+        return self._typed_key is not None or (
+            self.key_file_in_use() is None and not os.environ.get("VETCARDS_PASSPHRASE")
+        )
 
     def key_file_in_use(self) -> Optional[Path]:
         """The key file in use, in the order of SPEC §6 (None for a passphrase)."""
@@ -56,7 +82,22 @@ class State:
             return Path(os.environ["VETCARDS_KEY_FILE"]).expanduser()
         return None
 
+    def for_command(self, db: Optional[Path], key_file: Optional[Path], actor: Optional[str]) -> None:
+        """Global options on one line of the shell: ``--actor`` for that command; ``--db`` and
+        ``--key-file`` only as the shell was opened (the database is open already)."""
+        from ..errors import UsageError
+
+        if db is not None and Path(db).expanduser() != self.db_path():
+            raise UsageError(f"--db: this shell is open on {self.db_path()}; "
+                             "give --db before `shell` (vetcards --db FILE shell)")
+        if key_file is not None and Path(key_file).expanduser() != self.key_file_in_use():
+            raise UsageError("--key-file: this shell is open with another key; "
+                             "give --key-file before `shell` (vetcards --key-file KEY shell)")
+        self.command_actor = actor
+
     def who(self) -> str:
+        if self.command_actor:
+            return self.command_actor
         if self.actor:
             return self.actor
         if os.environ.get("VETCARDS_ACTOR"):
@@ -88,9 +129,15 @@ class State:
             yield uow
 
     def close(self) -> None:
+        """Close the database (a typed passphrase stays: a later command reopens without asking)."""
         if self._database is not None:
             self._database.close()
             self._database = None
+
+    def lock(self) -> None:
+        """Drop the database and the typed passphrase from memory: the next use asks again."""
+        self.close()
+        self._typed_key = None
 
 
 def get_state(ctx: typer.Context) -> State:

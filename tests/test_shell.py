@@ -1,0 +1,205 @@
+"""`vetcards shell` (SPEC §10): one database, one key, many commands.
+
+From a pipe: commands run one by one in one process, blank lines and
+comments skipped, the first failure stops the batch with its exit code, and
+every SPEC §8 form works inside the shell as it does outside it (the forms of
+tests/test_script_interface.py, run again through the shell). On a terminal
+(a real pseudo-terminal, a real process): prompt, completion, history, the
+idle lock, Ctrl-D.
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+from datetime import date
+from typing import Any, Optional
+
+import pytest
+import test_script_interface as forms
+from conftest import Result, Vet
+
+ADD_ANNA = ("client add --name 'Anna Jansen' --street 'Dorpsstraat 1' --postcode '1234 AB' "
+            "--city Utrecht --consent --json")
+
+
+def batch(vet: Vet, *lines: str, env: Optional[dict[str, str]] = None) -> Result:
+    """Run ``lines`` through one ``vetcards shell`` (in process, stdin a pipe)."""
+    return vet.run("shell", input="\n".join(lines) + "\n", env=env)
+
+
+def json_objects(text: str) -> list[Any]:
+    """The JSON documents printed one after another."""
+    import json
+
+    decoder, out, at = json.JSONDecoder(), [], 0
+    while at < len(text.rstrip()):
+        while text[at].isspace():
+            at += 1
+        value, at = decoder.raw_decode(text, at)
+        out.append(value)
+    return out
+
+
+# -- from a pipe -------------------------------------------------------------
+
+
+def test_batch_runs_each_line_skipping_blanks_and_comments(vet):
+    r = batch(vet, "# the morning's new clients", "", ADD_ANNA, "   ",
+              "vetcards " + ADD_ANNA.replace("Anna Jansen", "Piet de Boer").replace("1234 AB", "1234 AC"),
+              "client list --format json")
+    assert r.exit_code == 0, r.stderr
+    first, second, listed = json_objects(r.stdout)
+    assert (first["number"], second["number"]) == ("K000001", "K000002")
+    assert [c["name"] for c in listed] == ["Piet de Boer", "Anna Jansen"] or \
+        sorted(c["name"] for c in listed) == ["Anna Jansen", "Piet de Boer"]
+    assert r.stderr == ""
+
+
+def test_batch_stops_at_the_first_error_with_its_exit_code(vet):
+    r = batch(vet, ADD_ANNA, "client show K000099", ADD_ANNA.replace("Anna", "Bert"))
+    assert r.exit_code == 1
+    assert "error: client K000099 not found" in r.stderr
+    assert "stopped at line 2" in r.stderr
+    assert [row[0] for row in vet.sql("SELECT name FROM client")] == ["Anna Jansen"]  # line 3 never ran
+
+
+@pytest.mark.parametrize("line,code", [
+    ("client show", 2),                      # usage: missing argument
+    ("client frobnicate", 2),                # usage: no such command
+    ("client add --name 'unbalanced", 2),    # the line itself cannot be split
+    ("shell", 2),                            # no shell inside the shell
+    ("pet show P000404", 1),                 # domain: not found
+])
+def test_batch_exit_codes(vet, line, code):
+    r = batch(vet, line, ADD_ANNA)
+    assert r.exit_code == code, r.stderr
+    assert r.stderr.startswith("error: "), r.stderr
+    assert vet.sql("SELECT count(*) FROM client") == [(0,)]
+
+
+def test_batch_with_a_wrong_key_exits_3(vet, tmp_path):
+    wrong = tmp_path / "wrong.key"
+    wrong.write_text("ab" * 32 + "\n")
+    wrong.chmod(0o600)
+    r = batch(vet, "client list", env={"VETCARDS_KEY_FILE": str(wrong)})
+    assert r.exit_code == 3
+    assert "wrong key" in r.stderr
+
+
+def test_exit_stops_the_batch_with_0(vet):
+    r = batch(vet, "client list", "exit", "client show K000404")
+    assert r.exit_code == 0, r.stderr
+
+
+def test_empty_batch_exits_0(vet):
+    assert batch(vet, "# nothing to do").exit_code == 0
+
+
+def test_a_command_in_the_batch_reads_no_later_line(vet):
+    """`import -` reads stdin: in a batch it gets nothing, never the lines after it."""
+    r = batch(vet, "import -", ADD_ANNA)
+    assert r.exit_code != 0
+    assert vet.sql("SELECT count(*) FROM client") == [(0,)]
+
+
+def test_the_database_is_opened_once_and_kept_open(vet, monkeypatch):
+    """One State for the session: one open (one key derivation), no close between commands."""
+    from vetcards import db
+
+    opened, closed = [], []
+    real_open, real_close = db.open_database, db.Database.close
+    monkeypatch.setattr(db, "open_database", lambda *a, **k: opened.append(1) or real_open(*a, **k))
+    monkeypatch.setattr(db.Database, "close", lambda self: closed.append(1) or real_close(self))
+    r = batch(vet, ADD_ANNA, "client show K000001", "client list", "pet list", "practice show")
+    assert r.exit_code == 0, r.stderr
+    assert (len(opened), len(closed)) == (1, 1)
+
+
+def test_actor_per_line_and_database_of_the_shell(vet):
+    r = batch(vet, "--actor j.bakker " + ADD_ANNA, "client show K000001")
+    assert r.exit_code == 0, r.stderr
+    actors = [row[0] for row in vet.sql("SELECT actor FROM audit_log ORDER BY id")]
+    assert actors[-2:] == ["j.bakker", "tester"]
+    same = batch(vet, f"--db {shlex.quote(str(vet.db))} client list")
+    assert same.exit_code == 0, same.stderr
+    other = batch(vet, "--db /tmp/elsewhere.db client list")
+    assert other.exit_code == 2 and "before `shell`" in other.stderr
+
+
+def test_passphrase_database_in_a_batch(tmp_path):
+    """A passphrase (from the environment here) is derived once for the whole batch."""
+    v = Vet(dir=tmp_path, db=tmp_path / "p.db", key_file=tmp_path / "none.key",
+            env={"VETCARDS_KEY_FILE": "", "VETCARDS_PASSPHRASE": "correct horse battery staple"})
+    assert v.run("init").exit_code == 0
+    r = batch(v, ADD_ANNA, "client show K000001 --format json")
+    assert r.exit_code == 0, r.stderr
+    assert json_objects(r.stdout)[1]["name"] == "Anna Jansen"
+
+
+def test_batch_in_a_real_process(vet):
+    """The exit code of the process itself; output as the command line prints it."""
+    env = {"VETCARDS_DB": str(vet.db), "VETCARDS_KEY_FILE": str(vet.key_file), "VETCARDS_ACTOR": "tester",
+           "PATH": "/usr/bin:/bin"}
+    lines = f"{ADD_ANNA}\nclient show K000001 --format plain\nclient show K000002\nclient list\n"
+    r = subprocess.run([sys.executable, "-m", "vetcards", "shell"], input=lines, capture_output=True,
+                       text=True, env=env, timeout=120)
+    assert r.returncode == 1, r.stderr
+    alone = subprocess.run([sys.executable, "-m", "vetcards", "client", "show", "K000001", "--format", "plain"],
+                           capture_output=True, text=True, env=env, timeout=120)
+    assert alone.returncode == 0
+    assert r.stdout == '{\n  "id": 1,\n  "number": "K000001"\n}\n' + alone.stdout
+    assert r.stderr.splitlines() == ["error: client K000002 not found", "shell: stopped at line 3 (exit 1)"]
+
+
+# -- every SPEC §8 form, inside the shell -------------------------------------
+
+
+class ShellVet(Vet):
+    """Runs each command as a line of ``vetcards shell`` (global options before ``shell``)."""
+
+    def run(self, *args: str, env: Optional[dict[str, str]] = None, input: Optional[str] = None) -> Result:
+        assert input is None
+        words, head = list(args), []
+        while words[:1] and words[0] in ("--db", "--key-file", "--actor"):
+            head, words = head + words[:2], words[2:]
+        r = super().run(*head, "shell", env=env, input=shlex.join(words) + "\n")
+        if r.exit_code:  # the shell's own note after the command's error line
+            assert r.stderr.splitlines()[-1].startswith("shell: stopped at line 1"), r.stderr
+        return r
+
+
+@pytest.fixture
+def flags_in_shell(tmp_path):
+    return forms.practice_by_flags(tmp_path, ShellVet)
+
+
+@pytest.mark.parametrize("form", [forms.test_client_pet_invoice_forms, forms.test_purge_form,
+                                  forms.test_erase_form], ids=lambda f: f.__name__)
+def test_spec8_form_inside_the_shell(form, flags_in_shell):
+    form(flags_in_shell)
+
+
+def test_spec8_export_forms_inside_the_shell(flags_in_shell, tmp_path):
+    forms.test_export_forms(flags_in_shell, tmp_path)
+
+
+def test_spec8_front_desk_forms_in_one_batch(vet):
+    """search, invoice create/show/list and books export in one session."""
+    vet.set_practice()
+    today = date.today()
+    r = batch(vet, ADD_ANNA.replace("--consent", "--birth-date 15-03-1980 --consent"),
+              "pet add K000001 --name Bello --species dog --json",
+              "invoice create K000001 --pet P000001 --line 'Consult;1;45,00' --payment account --json",
+              "client search JANSEN --format json",
+              f"invoice show {today.year}-00001 --format json",
+              "invoice list --client K000001 --format json",
+              f"books export --year {today.year} --out -")
+    assert r.exit_code == 0, r.stderr
+    client, pet, invoice, found, shown, listed, books = json_objects(r.stdout)
+    assert pet["number"] == "P000001"
+    assert [(c["number"], c["name"]) for c in found] == [(client["number"], "Anna Jansen")]
+    assert shown["number"] == invoice["number"] and not shown.get("restricted")
+    assert [i["number"] for i in listed] == [invoice["number"]]
+    assert invoice["number"] in str(books)
