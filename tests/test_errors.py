@@ -217,3 +217,56 @@ def test_a_name_typed_as_a_reference_is_not_echoed(vet, args):
 def test_a_number_typed_as_a_reference_is_echoed(vet):
     r = vet.run("client", "show", "K999999")
     assert r.exit_code == 1 and "K999999" in r.stderr
+
+
+# --------------------------------------------------------------------------
+# Hostile input: one line, the right exit code, never "internal error" (issue 12, point 9)
+# --------------------------------------------------------------------------
+
+NOT_UTF8 = b"Anna \xff\xfe".decode("utf-8", "surrogateescape")  # as Python hands over such bytes
+
+
+@pytest.mark.parametrize("args", [
+    ["client", "show", NOT_UTF8],
+    [*ADD[:2], "--name", NOT_UTF8, *ADD[4:]],
+    ["client", "list", "--format", NOT_UTF8],
+    ["--db", NOT_UTF8, "client", "list"],
+    ["export", "K000001", "--out", NOT_UTF8],
+], ids=["argument", "text option", "choice", "global option", "--out"])
+def test_bytes_that_are_not_utf8_are_a_usage_error(vet, args):
+    before = vet.counts()
+    r = vet.run(*args)
+    assert_clean(r, 2)
+    assert r.stderr.startswith("error: argument ") and "not UTF-8" in r.stderr and "internal" not in r.stderr
+    assert vet.counts() == before
+
+
+def test_a_number_too_large_for_the_database_is_not_found(vet):
+    for args in (["invoice", "show", "9" * 26], ["client", "show", "9" * 26], ["pet", "show", "9" * 26]):
+        r = vet.run(*args)
+        assert_clean(r, 1)
+        assert "not found" in r.stderr, r.stderr
+
+
+def test_a_date_before_1900_is_refused_not_computed(vet):
+    r = vet.run("purge", "--as-of", "0001-01-01", "--dry-run")
+    assert_clean(r, 1)
+    assert r.stderr == "error: --as-of: must not be before 1900-01-01\n"
+
+
+def test_an_out_name_too_long_is_one_line(vet, tmp_path):
+    vet.ok(*ADD)
+    for args in (["export", "K000001"], ["export", "--all"], ["reminders", "export", "--due-before", "2030-01-01"]):
+        r = vet.run(*args, "--out", str(tmp_path / ("x" * 300)))
+        assert_clean(r, 1)
+        assert r.stderr.startswith("error: --out: cannot be used as a f"), r.stderr
+
+
+def test_an_import_file_nested_too_deeply_is_one_line(vet, tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100000)
+    before = vet.counts()
+    r = vet.run("import", str(deep))
+    assert_clean(r, 1)
+    assert r.stderr == "error: FILE: is nested too deeply to be a vetcards export\n"
+    assert vet.counts() == before

@@ -200,3 +200,112 @@ def test_fuzz_pet_edit(vet, card, data):
         assert after["audit_log"] - before["audit_log"] in (0, 1)
     else:
         assert after == before
+
+
+# --------------------------------------------------------------------------
+# Every command, every option and argument (walked from the Typer app itself)
+# --------------------------------------------------------------------------
+
+HOSTILE = [
+    "\udcff\udcfe",  # bytes that are not UTF-8 (as Python hands them over)
+    "K\udcff",
+    "99999999999999999999999999",  # overflows SQLite's integer
+    "-99999999999999999999999999",
+    "0001-01-01",
+    "9999-12-31",
+    "x" * 300,  # longer than a file name may be
+    "",
+    " ",
+    "-1",
+    "0",
+    "nan",
+    "1e309",
+    "Anna\u202eJansen\u200b\ufeff\u2028",
+    "a\x00b",
+    "'; DROP TABLE client; --",
+    "%s%n{0}",
+    "/dev/null",
+    "../../../../etc/passwd",
+    "K000001",
+    "P000001",
+    "2026-00001",
+    "1",
+]
+#: Options that only print shell completion code, and the helps.
+SKIPPED = {"install_completion", "show_completion", "help"}
+
+
+def _commands() -> list[tuple[tuple[str, ...], Any]]:
+    """(path, click command) of every leaf command, loaded as the CLI loads them."""
+    import typer
+    from typer.main import get_command
+
+    from vetcards.cli import app
+
+    root = get_command(app)
+    ctx = typer.Context(root)
+    out = []
+
+    def walk(cmd: Any, path: tuple[str, ...]) -> None:
+        if hasattr(cmd, "list_commands"):
+            for name in cmd.list_commands(ctx):
+                walk(cmd.get_command(ctx, name), (*path, name))
+        else:
+            out.append((path, cmd))
+
+    walk(root, ())
+    out.append(((), root))  # the root's own options (--db, --key-file, --actor) before a harmless command
+    return out
+
+
+COMMANDS = _commands()
+
+
+def _args(cmd: Any, path: tuple[str, ...], data) -> list[str]:
+    """Hostile values for some of ``cmd``'s parameters (always every argument)."""
+    args: list[str] = []
+    positional: list[str] = []
+    params = [p for p in cmd.params if p.name not in SKIPPED]
+    chosen = data.draw(st.sets(st.sampled_from(params), max_size=3), label="params") if params else set()
+    for p in params:
+        if p.param_type_name == "argument":
+            positional.append(data.draw(st.sampled_from(HOSTILE), label=p.name))
+        elif p in chosen:
+            if getattr(p, "is_flag", False) or getattr(p, "count", False):
+                args.append(p.opts[0])
+            else:
+                args += [p.opts[0], data.draw(st.sampled_from(HOSTILE), label=p.name)]
+    if not path:  # root options, then a read-only command
+        return [*args, "client", "list"]
+    return [*path, *args, "--", *positional] if positional else [*path, *args]
+
+
+def _state(vet) -> tuple[dict[str, int], int, list[str]]:
+    files = sorted(str(p.relative_to(vet.dir)) for p in vet.dir.rglob("*") if not p.name.endswith(("-wal", "-shm")))
+    return vet.counts(), vet.sql("SELECT count(*) FROM audit_log")[0][0], files
+
+
+@settings(max_examples=250, deadline=None, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_fuzz_every_command_with_hostile_values(vet, data, monkeypatch_cwd):
+    """Whatever is typed into whichever command: exit 0-3, one error line, no internal error,
+    no traceback, and nothing written (rows, audit entries, files) when it fails."""
+    path, cmd = data.draw(st.sampled_from(COMMANDS), label="command")
+    args = _args(cmd, path, data)
+    before = _state(vet)
+    r = vet.run(*args, input="")
+    event(f"exit {r.exit_code}")
+    assert r.exit_code in (0, 1, 2, 3), (args, r.exit_code, r.stderr, r.exception)
+    text = r.stdout + r.stderr
+    assert "Traceback" not in text and "internal error" not in text, (args, text)
+    if r.exit_code != 0:
+        lines = r.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), (args, r.stderr)
+        assert _state(vet) == before, args
+
+
+@pytest.fixture
+def monkeypatch_cwd(vet, monkeypatch):
+    """Commands that write into the current folder write into the test's folder."""
+    monkeypatch.chdir(vet.dir)

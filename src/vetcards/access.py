@@ -51,7 +51,7 @@ def check_out(out: Optional[str]) -> None:
     if out in (None, "-"):
         return
     path = Path(out).expanduser()
-    if not path.is_dir():
+    if not files.is_dir(path):
         files.check_target(path)
 
 
@@ -63,7 +63,7 @@ def _target(out: Optional[str], number: str, fmt: str, today: date) -> Optional[
     if out is None:
         return Path.cwd() / default_name
     path = Path(out).expanduser()
-    if path.is_dir():
+    if files.is_dir(path):
         path = path / default_name
     return files.check_target(path)
 
@@ -134,10 +134,13 @@ def export_folder(out: Optional[str]) -> Path:
     if out in (None, "-"):
         raise InvalidInput("--out", "export --all writes one file per client: give a directory, --out DIR")
     folder = Path(out).expanduser()
-    if folder.is_symlink() and folder.is_dir():
-        folder = Path(os.path.realpath(folder))  # the folder the link names: never the link replaced
-    if folder.exists() and not folder.is_dir():
-        raise InvalidInput("--out", "must be a directory for export --all")
+    try:
+        if folder.is_symlink() and folder.is_dir():
+            folder = Path(os.path.realpath(folder))  # the folder the link names: never the link replaced
+        if folder.exists() and not folder.is_dir():
+            raise InvalidInput("--out", "must be a directory for export --all")
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte
+        raise InvalidInput("--out", f"cannot be used as a folder name ({files.why(exc)})") from None
     if not folder.parent.is_dir():
         raise InvalidInput("--out", "the parent directory does not exist")
     return folder

@@ -34,16 +34,25 @@ def check_target(path: Path | str, field: str = "--out") -> Path:
     except FileNotFoundError:
         st = None
     except (OSError, ValueError) as exc:  # a name too long, a NUL byte, a folder we may not read
-        raise InvalidInput(field, f"cannot be used as a file name ({_why(exc)})") from None
+        raise InvalidInput(field, f"cannot be used as a file name ({why(exc)})") from None
     if st is not None and not stat.S_ISREG(st.st_mode):
         kind = next((name for test, name in _KINDS if test(st.st_mode)), "not a regular file")
         raise InvalidInput(field, f"is {kind}; only regular files are written")
-    if not path.parent.is_dir():
+    if not is_dir(path.parent):
         raise InvalidInput(field, "the directory does not exist")
     return path
 
 
-def _why(exc: BaseException) -> str:
+def is_dir(path: Path | str) -> bool:
+    """``path`` names a folder (following links); False for any name that cannot be looked up."""
+    try:
+        return Path(path).expanduser().is_dir()
+    except (OSError, ValueError):  # a name too long, a NUL byte: check_target says which
+        return False
+
+
+def why(exc: BaseException) -> str:
+    """The reason an OS call failed, for an error line (never a path)."""
     return (exc.strerror if isinstance(exc, OSError) else None) or type(exc).__name__
 
 

@@ -176,7 +176,15 @@ def phone(value: str, field: str = "--phone") -> str:
 
 
 def parse_date(value: str, field: str = "--date") -> date:
-    """ISO ``2026-11-27`` or Dutch day-first ``27-11-2026`` (also with / or .)."""
+    """ISO ``2026-11-27`` or Dutch day-first ``27-11-2026`` (also with / or .), not before 1900-01-01
+    (no date in a practice is older; periods counted back from year 1 would leave the calendar)."""
+    d = _parse_date(value, field)
+    if d < MIN_BIRTH_DATE:
+        raise InvalidInput(field, RULE_TOO_OLD)
+    return d
+
+
+def _parse_date(value: str, field: str) -> date:
     from dateutil import parser as du_parser
 
     v = _stripped(value, field)

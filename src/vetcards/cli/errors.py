@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 def error_line(message: str) -> None:
     """Print one error line on stderr."""
     text = " ".join(str(message).split())  # one line, whatever the message
+    text = text.encode("utf-8", "replace").decode("utf-8")  # a stray undecodable byte never breaks the line
     print(f"error: {text}", file=sys.stderr)
 
 
@@ -47,6 +48,18 @@ def _plain_help(command: Command) -> None:
         command.rich_markup_mode = None
     for sub in getattr(command, "commands", {}).values():
         _plain_help(sub)
+
+
+def _check_utf8(args: Sequence[str]) -> None:
+    """Refuse bytes that are not UTF-8 on the command line, whatever the option (Python hands
+    them over as lone surrogates, which no database, file name or terminal line takes)."""
+    from ..errors import UsageError
+
+    for position, arg in enumerate(args, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UsageError(f"argument {position} holds bytes that are not UTF-8; nothing was changed") from None
 
 
 class VetcardsGroup(TyperGroup):
@@ -105,6 +118,8 @@ class VetcardsGroup(TyperGroup):
     ) -> Any:
         code = 0
         try:
+            args = list(sys.argv[1:] if args is None else args)
+            _check_utf8(args)
             rv = super().main(
                 args=args,
                 prog_name=prog_name or "vetcards",

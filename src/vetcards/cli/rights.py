@@ -157,6 +157,8 @@ def import_(
         raise InvalidInput("FILE", "is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise InvalidInput("FILE", f"is not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:  # '[' * 100000: nested deeper than any export
+        raise InvalidInput("FILE", "is nested too deeply to be a vetcards export") from None
     counts: dict = {}
     with get_state(ctx).unit() as uow:
         number = importer.import_client(uow, data, today=today(), counts_out=counts)
