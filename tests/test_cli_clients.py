@@ -363,16 +363,16 @@ def _three_clients(vet):
 def test_list_json(vet):
     a, b, c = _three_clients(vet)
     data = vet.ok("client", "list", "--format", "json").json()
-    assert [d["number"] for d in data] == [a, b, c]  # by name
-    assert data[1]["pets"] == 1 and data[0]["pets"] == 0
-    assert data[0]["email"] == "anna@example.nl"
+    assert [d["number"] for d in data] == [b, a, c]  # by surname: de Boer, Jansen, Visser
+    assert data[0]["pets"] == 1 and data[1]["pets"] == 0
+    assert data[1]["email"] == "anna@example.nl"
 
 
 def test_list_csv(vet):
     a, b, c = _three_clients(vet)
     rows = list(csv.DictReader(io.StringIO(vet.ok("client", "list", "--format", "csv").stdout)))
-    assert [r["number"] for r in rows] == [a, b, c]
-    assert rows[1]["postcode"] == "3511 AB"
+    assert [r["number"] for r in rows] == [b, a, c]  # by surname
+    assert rows[0]["postcode"] == "3511 AB"
 
 
 def test_list_plain_and_table(vet):

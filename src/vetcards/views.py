@@ -24,10 +24,6 @@ from .vocab import format_kg
 if TYPE_CHECKING:  # pragma: no cover
     from .db import UnitOfWork
 
-#: SQLite binds at most a signed 64-bit integer; a larger LIMIT means "all".
-_MAX_LIMIT = 2**63 - 1
-
-
 def _rows(uow: UnitOfWork, sql: str, **params: Any) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in uow.execute(text(sql), params)]
 
@@ -103,62 +99,49 @@ def _services(uow: UnitOfWork, cid: int) -> list[dict[str, Any]]:
     )
 
 
-def _like_escape(value: str) -> str:
-    """Make ``%`` and ``_`` typed by the user match themselves in a LIKE."""
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def list_clients(uow: UnitOfWork, limit: Optional[int] = None) -> list[dict[str, Any]]:
-    """Clients (not restricted), by name (audited: the count)."""
-    data = _clients(uow, None, limit)
+    """Clients (not restricted), by surname (audited: the count)."""
+    data = _clients(uow, limit)
     _audited(uow, "client.list", "client", [], {"count": len(data)})
     return data
 
 
 def search_clients(uow: UnitOfWork, query: str) -> list[dict[str, Any]]:
-    """Clients (not restricted) matching a search text (audited).
+    """Clients (not restricted) matching a search text, by surname (audited).
 
-    The search matches name, street, postcode, city, phone, e-mail, client
-    number, and the name or chip number of one of the client's pets. The
-    search text itself may be a name: only the numbers found (the first 50)
-    and the count are logged.
+    The search (:mod:`vetcards.search`) matches name, street, postcode, city,
+    phone however typed, e-mail, client number, and the name or chip number
+    of one of the client's pets, ignoring case and accents. The search text
+    itself may be a name: only the numbers found (the first 50) and the count
+    are logged.
     """
-    data = _clients(uow, query, None)
+    from .search import find
+
+    data = _by_surname(find(uow, query), None)
     _audited(uow, "client.search", "client", [r["number"] for r in data[:50]], {"count": len(data)})
     return data
 
 
-def _clients(uow: UnitOfWork, query: Optional[str], limit: Optional[int]) -> list[dict[str, Any]]:
-    sql = (
-        "SELECT c.number, c.name, c.street, c.postcode, c.city, c.phone, c.email, "
+def _clients(uow: UnitOfWork, limit: Optional[int]) -> list[dict[str, Any]]:
+    """The list rows of the visible clients, by surname, at most ``limit``."""
+    return _by_surname(_rows(
+        uow,
+        "SELECT c.id, c.number, c.name, c.street, c.postcode, c.city, c.phone, c.email, "
         "(SELECT count(*) FROM pet p WHERE p.client_id = c.id) AS pets "
-        "FROM client c WHERE c.restricted = 0"
-    )
-    params: dict[str, Any] = {}
-    if query:
-        q = query.strip()
-        params["q"] = f"%{_like_escape(q)}%"
-        # A postcode may be typed without its space, a phone as 06...
-        compact = q.replace(" ", "").upper()
-        params["pc"] = (f"%{_like_escape(compact[:4])} {_like_escape(compact[4:])}%"
-                        if len(compact) == 6 else params["q"])
-        # A phone is matched on its digits without the trunk 0 (06... is
-        # stored +316...), and only on enough of them to mean something.
-        digits = "".join(ch for ch in q if ch.isascii() and ch.isdigit()).lstrip("0")
-        params["tel"] = f"%{digits}%" if len(digits) >= 6 else "\x00"
-        sql += (
-            " AND (c.name LIKE :q ESCAPE '\\' OR c.street LIKE :q ESCAPE '\\'"
-            " OR c.city LIKE :q ESCAPE '\\' OR c.email LIKE :q ESCAPE '\\'"
-            " OR c.number LIKE :q ESCAPE '\\' OR c.postcode LIKE :pc ESCAPE '\\'"
-            " OR c.phone LIKE :tel"
-            " OR EXISTS (SELECT 1 FROM pet p WHERE p.client_id = c.id"
-            "            AND (p.name LIKE :q ESCAPE '\\' OR p.chip LIKE :q ESCAPE '\\')))"
-        )
-    sql += " ORDER BY lower(c.name), c.id"  # (SQLite's lower() folds ASCII only, as NOCASE did)
-    if limit:
-        sql += " LIMIT :limit"
-        params["limit"] = min(limit, _MAX_LIMIT)
-    return _rows(uow, sql, **params)
+        "FROM client c WHERE c.restricted = 0",
+    ), limit)
+
+
+def _by_surname(found: list[dict[str, Any]], limit: Optional[int]) -> list[dict[str, Any]]:
+    """Client rows sorted by surname (:func:`vetcards.names.surname_key`: "Pieter van 't Hek"
+    under H), then id; at most ``limit``; without their ids."""
+    from .names import surname_key
+
+    found.sort(key=lambda r: (surname_key(r["name"]), r["id"]))
+    data = found[:limit] if limit else found
+    for r in data:
+        del r["id"]
+    return data
 
 
 def pet_card(uow: UnitOfWork, ref: str) -> dict[str, Any]:
