@@ -116,8 +116,8 @@ def test_current_consent_helper_respects_dates(vet):
 
 @pytest.mark.parametrize("withdrawn,given,last,refused", [
     ("2024-03-02", "2024-01-01", "2024-03-01", None),
-    ("2024-03-01", "2024-01-01", "2024-03-01", "must be after 2024-03-01"),  # not current on that day
-    ("2024-02-29", "2024-01-01", "2024-03-01", "must be after 2024-03-01, the date of a disclosure"),
+    ("2024-03-01", "2024-01-01", "2024-03-01", None),  # the same day, after the data went out
+    ("2024-02-29", "2024-01-01", "2024-03-01", "must not be before 2024-03-01, the date of a disclosure"),
     ("2024-03-01", "2024-01-01", "2024-02-29", None),
     ("2023-12-31", "2024-01-01", None, "must not be before the date the consent was given"),
     ("2024-01-01", "2024-01-01", None, None),
@@ -146,13 +146,13 @@ def test_withdrawal_before_a_disclosure_under_that_consent_is_refused(vet):
     before = vet.counts()
     r = vet.run("consent", "withdraw", k, "--purpose", "lab", "--date", "2024-02-28")
     assert r.exit_code == 1 and r.stdout == ""
-    assert r.stderr.strip() == ("error: --date: must be after 2024-02-29, the date of a disclosure made under this "
-                                "consent (the log must show a valid basis for it, GDPR art. 5(2), 7(1))")
-    assert "must be after 2024-02-29" in vet.run("consent", "withdraw", k, "--purpose", "lab",
-                                                  "--date", "2024-02-29").stderr
+    assert r.stderr.strip() == ("error: --date: must not be before 2024-02-29, the date of a disclosure made under "
+                                "this consent (the log must show a valid basis for it, GDPR art. 5(2), 7(1))")
+    assert "must not be before 2024-02-29" in vet.run("consent", "withdraw", k, "--purpose", "lab",
+                                                       "--date", "2024-01-15").stderr
     assert vet.counts() == before
-    # Another purpose's disclosures do not count; the day after the disclosure is fine.
+    # Another purpose's disclosures do not count; the disclosure's own day is fine.
     vet.ok("consent", "give", k, "--purpose", "reminders", "--date", "2024-01-01")
     vet.ok("consent", "withdraw", k, "--purpose", "reminders", "--date", "2024-02-01")
-    w = vet.ok("consent", "withdraw", k, "--purpose", "lab", "--date", "2024-03-01", "--json").json()
-    assert w["withdrawn_on"] == "2024-03-01"
+    w = vet.ok("consent", "withdraw", k, "--purpose", "lab", "--date", "2024-02-29", "--json").json()
+    assert w["withdrawn_on"] == "2024-02-29"

@@ -291,8 +291,53 @@ def test_newer_vaccination_completes_recall_and_filters(vet):
     assert len(export()) == 2
     _write_sql(vet, "UPDATE client SET restricted = 1 WHERE number = ?", (k,))
     assert export() == []
-    # Four exports found cards for Anna (one disclosure each); none for Bert, none when empty.
-    assert [d[1] for d in _disclosures(vet)] == ["printer"] * 4
+    # Previews on standard output (no --out, no --to) hand nothing over: no disclosure is logged.
+    assert _disclosures(vet) == []
+
+
+def _card_client(vet):
+    k = vet.add_client("Anna Jansen", reminders=True)
+    dog = vet.add_pet(k, "Bello")
+    vet.ok("vaccinate", dog, "--vaccine", "Nobivac L4", "--date", "2023-01-01", "--next-due", "2024-01-01")
+    vet.ok("vaccinate", vet.add_pet(k, "Rex"), "--vaccine", "Nobivac L4", "--date", "2023-01-01",
+           "--next-due", "2024-02-29")
+    return k
+
+
+def test_reminders_preview_logs_no_disclosure(vet, tmp_path):
+    """--dry-run and a look without --out/--to show the cards; only a file handed over is logged, once a client."""
+    k = _card_client(vet)
+    dry = vet.ok("reminders", "export", "--due-before", "2026-01-01", "--dry-run")
+    cards = list(csv.DictReader(io.StringIO(dry.stdout)))
+    assert [(c["pet_name"], c["due_date"]) for c in cards] == [("Bello", "2024-01-01"), ("Rex", "2024-02-29")]
+    plain = vet.ok("reminders", "export", "--due-before", "2026-01-01")
+    assert plain.stdout == dry.stdout
+    assert _disclosures(vet) == []
+    previews = vet.sql("SELECT details FROM audit_log WHERE action = 'reminders.preview'")
+    assert len(previews) == 2 and json.loads(previews[0][0])["clients"] == 1 and "Anna" not in previews[0][0]
+    assert vet.sql("SELECT count(*) FROM audit_log WHERE action = 'reminders.export'") == [(0,)]
+    # The access report lists no printer after previews.
+    assert vet.ok("recipient", "log", "--client", k, "--format", "json").json() == []
+    # A file handed over: one disclosure for the client (two cards), logged once.
+    out = tmp_path / "cards.csv"
+    r = vet.ok("reminders", "export", "--due-before", "2026-01-01", "--out", str(out), "--json").json()
+    assert (r["clients"], r["recalls"], r["disclosures"]) == (1, 2, 1)
+    assert [d[1] for d in _disclosures(vet)] == ["printer"]
+    # Named printer on standard output (--to): handed over, logged; --dry-run with --to: not.
+    vet.ok("reminders", "export", "--due-before", "2026-01-01", "--to", "Drukkerij herinneringskaarten (generiek)",
+           "--dry-run")
+    assert len(_disclosures(vet)) == 1
+    vet.ok("reminders", "export", "--due-before", "2026-01-01", "--to", "Drukkerij herinneringskaarten (generiek)")
+    assert len(_disclosures(vet)) == 2
+
+
+def test_reminders_dry_run_writes_no_file(vet, tmp_path):
+    _card_client(vet)
+    out = tmp_path / "cards.csv"
+    before = vet.counts()
+    r = vet.run("reminders", "export", "--due-before", "2026-01-01", "--dry-run", "--out", str(out))
+    assert r.exit_code == 2 and "--dry-run" in r.stderr
+    assert not out.exists() and vet.counts() == before
 
 
 def test_reminders_export_refusals(vet, tmp_path):

@@ -10,9 +10,9 @@ Purposes and methods are defined once, in :mod:`vetcards.vocab`. The
 "current consent" condition is written once: :func:`current_sql` (SQL) and
 :func:`is_current` (Python).
 
-A withdrawal is never dated so that a disclosure made under that consent
-loses its basis (:func:`withdrawal_rule`; art. 5(2), 7(1)): the log must be
-able to show a valid basis for every disclosure.
+A withdrawal is never dated before a disclosure made under that consent
+(:func:`withdrawal_rule`; art. 5(2), 7(1)): the log must be able to show a
+valid basis for every disclosure.
 """
 
 from __future__ import annotations
@@ -122,14 +122,15 @@ def give(uow: UnitOfWork, client_ref: str, purpose: str, *, today: date, method:
 
 
 def withdrawal_rule(withdrawn_on: date, given_on: date, last_disclosure: Optional[date]) -> None:
-    """A withdrawal date (pure): not before the consent was given, and after the
-    last disclosure made under that consent (a consent is not current on the day
-    it is withdrawn, :func:`is_current`, so that disclosure would lose its basis)."""
+    """A withdrawal date (pure): not before the consent was given, nor before the
+    last disclosure made under that consent (that disclosure would lose its
+    basis). The day of the disclosure itself is allowed: a client may withdraw
+    on the day the data went out, after it went out."""
     if withdrawn_on < given_on:
         raise InvalidInput("--date", "must not be before the date the consent was given")
-    if last_disclosure is not None and withdrawn_on <= last_disclosure:
+    if last_disclosure is not None and withdrawn_on < last_disclosure:
         raise InvalidInput(
-            "--date", f"must be after {last_disclosure.isoformat()}, the date of a disclosure made under this "
+            "--date", f"must not be before {last_disclosure.isoformat()}, the date of a disclosure made under this "
                       "consent (the log must show a valid basis for it, GDPR art. 5(2), 7(1))")
 
 

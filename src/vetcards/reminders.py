@@ -7,9 +7,12 @@ consent for reminders (never given, or withdrawn).
 
 The mailing firm receives only what it needs to print and post a card:
 name, street, postcode, city, pet name, species, vaccine and due date
-(:data:`COLUMNS`). One disclosure per client is logged to the printer
-recipient in the caller's transaction, which must commit before the file is
-published (see :class:`vetcards.sharing.Outbox`).
+(:data:`COLUMNS`). Only a file actually handed over is a disclosure (SPEC
+§5): then one disclosure per client is logged to the printer recipient in the
+caller's transaction, which must commit before the file is published (see
+:class:`vetcards.sharing.Outbox`). A preview (``handed_over=False``: a dry run,
+or the cards shown without a file or a recipient) logs no disclosure; it is
+audited as a read (``reminders.preview``, counts only).
 """
 
 from __future__ import annotations
@@ -91,8 +94,12 @@ def to_csv(rows: list[dict[str, Any]], progress: Optional[Progress] = None) -> b
 
 
 def export(uow: UnitOfWork, *, due_before: date, today: date, due_after: Optional[date] = None,
-           recipient_ref: Optional[str] = None, progress: Optional[Progress] = None) -> Prepared:
-    """Build the printer's CSV and log one disclosure per client; the caller stages the file, then commits."""
+           recipient_ref: Optional[str] = None, progress: Optional[Progress] = None,
+           handed_over: bool = True) -> Prepared:
+    """Build the printer's CSV; when it is ``handed_over``, log one disclosure per client.
+
+    The caller stages the file, then commits. A preview logs no disclosure.
+    """
     if due_after is not None and due_after >= due_before:
         raise InvalidInput("--due-after", "must be before --due-before")
     recipient = recipient_of_kind(uow, "printer", recipient_ref)
@@ -101,14 +108,15 @@ def export(uow: UnitOfWork, *, due_before: date, today: date, due_after: Optiona
     per_client: dict[int, int] = {}
     for r in rows:
         per_client.setdefault(r["client_id"], r["consent_id"])
-    ids = log(uow, [Entry(client_id=cid, recipient_id=recipient["id"], disclosed_on=today,
-                           categories=CATEGORIES, basis="consent", consent_id=consent_id)
-                     for cid, consent_id in per_client.items()])
-    audit.record(uow, "reminders.export", "disclosure", [],
-                 {"recipient_id": recipient["id"], "clients": len(per_client), "recalls": len(rows),
-                  "due_before": due_before.isoformat(),
-                  "first_disclosure_id": ids[0] if ids else None,
-                  "last_disclosure_id": ids[-1] if ids else None})
+    details: dict[str, Any] = {"recipient_id": recipient["id"], "clients": len(per_client), "recalls": len(rows),
+                               "due_before": due_before.isoformat()}
+    if handed_over:
+        ids = log(uow, [Entry(client_id=cid, recipient_id=recipient["id"], disclosed_on=today,
+                               categories=CATEGORIES, basis="consent", consent_id=consent_id)
+                         for cid, consent_id in per_client.items()])
+        details.update(first_disclosure_id=ids[0] if ids else None, last_disclosure_id=ids[-1] if ids else None)
+    audit.record(uow, "reminders.export" if handed_over else "reminders.preview", "disclosure", [], details)
     content = to_csv(rows, progress)
     return Prepared(content, {"recalls": len(rows), "clients": len(per_client),
-                              "recipient_id": recipient["id"], "due_before": due_before.isoformat()})
+                              "recipient_id": recipient["id"], "due_before": due_before.isoformat(),
+                              "disclosures": len(per_client) if handed_over else 0})

@@ -137,12 +137,15 @@ def reminders_export(
     out: OutOpt = None,
     to: ToOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print a JSON summary (needs --out FILE).")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the cards on standard output; log no disclosure.")] = False,
 ) -> None:
     """Export the printer's CSV of vaccination recalls (name, address, pet, species, vaccine, due date).
 
     Leaves out deceased animals, restricted clients and clients without a current
     consent for reminders; a newer vaccination with the same vaccine completes a
-    recall. One disclosure per client is logged to the printer.
+    recall. Only a file handed over (written with --out FILE, or sent to a printer
+    named with --to) logs a disclosure, one per client; --dry-run, or the cards
+    shown without --out and --to, is a preview and logs none.
 
     Example: vetcards reminders export --due-before 2027-01-01 --out herinneringen.csv
     """
@@ -153,17 +156,21 @@ def reminders_export(
         raise InvalidInput("--due-before", validation.RULE_REQUIRED)
     before = validation.parse_date(due_before, field="--due-before")
     after = validation.parse_date(due_after, field="--due-after") if due_after else None
-    if json_out and (out is None or str(out) == "-"):
+    to_file = out is not None and str(out) != "-"
+    if dry_run and to_file:
+        raise UsageError("--dry-run shows the cards on standard output and writes no file; leave out --out")
+    if json_out and not to_file:
         raise UsageError("--json needs --out FILE (the CSV goes to standard output otherwise)")
+    handed_over = not dry_run and (to_file or to is not None)
 
     stack = ExitStack()
     progress = output.progress_bar(stack, "reminder cards")
     prepared = _deliver(ctx, out, lambda uow: reminders.export(
-        uow, due_before=before, due_after=after, today=today(), recipient_ref=to, progress=progress),
-        around=stack)
+        uow, due_before=before, due_after=after, today=today(), recipient_ref=to, progress=progress,
+        handed_over=handed_over), around=stack)
     summary = prepared.summary
     Output(json_out).result({**summary, "out": str(out)}, f"{summary['recalls']} recalls for {summary['clients']} "
-                            f"clients written to {_where(out)}; {summary['clients']} disclosures logged")
+                            f"clients written to {_where(out)}; {summary['disclosures']} disclosures logged")
 
 
 # --------------------------------------------------------------------------
