@@ -204,16 +204,17 @@ def test_invoice_list_hides_kept_invoices_and_lists_them_with_restricted(vet, ke
 
 def test_books_export_json_has_restricted_invoices_and_totals_per_rate(vet, kept, on):
     k = vet.add_client("Hans Hop")
-    other = invoice(vet, k, "2019-05-01", payment="pin",
-                    line="Vaccinatie;3;10,01;9")
+    other = invoice(vet, k, "2019-05-01", payment="pin", line="Vaccinatie;3;10,01;9")
+    exempt = invoice(vet, k, "2019-05-02", payment="pin", line="Registratie NDG;1;7,50;outside")
     doc = json.loads(vet.ok("books", "export", "--year", "2019", "--format", "json", "--out", "-").stdout)
-    assert [i["number"] for i in doc["invoices"]] == [kept, other]
-    assert [i["restricted"] for i in doc["invoices"]] == [True, False]
+    assert [i["number"] for i in doc["invoices"]] == [kept, other, exempt]
+    assert [i["restricted"] for i in doc["invoices"]] == [True, False, False]
     assert doc["totals_match_invoices"] is True
     # 3 x 10.01 at 9 %: net 30.03, VAT 2.70; 10.00 at 21 %: VAT 2.10.
     assert doc["totals_per_rate"] == [
-        {"rate": 21, "net_cents": 1000, "vat_cents": 210, "gross_cents": 1210},
-        {"rate": 9, "net_cents": 3003, "vat_cents": 270, "gross_cents": 3273}]
+        {"rate": 21, "vat_category": "charged", "net_cents": 1000, "vat_cents": 210, "gross_cents": 1210},
+        {"rate": 9, "vat_category": "charged", "net_cents": 3003, "vat_cents": 270, "gross_cents": 3273},
+        {"rate": 0, "vat_category": "outside", "net_cents": 750, "vat_cents": 0, "gross_cents": 750}]
     stored = vet.sql("SELECT sum(vat_cents), sum(gross_cents) FROM invoice WHERE year = 2019")[0]
     assert (doc["totals"]["vat_cents"], doc["totals"]["gross_cents"]) == stored
     assert [(p["invoice_number"], p["paid_on"]) for p in doc["payments"]][0] == (kept, "2019-03-20")
@@ -231,7 +232,8 @@ def test_books_export_csv_for_a_dutch_bookkeeper(vet, kept, tmp_path):
     assert (line["vat_rate"], line["net"], line["vat"], line["gross"]) == ("21", "10,00", "2,10", "12,10")
     assert [r["amount"] for r in rows if r["record"] == "payment"] == ["12,10"]
     totals = [r for r in rows if r["record"] == "total"]
-    assert [(r["vat_rate"], r["net"], r["vat"]) for r in totals] == [("21", "10,00", "2,10")]
+    assert [(r["vat_rate"], r["vat_category"], r["net"], r["vat"]) for r in totals] == [
+        ("21", "charged", "10,00", "2,10")]
 
 
 def test_an_erased_clients_unpaid_invoice_is_not_listed_but_can_be_paid_and_collected(vet, on):

@@ -6,7 +6,8 @@ the claim hold: they are kept for exactly this purpose); :func:`export_books`
 writes it (JSON or CSV, a file of mode 0600 or a stream) and audits the read
 (``books.export``: the year, format and counts, never names). The document has
 
-* ``lines``: one row per invoice line, with its VAT rate and amounts. The
+* ``lines``: one row per invoice line, with its VAT rate (and for 0 % why:
+  ``vat_category``) and amounts. The
   VAT of an invoice is rounded once per rate (:func:`money.compute_totals`);
   each line carries its share, the rounding difference on the last line of
   that rate, so the lines of an invoice add up to its stored totals;
@@ -56,7 +57,8 @@ SELECT i.id, i.number, i.kind, i.invoice_date, o.number AS credits, i.status, i.
  ORDER BY i.seq
 """
 _LINES_SQL = """
-SELECT l.invoice_id, l.position, l.description, l.quantity, l.unit_price_cents, l.vat_rate, l.net_cents
+SELECT l.invoice_id, l.position, l.description, l.quantity, l.unit_price_cents, l.vat_rate, l.vat_category,
+       l.net_cents
   FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id
  WHERE i.year = :year
  ORDER BY l.invoice_id, l.position, l.id
@@ -75,7 +77,8 @@ _INVOICE_KEYS = ("number", "kind", "invoice_date", "credits", "status", "payment
 
 #: The CSV's columns; ``record`` is ``line``, ``payment``, ``total`` (per rate) or ``total_all``.
 CSV_COLUMNS = ("record", "number", "kind", "invoice_date", "credits", "customer_name", "customer_city",
-               "restricted", "position", "description", "quantity", "unit_price", "vat_rate", "net", "vat",
+               "restricted", "position", "description", "quantity", "unit_price", "vat_rate", "vat_category",
+               "net", "vat",
                "gross", "paid_on", "amount", "method")
 
 
@@ -124,12 +127,15 @@ def books_year(uow: UnitOfWork, year: int) -> dict[str, Any]:
         text(_PAYMENTS_SQL), {"first": f"{year:04d}-01-01", "last": f"{year:04d}-12-31"})]
     for p in payments:
         p["paid_on"] = str(p["paid_on"])
-    rates: dict[int, dict[str, int]] = {}
+    # Per rate, and a 0 % rate per reason (zero-rated, exempt, outside the scope): the VAT return tells them apart.
+    rates: dict[tuple[int, str], dict[str, int]] = {}
     for line in lines:
-        t = rates.setdefault(int(line["vat_rate"]), dict.fromkeys(("net_cents", "vat_cents", "gross_cents"), 0))
+        t = rates.setdefault((int(line["vat_rate"]), str(line["vat_category"])),
+                             dict.fromkeys(("net_cents", "vat_cents", "gross_cents"), 0))
         for k in t:
             t[k] += int(line[k])
-    per_rate = [{"rate": rate, **rates[rate]} for rate in sorted(rates, reverse=True)]
+    per_rate = [{"rate": rate, "vat_category": category, **rates[rate, category]}
+                for rate, category in sorted(rates, key=lambda rc: (-rc[0], rc[1]))]
     totals = _sum(per_rate, "net_cents", "vat_cents", "gross_cents")
     stored = _sum(invoices, "net_cents", "vat_cents", "gross_cents")
     return {
@@ -191,15 +197,15 @@ def csv_text(doc: dict[str, Any]) -> str:
     for line in doc["lines"]:
         row(record="line", **{k: line[k] for k in ("number", "kind", "invoice_date", "credits", "customer_name",
                                                    "customer_city", "restricted", "position", "description",
-                                                   "vat_rate")},
+                                                   "vat_rate", "vat_category")},
             quantity=line["quantity"].replace(".", ","), unit_price=_amount(line["unit_price_cents"]),
             net=_amount(line["net_cents"]), vat=_amount(line["vat_cents"]), gross=_amount(line["gross_cents"]))
     for p in doc["payments"]:
         row(record="payment", number=p["invoice_number"], restricted=p["restricted"], paid_on=p["paid_on"],
             amount=_amount(p["amount_cents"]), method=p["method"])
     for t in doc["totals_per_rate"]:
-        row(record="total", vat_rate=t["rate"], net=_amount(t["net_cents"]), vat=_amount(t["vat_cents"]),
-            gross=_amount(t["gross_cents"]))
+        row(record="total", vat_rate=t["rate"], vat_category=t["vat_category"], net=_amount(t["net_cents"]),
+            vat=_amount(t["vat_cents"]), gross=_amount(t["gross_cents"]))
     total = doc["totals"]
     row(record="total_all", net=_amount(total["net_cents"]), vat=_amount(total["vat_cents"]),
         gross=_amount(total["gross_cents"]), amount=_amount(total["payments_cents"]))
