@@ -398,7 +398,10 @@ def append(uow: UnitOfWork, path: Path, event: str, *, anchor: str, client_numbe
         if seed and not raw:
             os.write(fd, seed if seed.endswith(b"\n") else seed + b"\n")
             raw = _read_fd(fd)
-        ledger = _parse(path, raw, key, datetime.now(UTC))
+        try:
+            ledger = _parse(path, raw, key, datetime.now(UTC))
+        except LedgerTampered as exc:
+            raise LedgerTampered(exc.message + "; nothing was changed: run vetcards doctor") from None
         problems = _consistency(uow, ledger, head_check=not repair)
         if problems:
             raise LedgerTampered(problems[0] + "; nothing was changed: run vetcards doctor")

@@ -9,8 +9,10 @@
    ledger). A ledger that fails is refused with one line: restoring would
    bring erased clients back. Which ledger: ``ledger_path`` (``--ledger``),
    default the ledger of the database being replaced (``<db>.erasures``).
-   Restored to another path, the ledger given is copied to the new
-   database's own ledger first, so each database keeps its own.
+   Restored to another path, the ledger given is checked against its own
+   database too (``X.erasures`` belongs to ``X``, whose ledger key verifies
+   it) and copied to the new database's own ledger first, so each database
+   keeps its own.
 3. What the restore would lose is counted against the database being
    replaced: audit entries, invoices and payments it has and the backup
    lacks. ``dry_run`` stops here (nothing written).
@@ -324,7 +326,12 @@ def restore(db_path: Path, key: Key, backup_path: Path, *, actor: str = "unknown
         try:
             with work.unit(actor) as uow:
                 copy = _facts(uow)
-                led, ledger_key = _load_ledger(source, [live.key if live else None, copy.key])
+                owner = _live_facts(Path(str(source)[: -len(".erasures")]), key) \
+                    if source != target and str(source).endswith(".erasures") else None
+                led, ledger_key = _load_ledger(source, [live.key if live else None,
+                                                        owner.key if owner else None, copy.key])
+                if owner is not None:
+                    _check_against(led, owner, f"{source.name[: -len('.erasures')]} (its database)")
                 if live is not None:
                     _check_against(led, live, "the database being replaced")
                     result.lost = {"audit_entries": len(live.audit - copy.audit),
