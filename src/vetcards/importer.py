@@ -192,6 +192,16 @@ def _next_imported_seq(uow: UnitOfWork) -> int:
     ).scalar_one())
 
 
+def _vat_category(line: dict[str, Any]) -> str:
+    """A line's VAT category (:data:`vetcards.vocab.VAT_CATEGORIES`): as exported, else from its rate."""
+    from .vocab import VAT_CATEGORIES
+
+    given = line.get("vat_category")
+    if given in VAT_CATEGORIES:
+        return str(given)
+    return "charged" if line["vat_rate"] else "zero"
+
+
 def imported_number(seq: int, original: str) -> str:
     """The stored number of an imported invoice: ``IMP<seq>:<original number>``."""
     return f"{IMPORTED_PREFIX}{seq}:{original}"
@@ -284,7 +294,8 @@ def import_client(uow: UnitOfWork, data: Any, *, today: Optional[date] = None,
             credits.append((iid, inv["credits_invoice_number"]))
         lines += [{"invoice_id": iid, "position": ln["position"], "description": ln["description"],
                    "quantity": ln["quantity"], "unit_price_cents": ln["unit_price_cents"],
-                   "vat_rate": ln["vat_rate"], "net_cents": ln["net_cents"]} for ln in inv["lines"]]
+                   "vat_rate": ln["vat_rate"], "vat_category": _vat_category(ln),
+                   "net_cents": ln["net_cents"]} for ln in inv["lines"]]
         pays += [{"invoice_id": iid, "paid_on": _d(y["paid_on"]), "amount_cents": y["amount_cents"],
                   "method": y["method"], "created_at": now} for y in inv["payments"]]
     for iid, credited in credits:

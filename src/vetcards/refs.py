@@ -26,6 +26,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.sql.expression import TableClause
 
 from .errors import InvalidInput, NotFound, shown_ref
+from .export_schema import IMPORTED_PREFIX
 
 if TYPE_CHECKING:
     from .db import UnitOfWork
@@ -39,6 +40,8 @@ How = Literal["id", "number"]
 MAX_ROWID = 2**63 - 1
 
 _INVOICE_NUMBER = re.compile(r"([0-9]{4})-([0-9]{5,})", re.ASCII)
+#: An invoice imported from another practice, as ``invoice list`` prints it: ``IMP1:2026-00001``.
+_IMPORTED_NUMBER = re.compile(IMPORTED_PREFIX + r"([0-9]+):(\S{1,40})", re.ASCII | re.IGNORECASE)
 
 
 def format_invoice_number(year: int, seq: int) -> str:
@@ -48,7 +51,8 @@ def format_invoice_number(year: int, seq: int) -> str:
 
 def parse(ref: str, kind: Kind) -> tuple[How, Union[int, str]]:
     """``"12"`` -> ("id", 12); ``"k000012"`` -> ("number", "K000012");
-    ``"2026-42"`` (invoice) -> ("number", "2026-00042").
+    ``"2026-42"`` (invoice) -> ("number", "2026-00042"); an imported invoice
+    as listed, ``"imp1:2026-00001"`` -> ("number", "IMP1:2026-00001").
 
     An id too large to exist is :class:`NotFound`; an invoice reference that
     is neither an id nor ``YYYY-NNNNN`` is :class:`InvalidInput`.
@@ -60,9 +64,13 @@ def parse(ref: str, kind: Kind) -> tuple[How, Union[int, str]]:
             raise NotFound(f"{kind} {shown_ref(ref)} not found")
         return "id", number
     if kind == "invoice":
+        imported = _IMPORTED_NUMBER.fullmatch(value)
+        if imported is not None:
+            return "number", f"{IMPORTED_PREFIX}{int(imported[1])}:{imported[2]}"
         match = _INVOICE_NUMBER.fullmatch(value)
         if match is None:
-            raise InvalidInput("INVOICE", "must be an invoice number like 2026-00042 or a numeric id")
+            raise InvalidInput("INVOICE", "must be an invoice number like 2026-00042 (IMP1:2026-00001 when "
+                                          "imported) or a numeric id")
         return "number", format_invoice_number(int(match[1]), int(match[2]))
     return "number", value.upper()
 
