@@ -26,7 +26,7 @@ def sql_write(vet, query: str, params: tuple = ()) -> None:
 
 
 def entries(vet) -> list[dict]:
-    cols = ["id", "ts", "actor", "action", "entity", "entity_ids", "details", "prev_hash", "hash"]
+    cols = ["id", "ts", "actor", "action", "entity", "entity_ids", "details", "prev_hash", "hash", "os_user"]
     return [dict(zip(cols, r)) for r in vet.sql(f"SELECT {', '.join(cols)} FROM audit_log ORDER BY id")]
 
 
@@ -211,7 +211,8 @@ def test_verify_detects_a_changed_entry_with_its_hash_recomputed(chain):
     from vetcards.audit import entry_hash
 
     e = entries(chain)[2]
-    new = entry_hash(e["prev_hash"], e["ts"], "mallory", e["action"], e["entity"], e["entity_ids"], e["details"])
+    new = entry_hash(e["prev_hash"], e["ts"], "mallory", e["action"], e["entity"], e["entity_ids"], e["details"],
+                     e["os_user"])
     sql_write(chain, "UPDATE audit_log SET actor = 'mallory', hash = ? WHERE id = 3", (new,))
     _assert_broken_at(chain, 4)
 
@@ -370,3 +371,31 @@ def test_verify_detects_an_emptied_log(chain):
     assert r.exit_code == 1 and r.json()["ok"] is False
     r = chain.run("audit", "verify")
     assert r.exit_code == 1 and len(r.stderr.splitlines()) == 1 and "empty" in r.stderr
+
+
+def test_the_os_user_is_recorded_beside_the_declared_actor_and_hashed(vet):
+    """--actor is what someone typed; os_user is the account the process ran under (migration 0005)."""
+    from vetcards import audit
+
+    vet.ok("--actor", "someone_else", "client", "list")
+    vet.add_client()
+    e = last(vet)
+    assert e["actor"] == "tester" and e["os_user"] == audit.os_user() == getpass.getuser()
+    assert vet.ok("audit", "show", "--format", "json").json()[-1]["os_user"] == getpass.getuser()
+    # The OS user is part of the hash: blanking it (or changing it) is detected ...
+    sql_write(vet, "UPDATE audit_log SET os_user = NULL WHERE id = ?", (e["id"],))
+    assert vet.run("audit", "verify").exit_code != 0
+    sql_write(vet, "UPDATE audit_log SET os_user = ? WHERE id = ?", (e["os_user"], e["id"]))
+    assert vet.ok("audit", "verify").exit_code == 0
+
+
+def test_entries_from_before_the_os_user_column_still_verify(vet):
+    """An entry written before migration 0005 has no OS user and keeps its old hash."""
+    from vetcards.audit import GENESIS, entry_hash
+
+    first = entries(vet)[0]
+    old = entry_hash(GENESIS, first["ts"], first["actor"], first["action"], first["entity"],
+                     first["entity_ids"], first["details"])  # the hash as 0004 computed it
+    sql_write(vet, "DELETE FROM audit_log WHERE id > 1")
+    sql_write(vet, "UPDATE audit_log SET os_user = NULL, hash = ? WHERE id = 1", (old,))
+    assert vet.ok("audit", "verify").exit_code == 0

@@ -722,12 +722,12 @@ def test_record_many_writes_what_record_would(db, practice, tmp_path):
         ("a_b_c", "invoice.pay", "invoice", '["2026-00001"]', "{}"),
         ("a_b_c", "thing.done", "", "[]", '{"n":null,"nested":{"x":[1,2]},"ok":true}'),
     ]
-    rows = practice.sql("SELECT id, ts, actor, action, entity, entity_ids, details, prev_hash, hash "
+    rows = practice.sql("SELECT id, ts, actor, action, entity, entity_ids, details, prev_hash, hash, os_user "
                         "FROM audit_log ORDER BY id")
     assert [r[8] for r in rows[-3:]] == hashes and len(singles) == 3
     for prev, row in zip(rows, rows[1:]):  # chained, and hashed as entry_hash does
         assert row[7] == prev[8]
-        assert row[8] == audit.entry_hash(*row[7:8], *row[1:7])
+        assert row[8] == audit.entry_hash(*row[7:8], *row[1:7], row[9])
     assert practice.ok("audit", "verify").exit_code == 0
     # Every entry is checked before any is written.
     before = practice.sql("SELECT count(*) FROM audit_log")

@@ -12,8 +12,10 @@ previous entry's hash; the first entry's previous hash is 64 zeros.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -50,13 +52,30 @@ def _check_safe(value: Any, where: str) -> None:
 
 
 def entry_hash(prev_hash: str, ts: str, actor: str, action: str, entity: str,
-               entity_ids: str, details: str) -> str:
-    """SHA-256 over the canonical form of one entry."""
-    canonical = json.dumps(
-        [prev_hash, ts, actor, action, entity, entity_ids, details],
-        ensure_ascii=True, separators=(",", ":"),
-    )
+               entity_ids: str, details: str, os_user: Optional[str] = None) -> str:
+    """SHA-256 over the canonical form of one entry. The OS user (since migration 0005)
+    is part of it when set; entries from before have none and keep their hash."""
+    fields = [prev_hash, ts, actor, action, entity, entity_ids, details]
+    if os_user is not None:
+        fields.append(os_user)
+    canonical = json.dumps(fields, ensure_ascii=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+@functools.cache
+def os_user() -> str:
+    """The operating-system account this process runs under (beside the declared ``--actor``)."""
+    import getpass
+
+    try:
+        name = getpass.getuser()
+    except (OSError, KeyError, ImportError):  # no name for the uid (a container): the number
+        name = f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    return _SAFE(name)
+
+
+def _SAFE(value: str) -> str:  # noqa: N802 - one rule for actor and OS user
+    return re.sub(r"[^A-Za-z0-9_.@\-]", "_", value)[:100]
 
 
 def record(
@@ -77,12 +96,12 @@ def record(
 
 
 _INSERT_SQL = (
-    "INSERT INTO audit_log (ts, actor, action, entity, entity_ids, details, prev_hash, hash) "
-    "VALUES (:ts, :actor, :action, :entity, :ids, :details, :prev, :hash)"
+    "INSERT INTO audit_log (ts, actor, action, entity, entity_ids, details, prev_hash, hash, os_user) "
+    "VALUES (:ts, :actor, :action, :entity, :ids, :details, :prev, :hash, :os_user)"
 )
 _INSERT_QMARK_SQL = (
-    "INSERT INTO audit_log (ts, actor, action, entity, entity_ids, details, prev_hash, hash) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO audit_log (ts, actor, action, entity, entity_ids, details, prev_hash, hash, os_user) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 # The encoders json.dumps builds on each call of record() / entry_hash(),
 # built once: the same options, so the same bytes.
@@ -107,7 +126,8 @@ def record_many(
     """
     if actor is None:
         actor = conn.info.get("actor", "unknown")
-    actor = re.sub(r"[^A-Za-z0-9_.@\-]", "_", actor)[:100]
+    actor = _SAFE(actor)
+    user = os_user()
     checked = []
     for action, entity, ids, details in entries:
         ids = list(ids)
@@ -126,9 +146,9 @@ def record_many(
     for action, entity, ids_json, details_json in checked:
         ts = datetime.now(UTC).isoformat(timespec="microseconds")
         # entry_hash(), inlined.
-        canonical = _CANONICAL_JSON([prev, ts, actor, action, entity, ids_json, details_json])
+        canonical = _CANONICAL_JSON([prev, ts, actor, action, entity, ids_json, details_json, user])
         digest = sha256(canonical.encode("ascii")).hexdigest()
-        rows.append((ts, actor, action, entity, ids_json, details_json, prev, digest))
+        rows.append((ts, actor, action, entity, ids_json, details_json, prev, digest, user))
         hashes.append(digest)
         prev = digest
     core = conn.connection() if isinstance(conn, UnitOfWork) else conn
@@ -138,7 +158,7 @@ def record_many(
         # driver's executemany (no per-row parameter processing to do).
         exec_driver_sql(_INSERT_QMARK_SQL, rows)
     else:  # an ORM session
-        keys = ("ts", "actor", "action", "entity", "ids", "details", "prev", "hash")
+        keys = ("ts", "actor", "action", "entity", "ids", "details", "prev", "hash", "os_user")
         conn.execute(text(_INSERT_SQL), [dict(zip(keys, row)) for row in rows])
     return hashes
 
@@ -154,7 +174,7 @@ class VerifyResult:
 def verify(conn: Any) -> VerifyResult:
     """Recompute the chain; name the first entry that does not fit."""
     rows = conn.execute(
-        text("SELECT id, ts, actor, action, entity, entity_ids, details, prev_hash, hash "
+        text("SELECT id, ts, actor, action, entity, entity_ids, details, prev_hash, hash, os_user "
              "FROM audit_log ORDER BY id")
     )
     prev = GENESIS
@@ -164,7 +184,7 @@ def verify(conn: Any) -> VerifyResult:
         if row.prev_hash != prev:
             return VerifyResult(False, count, row.id, "previous-hash link broken (an entry before it was changed, deleted or inserted)")
         digest = entry_hash(row.prev_hash, row.ts, row.actor, row.action, row.entity,
-                            row.entity_ids, row.details)
+                            row.entity_ids, row.details, row.os_user)
         if digest != row.hash:
             return VerifyResult(False, count, row.id, "entry content does not match its hash (changed)")
         prev = row.hash
@@ -177,7 +197,7 @@ def verify(conn: Any) -> VerifyResult:
 def entries(conn: Any, action: Optional[str] = None, since: Optional[str] = None,
             limit: Optional[int] = None) -> list[dict[str, Any]]:
     """Audit entries, newest last, optionally filtered by action prefix and date."""
-    sql = "SELECT id, ts, actor, action, entity, entity_ids, details FROM audit_log WHERE 1=1"
+    sql = "SELECT id, ts, actor, os_user, action, entity, entity_ids, details FROM audit_log WHERE 1=1"
     params: dict[str, Any] = {}
     if action:
         sql += " AND (action = :action OR action LIKE :prefix)"

@@ -408,6 +408,7 @@ class AuditEntry(SQLModel, table=True):
     details: str = Field(default="{}", max_length=100000)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    os_user: Optional[str] = Field(default=None, max_length=100)  # the OS account (migration 0005)
 
 
 # --------------------------------------------------------------------------

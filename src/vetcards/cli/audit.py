@@ -31,7 +31,8 @@ def show(
     since_iso = validation.parse_date(since, field="--since").isoformat() if since else None
     with get_state(ctx).unit(write=False) as uow:
         data = audit.entries(uow, action=action, since=since_iso, limit=last)
-    output.rows(data, ("id", "ts", "actor", "action", "entity", "entity_ids", "details"), fmt, title="Audit log")
+    output.rows(data, ("id", "ts", "actor", "os_user", "action", "entity", "entity_ids", "details"), fmt,
+                title="Audit log")
 
 
 @app.command("verify")
