@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from . import output
-from .options import ClientArg, FormatOpt, JsonOpt, YesOpt
+from .options import ClientArg, FormatOpt, JsonOpt, WideOpt, YesOpt
 from .output import Output
 from .state import get_state, today
 
@@ -30,7 +30,11 @@ BirthOpt = Annotated[
 CARD_FIELDS = ("number", "name", "street", "postcode", "city", "phone", "email", "birth_date",
                "created_on", "last_activity", "legal_hold_reason")
 LIST_COLUMNS = ("number", "name", "street", "postcode", "city", "phone", "email", "pets")
+#: The list columns a narrow table leaves out first (see output.fit).
+LIST_DROP = ("street", "pets", "email", "city", "postcode")
 PET_COLUMNS = ("number", "name", "species", "breed", "sex", "birth_date", "chip", "weight_kg", "deceased_on")
+#: The pet columns a narrow card leaves out first.
+PET_DROP = ("deceased_on", "breed", "sex", "weight_kg", "birth_date", "chip")
 CONSENT_COLUMNS = ("purpose", "given_on", "statement_version", "method", "withdrawn_on")
 SERVICE_COLUMNS = ("date", "kind", "reference", "pet", "description", "quantity", "net_cents")
 
@@ -103,7 +107,7 @@ def edit(
 
 
 @app.command("show")
-def show(ctx: typer.Context, client: ClientArg, fmt: FormatOpt = None) -> None:
+def show(ctx: typer.Context, client: ClientArg, fmt: FormatOpt = None, wide: WideOpt = False) -> None:
     """Show a client card: details, pets, consents, last activity and services rendered.
 
     Example: vetcards client show K000001 --format json
@@ -116,6 +120,7 @@ def show(ctx: typer.Context, client: ClientArg, fmt: FormatOpt = None) -> None:
         card, CARD_FIELDS, fmt, title=f"Client {card['number']}",
         sections=[("pets", "Pets", PET_COLUMNS), ("consents", "Consents", CONSENT_COLUMNS),
                   ("services", "Services rendered", SERVICE_COLUMNS)],
+        wide=wide, drop={"pets": PET_DROP, "services": ("kind", "quantity")},
     )
 
 
@@ -124,6 +129,7 @@ def list_(
     ctx: typer.Context,
     fmt: FormatOpt = None,
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many clients.")] = None,
+    wide: WideOpt = False,
 ) -> None:
     """List the clients (restricted records are not shown).
 
@@ -133,7 +139,7 @@ def list_(
 
     with get_state(ctx).unit() as uow:
         data = views.list_clients(uow, limit=limit)
-    output.rows(data, LIST_COLUMNS, fmt, title="Clients")
+    output.rows(data, LIST_COLUMNS, fmt, title="Clients", drop=LIST_DROP, wide=wide)
 
 
 @app.command("search")
@@ -141,6 +147,7 @@ def search(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="Part of a name, street, postcode, city, phone, e-mail, client number, pet name or chip.")],
     fmt: FormatOpt = None,
+    wide: WideOpt = False,
 ) -> None:
     """Find clients by part of their details or their pets' names or chips.
 
@@ -150,7 +157,7 @@ def search(
 
     with get_state(ctx).unit() as uow:
         data = views.search_clients(uow, query)
-    output.rows(data, LIST_COLUMNS, fmt, title="Clients found")
+    output.rows(data, LIST_COLUMNS, fmt, title="Clients found", drop=LIST_DROP, wide=wide)
 
 
 # --------------------------------------------------------------------------

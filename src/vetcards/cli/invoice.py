@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from . import output
-from .options import ClientArg, DateOpt, Format, JsonOpt
+from .options import ClientArg, DateOpt, Format, JsonOpt, WideOpt
 from .output import Output
 from .state import get_state, today
 
@@ -165,6 +165,7 @@ def list_(
         typer.Option("--format", "-f", case_sensitive=False,
                      help="Output: table (Rich, default on a terminal), plain (default otherwise), csv or json."),
     ] = None,
+    wide: WideOpt = False,
 ) -> None:
     """List invoices and credit notes, oldest first.
 
@@ -178,7 +179,8 @@ def list_(
     columns: tuple[str, ...] = invoice_views.LIST_COLUMNS
     if fmt is Format.json:
         columns = ("id",) + columns + ("gross_cents", "paid_cents", "balance_cents")
-    output.rows(data, columns, fmt, title="Restricted invoices (kept for a hold)" if restricted else "Invoices")
+    output.rows(data, columns, fmt, title="Restricted invoices (kept for a hold)" if restricted else "Invoices",
+                drop=("pet", "kind", "payment_method", "paid", "due_date", "client"), wide=wide)
 
 
 @app.command("pay")

@@ -66,3 +66,7 @@ ActorOpt = Annotated[
 
 ClientArg = Annotated[str, typer.Argument(help="Client number (K000012) or numeric id.", show_default=False)]
 PetArg = Annotated[str, typer.Argument(help="Pet number (P000034) or numeric id.", show_default=False)]
+
+WideOpt = Annotated[
+    bool, typer.Option("--wide", help="Table: show every column (default: the columns that fit the terminal)."),
+]

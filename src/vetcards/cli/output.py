@@ -54,6 +54,70 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+#: Columns that hold an amount: ``*_cents`` (integer cents) and these (a decimal string like ``88.57``).
+AMOUNT_COLUMNS = frozenset({"total", "paid", "balance", "net", "vat", "gross", "unit_price", "amount", "open",
+                            "refunded"})
+#: Columns a table never cuts or wraps (with the amounts and the dates): numbers people read out and type.
+WHOLE_COLUMNS = frozenset({"number", "client", "pet", "invoice", "reference", "credits", "credit_note", "phone",
+                           "chip", "rate", "vat_rate", "quantity", "position", "pets"})
+#: The narrowest a column that wraps is made before columns are dropped.
+MIN_WRAPPED = 8
+
+
+def is_amount(column: str) -> bool:
+    return column.endswith("_cents") or column in AMOUNT_COLUMNS
+
+
+def _kept_whole(column: str) -> bool:
+    return (column in WHOLE_COLUMNS or is_amount(column) or column.endswith("date") or column.endswith("_on")
+            or column == "date")
+
+
+def euros(value: Any, column: str) -> str:
+    """An amount for people: ``€ 1.234,56`` (``*_cents`` columns hold cents, the others a decimal)."""
+    from decimal import Decimal, InvalidOperation
+
+    from ..money import format_cents
+
+    if value is None or value == "":
+        return ""
+    try:
+        cents = int(value) if column.endswith("_cents") else int(Decimal(str(value)) * 100)
+    except (InvalidOperation, ValueError, TypeError):
+        return _cell(value)
+    return "€ " + format_cents(cents, dutch=True)
+
+
+def _header(column: str) -> str:
+    return column.removesuffix("_cents").replace("_", " ")
+
+
+def _human(value: Any, column: str) -> str:
+    return euros(value, column) if is_amount(column) else _cell(value)
+
+
+def fit(columns: Sequence[str], cells: Sequence[Sequence[str]], width: int,
+        drop: Sequence[str] = ()) -> list[str]:
+    """The columns of a Rich table that fit ``width``: every column kept whole (numbers,
+    amounts, dates) at its full width, the others at least :data:`MIN_WRAPPED` wide
+    (they wrap); columns are dropped in the order of ``drop`` (least useful first),
+    then from the right, until the table fits. The first column always stays."""
+    from rich.cells import cell_len
+
+    def need(i: int, column: str) -> int:
+        longest = max([cell_len(row[i]) for row in cells] + [max(cell_len(w) for w in _header(column).split())])
+        return longest if _kept_whole(column) else min(longest, MIN_WRAPPED)
+
+    needs = {c: need(i, c) for i, c in enumerate(columns)}
+    shown = list(columns)
+    order = [c for c in drop if c in needs] + [c for c in reversed(columns[1:]) if c not in drop]
+    for column in order:
+        if sum(needs[c] for c in shown) + 3 * len(shown) + 1 <= width:
+            break
+        shown.remove(column)
+    return shown
+
+
 def message(text: str) -> None:
     """A message for the person (stderr), never data."""
     print(text, file=sys.stderr)
@@ -64,8 +128,14 @@ def emit_json(obj: Any) -> None:
 
 
 def rows(data: Sequence[dict[str, Any]], columns: Sequence[str], fmt: Optional[Format],
-         title: Optional[str] = None) -> None:
-    """Print a listing in the chosen format."""
+         title: Optional[str] = None, *, drop: Sequence[str] = (), wide: bool = False) -> None:
+    """Print a listing in the chosen format.
+
+    The table (for people) shows amounts as ``€ 1.234,56`` and fits the
+    terminal (:func:`fit`: ``drop`` lists the columns to leave out first,
+    least useful first; ``wide`` shows them all). Plain, CSV and JSON keep
+    every column and the exact values.
+    """
     fmt = resolve(fmt)
     if fmt is Format.json:
         emit_json([{c: r.get(c) for c in columns} for r in data])
@@ -91,18 +161,28 @@ def rows(data: Sequence[dict[str, Any]], columns: Sequence[str], fmt: Optional[F
         from rich.table import Table
         from rich.text import Text
 
+        console = Console()
+        cells = [[_human(r.get(c), c) for c in columns] for r in data]
+        shown = list(columns) if wide else fit(columns, cells, console.width, drop)
         # Values are Text, never markup: a name like "Jansen [B.V.]" is data.
         table = Table(title=Text(title) if title else None, title_justify="left")
-        for c in columns:
-            table.add_column(Text(c.replace("_", " ")))
-        for r in data:
-            table.add_row(*[Text(_cell(r.get(c))) for c in columns])
-        Console().print(table if data else Text(f"{title or ''} (none)".strip()))
+        for c in shown:
+            whole = _kept_whole(c)
+            table.add_column(Text(_header(c)), no_wrap=whole, overflow="ignore" if whole else "fold",
+                             justify="right" if is_amount(c) else "left")
+        index = [columns.index(c) for c in shown]
+        for row in cells:
+            table.add_row(*[Text(row[i]) for i in index])
+        console.print(table if data else Text(f"{title or ''} (none)".strip()))
 
 
 def record(card: dict[str, Any], fields: Sequence[str], fmt: Optional[Format], title: str,
-           sections: Iterable[tuple[str, str, Sequence[str]]] = ()) -> None:
+           sections: Iterable[tuple[str, str, Sequence[str]]] = (), *, wide: bool = False,
+           drop: Optional[dict[str, Sequence[str]]] = None) -> None:
     """Print one card: its fields, then listed sections (key, title, columns).
+
+    A table leaves out a section's columns in the order ``drop[key]`` gives
+    when they do not fit (see :func:`rows`), unless ``wide``.
 
     JSON prints the whole card (sections included); CSV prints the card's own
     fields as one row (use the matching ``list`` command for the sections).
@@ -130,13 +210,13 @@ def record(card: dict[str, Any], fields: Sequence[str], fmt: Optional[Format], t
     from rich.text import Text
 
     table = Table(title=Text(title), show_header=False, title_justify="left")
-    table.add_column("field", style="bold")
-    table.add_column("value")
-    for k, v in pairs:
-        table.add_row(Text(k), Text(v))
+    table.add_column("field", style="bold", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    for f in fields:
+        table.add_row(Text(_header(f)), Text(_human(card.get(f), f)))
     Console().print(table)
     for key, sec_title, columns in sections:
-        rows(card.get(key) or [], columns, fmt, title=sec_title)
+        rows(card.get(key) or [], columns, fmt, title=sec_title, wide=wide, drop=(drop or {}).get(key, ()))
 
 
 class Progress(Protocol):

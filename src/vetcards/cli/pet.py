@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import output
-from .options import ClientArg, DateOpt, FormatOpt, JsonOpt, PetArg
+from .options import ClientArg, DateOpt, FormatOpt, JsonOpt, PetArg, WideOpt
 from .output import Output
 from .state import get_state, today
 
@@ -29,6 +29,8 @@ CARD_FIELDS = ("number", "client", "name", "species", "breed", "sex", "birth_dat
                "colour", "coat", "insured", "weight_kg", "deceased_on")
 LIST_COLUMNS = ("number", "client", "name", "species", "breed", "sex", "birth_date", "chip",
                 "weight_kg", "deceased_on")
+#: The list columns a narrow table leaves out first (see output.fit).
+LIST_DROP = ("coat", "colour", "insured", "breed", "sex", "deceased_on", "weight_kg", "birth_date", "chip")
 
 
 def _raw(name, species, breed, sex, birth_date, chip, colour, coat, insured, weight=None) -> dict:
@@ -119,6 +121,7 @@ def list_(
     client: Annotated[Optional[str], typer.Option("--client", help="Only this client's animals.")] = None,
     species: Annotated[Optional[str], typer.Option("--species", help="Only this species.")] = None,
     fmt: FormatOpt = None,
+    wide: WideOpt = False,
 ) -> None:
     """List animals, all or one client's.
 
@@ -128,7 +131,7 @@ def list_(
 
     with get_state(ctx).unit() as uow:
         data = views.list_pets(uow, client, species)
-    output.rows(data, LIST_COLUMNS, fmt, title="Pets")
+    output.rows(data, LIST_COLUMNS, fmt, title="Pets", drop=LIST_DROP, wide=wide)
 
 
 @app.command("weigh")
