@@ -43,3 +43,41 @@ def test_imported_invoices_are_shown_by_the_number_the_list_prints(vet, exported
     assert r.exit_code == 1 and r.stderr.strip().endswith("not found")
     r = vet.run("invoice", "show", "IMP:2026-00001")
     assert r.exit_code == 1 and "must be an invoice number like 2026-00042 (IMP1:2026-00001 when imported)" in r.stderr
+
+
+@pytest.fixture
+def exported_with_consent(vet, tmp_path):
+    other = type(vet)(dir=tmp_path / "c", db=tmp_path / "c" / "practice.db", key_file=tmp_path / "c" / "practice.key")
+    other.dir.mkdir()
+    r = other.run("init", "--new-key-file", str(other.key_file), env={"VETCARDS_KEY_FILE": ""})
+    assert r.exit_code == 0, r.stderr
+    other.set_practice("Dierenkliniek Elders")
+    k = other.add_client("Anna Jansen", reminders=True)
+    dog = other.add_pet(k, "Bello")
+    other.ok("vaccinate", dog, "--vaccine", "Nobivac L4", "--date", "2024-02-29", "--next-due", "2025-02-28")
+    other.ok("reminders", "export", "--due-before", "2026-01-01", "--out", str(tmp_path / "elders.csv"))
+    doc = other.ok("export", k, "--out", "-").json()
+    assert [c["purpose"] for c in doc["consents"]] == ["care", "reminders"]
+    path = tmp_path / "from-elders.json"
+    path.write_text(json.dumps(doc), "utf-8")
+    return path
+
+
+def test_imported_consents_are_history_of_the_other_practice(vet, exported_with_consent, tmp_path):
+    vet.set_practice("Dierenartsenpraktijk Oost")
+    number = vet.ok("import", str(exported_with_consent)).stdout.strip()
+    listed = vet.ok("consent", "list", number, "--format", "json").json()
+    assert [(c["purpose"], c["current"], c["controller"]) for c in listed] == [
+        ("care", False, "Dierenkliniek Elders"), ("reminders", False, "Dierenkliniek Elders")]
+    # The first reminders export of this practice mails nobody: no consent was given here.
+    out = tmp_path / "cards.csv"
+    summary = vet.ok("reminders", "export", "--due-before", "2026-01-01", "--out", str(out), "--json").json()
+    assert (summary["clients"], summary["recalls"]) == (0, 0)
+    assert vet.sql("SELECT count(*) FROM disclosure d JOIN recipient r ON r.id = d.recipient_id "
+                   "WHERE d.created_at > (SELECT max(ts) FROM audit_log WHERE action = 'import')") == [(0,)]
+    # Nothing to withdraw here; consent given here is this practice's own and current.
+    r = vet.run("consent", "withdraw", number, "--purpose", "reminders")
+    assert r.exit_code == 1 and "no current consent for reminders" in r.stderr
+    vet.ok("consent", "give", number, "--purpose", "reminders", "--date", "2025-01-10")
+    summary = vet.ok("reminders", "export", "--due-before", "2026-01-01", "--out", str(out), "--json").json()
+    assert (summary["clients"], summary["recalls"]) == (1, 1)

@@ -3,7 +3,9 @@
 A consent row records the purpose, the date, the privacy-statement version and
 how it was given. Withdrawing sets ``withdrawn_on`` on the current row and
 keeps it (history); giving again after a withdrawal adds a new row. A consent
-is *current* on a date when it was given on or before that date and not
+is *current* on a date when it was given to this practice (``controller``
+NULL: a consent carried by ``vetcards import`` was given to the other
+practice and is history here, SPEC §5), on or before that date, and not
 withdrawn on or before it.
 
 Purposes and methods are defined once, in :mod:`vetcards.vocab`. The
@@ -45,13 +47,14 @@ PURPOSE_TEXT = {
 
 def current_sql(alias: str = "") -> str:
     """The one "current consent" condition, on a consent row (``alias``: ``"k."``) and ``:on``."""
-    return f"{alias}given_on <= :on AND ({alias}withdrawn_on IS NULL OR {alias}withdrawn_on > :on)"
+    return (f"{alias}controller IS NULL AND {alias}given_on <= :on "
+            f"AND ({alias}withdrawn_on IS NULL OR {alias}withdrawn_on > :on)")
 
 
-def is_current(given_on: object, withdrawn_on: object, on: date) -> bool:
+def is_current(given_on: object, withdrawn_on: object, on: date, controller: object = None) -> bool:
     """The same condition on values read from a row (ISO dates compare as text)."""
     day = on.isoformat()
-    return str(given_on) <= day and (withdrawn_on is None or str(withdrawn_on) > day)
+    return controller is None and str(given_on) <= day and (withdrawn_on is None or str(withdrawn_on) > day)
 
 
 _CURRENT_SQL = f"""
@@ -107,7 +110,8 @@ def give(uow: UnitOfWork, client_ref: str, purpose: str, *, today: date, method:
     given_on = _on(on, today)
     client = get_client(uow, client_ref)
     existing = uow.execute(
-        text("SELECT id FROM consent WHERE client_id = :cid AND purpose = :p AND withdrawn_on IS NULL"),
+        text("SELECT id FROM consent WHERE client_id = :cid AND purpose = :p AND withdrawn_on IS NULL "
+             "AND controller IS NULL"),
         {"cid": client.id, "p": purpose},
     ).scalar()
     if existing is not None:
@@ -139,7 +143,7 @@ def _last_disclosure_under(uow: UnitOfWork, client_id: Optional[int], purpose: s
     last = uow.execute(
         text("SELECT max(d.disclosed_on) FROM disclosure d JOIN consent c ON c.id = d.consent_id "
              "WHERE d.client_id = :cid AND d.basis = 'consent' AND c.client_id = :cid AND c.purpose = :p "
-             "AND c.withdrawn_on IS NULL"),
+             "AND c.withdrawn_on IS NULL AND c.controller IS NULL"),
         {"cid": client_id, "p": purpose},
     ).scalar()
     return None if last is None else date.fromisoformat(str(last))
@@ -155,7 +159,7 @@ def withdraw(uow: UnitOfWork, client_ref: str, purpose: str, *, today: date,
     client = get_client(uow, client_ref)
     consent_id = uow.execute(
         text("SELECT id FROM consent WHERE client_id = :cid AND purpose = :p AND withdrawn_on IS NULL "
-             "ORDER BY given_on DESC, id DESC LIMIT 1"),
+             "AND controller IS NULL ORDER BY given_on DESC, id DESC LIMIT 1"),
         {"cid": client.id, "p": purpose},
     ).scalar()
     if consent_id is None:
@@ -169,7 +173,7 @@ def withdraw(uow: UnitOfWork, client_ref: str, purpose: str, *, today: date,
     # card); the withdrawal is the person's, so it closes every one of them.
     uow.execute(
         text("UPDATE consent SET withdrawn_on = :w WHERE client_id = :cid AND purpose = :p "
-             "AND withdrawn_on IS NULL"),
+             "AND withdrawn_on IS NULL AND controller IS NULL"),
         {"w": withdrawn_on.isoformat(), "cid": client.id, "p": purpose},
     )
     audit.record(uow, "consent.withdraw", "client", [client.number],
@@ -186,7 +190,7 @@ def history(uow: UnitOfWork, client_ref: str, purpose: Optional[str] = None,
     The view is audited (``consent.view``, the count only) and committed.
     """
     cid = refs.find_id(uow, "client", client_ref)
-    sql = ("SELECT id, purpose, given_on, statement_version, method, withdrawn_on FROM consent "
+    sql = ("SELECT id, purpose, given_on, statement_version, method, withdrawn_on, controller FROM consent "
            "WHERE client_id = :cid")
     params: dict[str, Any] = {"cid": cid}
     if purpose is not None:
@@ -197,7 +201,7 @@ def history(uow: UnitOfWork, client_ref: str, purpose: Optional[str] = None,
     out = []
     for r in uow.execute(text(sql), params):
         row = dict(r._mapping)
-        row["current"] = is_current(row["given_on"], row["withdrawn_on"], on)
+        row["current"] = is_current(row["given_on"], row["withdrawn_on"], on, row["controller"])
         out.append(row)
     audit.record(uow, "consent.view", "client", [], {"count": len(out)})
     uow.commit()

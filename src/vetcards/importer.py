@@ -233,12 +233,15 @@ def import_client(uow: UnitOfWork, data: Any, *, today: Optional[date] = None,
         updated_at=now, legal_hold_reason=c["legal_hold_reason"], restricted=c["restricted"],
     )).inserted_primary_key[0]
 
+    # A consent is given to one controller: the other practice's consents are
+    # its history here, never current (SPEC §5); ``controller`` names it.
+    other_controller = str(data["controller"]["name"])[:200] or "?"
     consent_ids: list[int] = []
     for k in data["consents"]:
         consent_ids.append(uow.execute(insert(t["consent"]).values(
             client_id=client_id, purpose=k["purpose"], given_on=_d(k["given_on"]),
             statement_version=k["statement_version"], method=k["method"], withdrawn_on=_d(k["withdrawn_on"]),
-            created_at=now,
+            controller=other_controller, created_at=now,
         )).inserted_primary_key[0])
 
     pet_ids: dict[str, int] = {}

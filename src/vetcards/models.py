@@ -127,6 +127,9 @@ class Consent(SQLModel, table=True):
     statement_version: str = Field(max_length=50)
     method: str = Field(max_length=30)
     withdrawn_on: Optional[date] = None
+    # NULL: given to this practice. Else the other practice it was given to
+    # (carried by `vetcards import`): history here, never current (SPEC §5).
+    controller: Optional[str] = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
 
 

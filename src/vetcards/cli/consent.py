@@ -16,7 +16,7 @@ app = typer.Typer(help="Consents per purpose: give, withdraw (as easy as giving)
 
 PURPOSES = "care, reminders, chip-registration, referral, lab or pharmacy"
 PurposeOpt = Annotated[Optional[str], typer.Option("--purpose", help=f"Purpose: {PURPOSES}.")]
-COLUMNS = ("id", "purpose", "given_on", "statement_version", "method", "withdrawn_on", "current")
+COLUMNS = ("id", "purpose", "given_on", "statement_version", "method", "withdrawn_on", "current", "controller")
 
 
 @app.command("give")
