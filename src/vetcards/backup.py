@@ -40,6 +40,17 @@ def _unlink_quietly(path: Path) -> None:
             pass
 
 
+def private_temp(beside: Path, suffix: str, failure: str) -> Path:
+    """An empty mode-0600 file ``.<name>.XXXX<suffix>`` in the folder of ``beside`` (same file system)."""
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{beside.name}.", suffix=suffix, dir=beside.parent)
+    except OSError as exc:
+        raise DatabaseError(f"{failure}: {exc.strerror}") from None
+    os.close(fd)
+    os.chmod(tmp_name, 0o600)
+    return Path(tmp_name)
+
+
 def _seal_and_check(path: Path, key: Key) -> tuple[list[str], list[str], int]:
     """Make a fresh copy one self-contained file (journal mode DELETE), then check it:
     ``cipher_integrity_check`` and ``integrity_check`` problems, and its number of clients."""
@@ -99,13 +110,7 @@ def backup(database: Database, key: Key, out: Path, *, out_key: Optional[Key] = 
     except OSError:
         pass
     out_key = out_key or key
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
-    except OSError as exc:
-        raise DatabaseError(f"cannot write {out}: {exc.strerror}") from None
-    os.close(fd)
-    os.chmod(tmp_name, 0o600)
-    tmp = Path(tmp_name)
+    tmp = private_temp(out, ".partial", f"cannot write {out}")
     taken_at = _now_iso()
     try:
         # 1. The snapshot: one read transaction of the source, copied in one step.

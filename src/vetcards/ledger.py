@@ -49,6 +49,7 @@ import json
 import os
 import secrets
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -210,16 +211,35 @@ def _read_fd(fd: int) -> bytes:
         chunks.append(chunk)
 
 
-def _parse(path: Path, raw: bytes, key: Optional[bytes], now: datetime) -> Ledger:
-    ledger = Ledger(Path(path), exists=True, raw=raw)
-    prev: Optional[str] = None
+def read_bytes(path: Path) -> Optional[bytes]:
+    """The ledger file's bytes (None when there is none); never through a link."""
+    try:
+        fd = _open(Path(path), os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise LedgerTampered(f"erasure ledger {path} cannot be read ({exc.strerror})") from None
+    try:
+        return _read_fd(fd)
+    finally:
+        os.close(fd)
+
+
+def _decoded(path: Path, raw: bytes) -> Iterator[tuple[int, Any]]:
+    """(line number, JSON value) of each non-blank line."""
     for n, chunk in enumerate(raw.splitlines(), 1):
         if not chunk.strip():
             continue
         try:
-            data = json.loads(chunk.decode("utf-8"))
+            yield n, json.loads(chunk.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             raise LedgerTampered(f"erasure ledger {path}: line {n} is damaged") from None
+
+
+def _parse(path: Path, raw: bytes, key: Optional[bytes], now: datetime) -> Ledger:
+    ledger = Ledger(Path(path), exists=True, raw=raw)
+    prev: Optional[str] = None
+    for n, data in _decoded(path, raw):
         if not isinstance(data, dict) or data.get("v") not in (1, VERSION):
             raise LedgerTampered(f"erasure ledger {path}: line {n} is not a ledger line")
         line = Line(n, data, legacy=data["v"] == 1)
@@ -257,42 +277,18 @@ def load(path: Path, key: Optional[bytes], now: Optional[datetime] = None) -> Le
 
     A missing file is an empty ledger (``exists`` False); a symbolic link is refused.
     """
-    path = Path(path)
-    try:
-        fd = _open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        return Ledger(path)
-    except OSError as exc:
-        raise LedgerTampered(f"erasure ledger {path} cannot be read ({exc.strerror})") from None
-    try:
-        raw = _read_fd(fd)
-    finally:
-        os.close(fd)
-    return _parse(path, raw, key, now or datetime.now(UTC))
+    raw = read_bytes(path)
+    if raw is None:
+        return Ledger(Path(path))
+    return _parse(Path(path), raw, key, now or datetime.now(UTC))
 
 
 def read_ledger(path: Path) -> list[dict[str, Any]]:
     """The erasure entries (client number, time) of a ledger, oldest first, MACs not checked."""
-    path = Path(path)
-    try:
-        fd = _open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        return []
-    try:
-        raw = _read_fd(fd)
-    finally:
-        os.close(fd)
-    out = []
-    for n, chunk in enumerate(raw.splitlines(), 1):
-        if not chunk.strip():
-            continue
-        try:
-            data = json.loads(chunk.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise LedgerTampered(f"erasure ledger {path}: line {n} is damaged") from None
-        if isinstance(data, dict) and data.get("event", "erase") == "erase":
-            out.append({"client_number": data.get("client_number"), "erased_at": data.get("erased_at")})
-    return out
+    raw = read_bytes(path) or b""
+    return [{"client_number": data.get("client_number"), "erased_at": data.get("erased_at")}
+            for _n, data in _decoded(Path(path), raw)
+            if isinstance(data, dict) and data.get("event", "erase") == "erase"]
 
 
 # --------------------------------------------------------------------------

@@ -29,14 +29,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
-from .backup import _seal_and_check, _unlink_quietly
+from .backup import _seal_and_check, _unlink_quietly, private_temp
 from .db import check_file, open_raw, raw_connect, raw_schema_version
 from .errors import Conflict, DatabaseError, KeyFailure
 from .files import fsync_dir
@@ -250,12 +249,9 @@ def _check_backup(backup_path: Path, key: Key) -> Optional[str]:
 def _working_copy(db_path: Path, backup_path: Path, key: Key) -> Path:
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=".restoring", dir=db_path.parent)
     except OSError as exc:
         raise DatabaseError(f"cannot write next to {db_path}: {exc.strerror}") from None
-    os.close(fd)
-    os.chmod(tmp_name, 0o600)
-    tmp = Path(tmp_name)
+    tmp = private_temp(db_path, ".restoring", f"cannot write next to {db_path}")
     try:
         src = open_raw(backup_path, key)
         try:
@@ -276,20 +272,12 @@ def _seed(source: Path, target: Path) -> Optional[bytes]:
     """The bytes a new target ledger starts with when restoring with another database's ledger."""
     if source == target:
         return None
-    from .ledger import _open, _read_fd
+    from .ledger import read_bytes
 
-    fd = _open(source, os.O_RDONLY)
-    try:
-        data = _read_fd(fd)
-    finally:
-        os.close(fd)
-    if os.path.lexists(target):
-        fd = _open(target, os.O_RDONLY)
-        try:
-            current = _read_fd(fd)
-        finally:
-            os.close(fd)
-        if current and not current.startswith(data.rstrip(b"\n")):
+    data = read_bytes(source) or b""
+    current = read_bytes(target)
+    if current:
+        if not current.startswith(data.rstrip(b"\n")):
             raise Conflict(f"{target} is another erasure ledger; restore with it (without --ledger) or move "
                            "it away first. Nothing was changed")
     return data or None
@@ -317,6 +305,8 @@ def restore(db_path: Path, key: Key, backup_path: Path, *, actor: str = "unknown
     assert target is not None
     source = Path(ledger_path).expanduser() if ledger_path else target
     taken_at = _check_backup(backup_path, key)
+    for stale in db_path.parent.glob(f".{db_path.name}.*.restoring"):  # left by a killed restore
+        _unlink_quietly(stale)
     live = _live_facts(db_path, key)
     result = RestoreResult(db_path, backup_path, taken_at, ledger=source, dry_run=dry_run)
     tmp = _working_copy(db_path, backup_path, key)
