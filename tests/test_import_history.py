@@ -81,3 +81,29 @@ def test_imported_consents_are_history_of_the_other_practice(vet, exported_with_
     vet.ok("consent", "give", number, "--purpose", "reminders", "--date", "2025-01-10")
     summary = vet.ok("reminders", "export", "--due-before", "2026-01-01", "--out", str(out), "--json").json()
     assert (summary["clients"], summary["recalls"]) == (1, 1)
+
+
+def test_the_other_practice_s_recipients_stay_out_of_this_register(vet, tmp_path):
+    other = type(vet)(dir=tmp_path / "d", db=tmp_path / "d" / "practice.db", key_file=tmp_path / "d" / "practice.key")
+    other.dir.mkdir()
+    r = other.run("init", "--new-key-file", str(other.key_file), env={"VETCARDS_KEY_FILE": ""})
+    assert r.exit_code == 0, r.stderr
+    other.set_practice("Dierenkliniek Elders")
+    k = other.add_client("Anna Jansen")
+    other.ok("recipient", "add", "--name", "Verwijskliniek Noord", "--kind", "specialist",
+             "--categories", "naw,animal,record")
+    other.ok("consent", "give", k, "--purpose", "referral", "--date", "2024-02-29")
+    other.ok("disclose", k, "--to", "Verwijskliniek Noord", "--categories", "naw,animal", "--date", "2024-03-01")
+    path = tmp_path / "from-elders.json"
+    path.write_text(json.dumps(other.ok("export", k, "--out", "-").json()), "utf-8")
+
+    vet.set_practice("Dierenartsenpraktijk Oost")
+    register_before = vet.ok("recipient", "list", "--format", "json").json()
+    number = vet.ok("import", str(path)).stdout.strip()
+    assert vet.ok("recipient", "list", "--format", "json").json() == register_before
+    assert "Verwijskliniek Noord" not in vet.ok("register", "--format", "json").stdout
+    r = vet.run("disclose", number, "--to", "Verwijskliniek Noord", "--categories", "naw")
+    assert r.exit_code == 1 and "not found" in r.stderr  # not a recipient of this practice
+    # The client's history still names who the other practice told.
+    log = vet.ok("recipient", "log", "--client", number, "--format", "json").json()
+    assert [(d["recipient"], d["disclosed_on"]) for d in log] == [("Verwijskliniek Noord", "2024-03-01")]

@@ -319,8 +319,10 @@ def import_client(uow: UnitOfWork, data: Any, *, today: Optional[date] = None,
             rid = uow.execute(select(t["recipient"].c.id).where(t["recipient"].c.name == name)).scalar()
             if rid is None:
                 kind = d["recipient"]["kind"].replace("_", "-")
+                # The other practice's recipient: history of its disclosures, not in this register.
                 rid = uow.execute(insert(t["recipient"]).values(
                     name=name, kind=kind if kind in RECIPIENT_KINDS else "other", categories="", created_at=now,
+                    controller=other_controller,
                 )).inserted_primary_key[0]
                 created_recipients += 1
             recipients[name] = rid

@@ -340,6 +340,9 @@ class Recipient(SQLModel, table=True):
     agreement_date: Optional[date] = None
     categories: str = Field(default="", max_length=500)
     needs_consent: Optional[str] = Field(default=None, max_length=30)  # consent purpose
+    # NULL: in this practice's register. Else the other practice whose imported
+    # disclosures name it (`vetcards import`): history, not in the register.
+    controller: Optional[str] = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -39,7 +39,10 @@ KIND_PURPOSE: dict[str, str] = {
 
 RECIPIENT_COLUMNS = ("id", "name", "kind", "agreement_date", "categories", "needs_consent")
 
-_recipient = table("recipient", *(column(c) for c in (*RECIPIENT_COLUMNS, "created_at")))
+_recipient = table("recipient", *(column(c) for c in (*RECIPIENT_COLUMNS, "created_at", "controller")))
+#: Rows of this practice's register; a recipient named only by another practice's
+#: imported disclosures (``controller`` set) is history, not in the register.
+_REGISTERED = _recipient.c.controller.is_(None)
 
 
 # --------------------------------------------------------------------------
@@ -129,7 +132,7 @@ def _columns() -> list[Any]:
 
 def list_recipients(uow: UnitOfWork, kind: Optional[str] = None) -> list[dict[str, Any]]:
     r = _recipient.c
-    stmt = select(*_columns())
+    stmt = select(*_columns()).where(_REGISTERED)
     if kind:
         stmt = stmt.where(r.kind == parse_kind(kind))
     stmt = stmt.order_by(r.kind, func.lower(r.name), r.id)
@@ -146,7 +149,7 @@ def get_recipient(uow: UnitOfWork, ref: str, field: str = "--to") -> dict[str, A
         where = r.id == int(ref)
     else:
         where = func.lower(r.name) == func.lower(ref)
-    row = uow.execute(select(*_columns()).where(where)).first()
+    row = uow.execute(select(*_columns()).where(where, _REGISTERED)).first()
     if row is None:
         raise NotFound(f"recipient {ref} not found (see: vetcards recipient list)")
     return dict(row._mapping)
