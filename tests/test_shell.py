@@ -203,3 +203,256 @@ def test_spec8_front_desk_forms_in_one_batch(vet):
     assert shown["number"] == invoice["number"] and not shown.get("restricted")
     assert [i["number"] for i in listed] == [invoice["number"]]
     assert invoice["number"] in str(books)
+
+
+# -- the lock setting ----------------------------------------------------------
+
+
+def test_shell_lock_minutes_is_a_practice_setting(vet):
+    from vetcards.cli.shell import lock_seconds
+    from vetcards.cli.state import State
+
+    state = State(db=vet.db, key_file=vet.key_file)
+    try:
+        assert lock_seconds(state) == 600.0  # 10 minutes unless the practice sets it
+        for bad in ("0", "481", "ten", "1.5"):
+            r = vet.run("practice", "set", "--shell-lock-minutes", bad)
+            assert r.exit_code == 1 and "--shell-lock-minutes" in r.stderr, (bad, r.stderr)
+        vet.ok("practice", "set", "--shell-lock-minutes", "3")
+        assert vet.ok("practice", "show", "--format", "json").json()["shell_lock_minutes"] == "3"
+        assert lock_seconds(state) == 180.0
+    finally:
+        state.close()
+
+
+# -- on a terminal (a real process on a pseudo-terminal) ------------------------
+
+
+class Tty:
+    """``vetcards shell`` on a pseudo-terminal: type keys, wait for text (escape sequences left out)."""
+
+    def __init__(self, env: dict[str, str], args: tuple[str, ...] = ("shell",)) -> None:
+        import fcntl
+        import os
+        import pty
+        import struct
+        import termios
+
+        self.master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        self.proc = subprocess.Popen([sys.executable, "-m", "vetcards", *args], stdin=slave, stdout=slave,
+                                     stderr=slave, env=env, close_fds=True, start_new_session=True)
+        os.close(slave)
+        self.raw = b""
+        self.mark = 0
+
+    @property
+    def text(self) -> str:
+        import re
+
+        escape = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>]")
+        raw = self.raw
+        last = raw.rfind(b"\x1b")
+        if last >= 0 and not escape.match(raw, last):
+            raw = raw[:last]  # an escape sequence still arriving: not text yet
+        return escape.sub(b"", raw).decode("utf-8", "replace").replace("\r", "")
+
+    def _read(self, wait: float) -> bool:
+        import os
+        import select
+
+        ready, _, _ = select.select([self.master], [], [], wait)
+        if not ready:
+            return True
+        try:
+            chunk = os.read(self.master, 65536)
+        except OSError:
+            return False
+        self.raw += chunk
+        return bool(chunk)
+
+    def expect(self, wanted: str, timeout: float = 60.0) -> str:
+        """Wait until ``wanted`` appears after the last match; the text up to it."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            at = self.text.find(wanted, self.mark)
+            if at >= 0:
+                seen, self.mark = self.text[self.mark:at + len(wanted)], at + len(wanted)
+                return seen
+            if time.monotonic() > deadline or not self._read(0.1):
+                pytest.fail(f"never saw {wanted!r}; the screen ended with:\n{self.text[-1500:]}")
+
+    def send(self, keys: str) -> None:
+        import os
+
+        os.write(self.master, keys.encode())
+
+    def type(self, *chunks: str, pause: float = 0.8) -> None:
+        """Each chunk, then a pause: completion after Tab runs in the background."""
+        import time
+
+        for chunk in chunks:
+            self.send(chunk)
+            until = time.monotonic() + pause
+            while time.monotonic() < until:
+                self._read(0.05)
+
+    def wait(self, timeout: float = 60.0) -> int:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while self.proc.poll() is None and time.monotonic() < deadline:
+            self._read(0.1)
+        while self._read(0.05) and len(self.raw):
+            if self.proc.poll() is not None and not self._read(0.05):
+                break
+        return self.proc.wait(timeout=1)
+
+    def close(self) -> None:
+        import os
+
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self.master)
+
+
+UP = "\x1b[A"
+CTRL_D = "\x04"
+PROMPT = "vetcards>"  # the space after it is drawn as a cursor move
+
+
+def tty_env(vet: Vet, **extra: str) -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VETCARDS_")}
+    env.update(VETCARDS_DB=str(vet.db), VETCARDS_KEY_FILE=str(vet.key_file), VETCARDS_ACTOR="tester",
+               TERM="xterm", HOME=str(vet.dir / "home"),
+               PROMPT_TOOLKIT_NO_CPR="1")  # the test answers no cursor-position requests
+    env.update(extra)
+    (vet.dir / "home").mkdir(exist_ok=True)
+    return env
+
+
+@pytest.fixture
+def tty(request):
+    made: list[Tty] = []
+
+    def start(env: dict[str, str]) -> Tty:
+        made.append(Tty(env))
+        return made[-1]
+
+    yield start
+    for t in made:
+        t.close()
+
+
+def test_terminal_prompt_completion_history_and_ctrl_d(vet, tty):
+    """Completion and history judged by what runs (the screen redraws with cursor moves, not spaces)."""
+    vet.add_client()
+    t = tty(tty_env(vet))
+    t.expect(PROMPT)
+    # a command, a subcommand, a client number from the database, an option and one of its choices
+    t.type("cli\t", " sh\t", " k00\t", " --fo\t", " pl\t", "\r")
+    shown = t.expect("Anna Jansen")
+    assert "error" not in shown and "│" not in shown  # K000001 found, and plain text, not a table
+    t.expect(PROMPT)
+    t.send(UP + "\r")                           # history: the previous line, run again
+    again = t.expect("Anna Jansen")
+    assert "error" not in again and "│" not in again
+    t.expect(PROMPT)
+    t.send("pet add K000001 --name Bello --species dog\r")
+    t.expect(PROMPT)
+    t.type("pet show p0\t", " --format plain\r")     # a number added in this session completes
+    assert "error" not in t.expect("Bello")
+    t.expect(PROMPT)
+    t.send("client show K000404\r")            # an error is shown; the shell goes on
+    t.expect("error: client K000404 not found")
+    t.expect(PROMPT)
+    t.send(CTRL_D)
+    assert t.wait() == 0
+    # the history was never written anywhere
+    home = vet.dir / "home"
+    assert not [p for p in home.rglob("*") if p.is_file() and b"K000001" in p.read_bytes()]
+
+
+def test_completion_candidates_from_the_command_tree(vet):
+    """What Tab offers, word by word (the terminal test shows it is wired to the prompt)."""
+    from typer.main import get_command
+
+    from vetcards.cli import app
+    from vetcards.cli.shell import CommandCompleter
+
+    complete = CommandCompleter(get_command(app), {"client": ["K000001", "K000002", "K000100"],
+                                                   "pet": ["P000001"]}.__getitem__).candidates
+    assert complete([], "cl") == ["client"]
+    assert {"exit", "quit", "help", "invoice", "purge"} <= set(complete([], ""))
+    assert complete(["client"], "se") == ["search"]
+    assert complete(["client", "show"], "k0000") == ["K000001", "K000002"]
+    assert complete(["client", "show", "K000001"], "--f") == ["--format"]
+    assert complete(["client", "show", "K000001", "--format"], "") == ["table", "plain", "csv", "json"]
+    assert complete(["invoice", "create", "K000001", "--pet"], "") == ["P000001"]
+    assert complete(["invoice", "list", "--client", "K000001", "-f"], "j") == ["json"]
+    assert complete(["invoice", "create", "K000001", "--line"], "") == []  # free text offers nothing
+    assert complete(["--actor", "x", "pet"], "sh") == ["show"]
+    assert complete(["nosuch"], "") == []
+
+
+def test_terminal_exit_and_quit(vet, tty):
+    for word in ("exit", "quit"):
+        t = tty(tty_env(vet))
+        t.expect(PROMPT)
+        t.send(word + "\r")
+        assert t.wait() == 0
+
+
+def test_terminal_idle_lock_with_a_key_file_ends_the_shell(vet, tty):
+    t = tty(tty_env(vet, VETCARDS_SHELL_LOCK_SECONDS="3"))
+    t.expect(PROMPT)
+    import time
+
+    typing_until = time.monotonic() + 4.5       # keys pressed keep the shell open past the idle time
+    while time.monotonic() < typing_until:
+        t.send("x")
+        t._read(0.5)
+    assert "locked" not in t.text
+    t.send("\x15client list\r")                 # Ctrl-U clears the x's
+    t.expect(PROMPT)
+    t.expect("shell locked after 3 s idle: the database is closed")
+    assert t.wait() == 0
+
+
+def test_terminal_passphrase_asked_once_then_again_after_the_lock(tmp_path, tty):
+    passphrase = "correct horse battery staple"
+    vet = Vet(dir=tmp_path, db=tmp_path / "p.db", key_file=tmp_path / "none.key",
+              env={"VETCARDS_KEY_FILE": "", "VETCARDS_PASSPHRASE": passphrase})
+    assert vet.run("init").exit_code == 0
+    vet.add_client()
+    env = tty_env(vet, VETCARDS_SHELL_LOCK_SECONDS="2")
+    env.pop("VETCARDS_KEY_FILE")
+    t = tty(env)
+    t.expect("Passphrase: ")
+    t.send(passphrase + "\r")
+    t.expect(PROMPT)
+    t.send("client show K000001 --format plain\r")
+    t.expect("Anna Jansen")
+    t.expect(PROMPT)
+    t.send("client list --format plain\r")
+    t.expect("Anna Jansen")
+    assert t.text.count("Passphrase: ") == 1    # one prompt for every command
+    t.expect("the key was dropped; give the passphrase again")
+    t.expect("Passphrase: ")
+    t.send("wrong passphrase, twice\r")
+    t.expect("wrong key")
+    t.expect("Passphrase: ")
+    t.send(passphrase + "\r")
+    t.expect(PROMPT)
+    t.type(UP, "\r")                            # the history went with the lock: nothing to re-run
+    t.send("client show K000001 --format plain\r")
+    t.expect("Anna Jansen")
+    t.expect(PROMPT)
+    t.send(CTRL_D)
+    assert t.wait() == 0
+    assert t.text.count("Anna Jansen") == 3  # show, list, show: the locked-away `client list` never ran again

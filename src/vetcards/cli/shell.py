@@ -169,9 +169,7 @@ class Session:
                 return 0
             except Locked:
                 numbers.forget()
-                from prompt_toolkit.history import InMemoryHistory
-
-                prompt.history = InMemoryHistory()
+                prompt = _prompt_session(self.root, numbers)  # a new session: the history is gone
                 if not self.unlock(idle):
                     return 0
                 continue
@@ -394,7 +392,8 @@ class CommandCompleter:
                     break
                 out.append(number)
             return out
-        choices = getattr(getattr(param, "type", None), "choices", None)
-        if choices:
-            return [str(c) for c in choices if str(c).startswith(current)]
-        return []
+        try:  # the parameter's own completion: the choices of an Enum or Choice, booleans
+            items = param.shell_complete(self.ctx, current)
+        except Exception:  # noqa: BLE001 - completion never breaks the prompt
+            return []
+        return [str(item.value) for item in items if getattr(item, "type", "plain") == "plain"]
