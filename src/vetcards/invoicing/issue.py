@@ -147,8 +147,12 @@ def issue_date_rule(on: date, latest: Optional[date], closed_until: Optional[dat
 
 
 def _latest_issue_date(uow: UnitOfWork, year: int) -> Optional[date]:
+    # A range on invoice_date (the year of a number is its date's year) lets
+    # SQLite read the maximum from ix_invoice_invoice_date instead of scanning
+    # the year's invoices (a per-invoice cost in the batch benchmark).
     stmt = select(func.max(_INVOICE.c.invoice_date)).where(
-        _INVOICE.c.year == year, _INVOICE.c.kind.in_(INVOICE_KINDS))
+        _INVOICE.c.invoice_date.between(date(year, 1, 1), date(year, 12, 31)),
+        _INVOICE.c.kind.in_(INVOICE_KINDS))
     latest = uow.execute(stmt).scalar()
     return None if latest is None else date.fromisoformat(str(latest))
 
