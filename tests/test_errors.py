@@ -269,4 +269,9 @@ def test_an_import_file_nested_too_deeply_is_one_line(vet, tmp_path):
     r = vet.run("import", str(deep))
     assert_clean(r, 1)
     assert r.stderr == "error: FILE: is nested too deeply to be a vetcards export\n"
+    # Parsed fine (980 levels), but the schema check would recurse as deep.
+    deep.write_text('{"format": "vetcards-export", "schema_version": 1, "pets": ' + "[" * 980 + "]" * 980 + "}")
+    r = vet.run("import", str(deep))
+    assert_clean(r, 1)
+    assert r.stderr == "error: FILE: is nested too deeply to be a vetcards export\n"
     assert vet.counts() == before

@@ -126,6 +126,23 @@ def export(
         output.message(f"request {result.request_id} closed")
 
 
+#: An export nests at most six levels (document, invoices, lines, ...); far more is not one.
+MAX_DEPTH = 32
+
+
+def _too_deep(data: object) -> bool:
+    """Whether ``data`` nests deeper than :data:`MAX_DEPTH` (walked without recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > MAX_DEPTH:
+                return True
+            items = value.values() if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items)
+    return False
+
+
 @app.command("import")
 def import_(
     ctx: typer.Context,
@@ -159,6 +176,8 @@ def import_(
         raise InvalidInput("FILE", f"is not valid JSON (line {exc.lineno}, column {exc.colno})") from None
     except RecursionError:  # '[' * 100000: nested deeper than any export
         raise InvalidInput("FILE", "is nested too deeply to be a vetcards export") from None
+    if _too_deep(data):  # parsed, but the checks would recurse as deep
+        raise InvalidInput("FILE", "is nested too deeply to be a vetcards export")
     counts: dict = {}
     with get_state(ctx).unit() as uow:
         number = importer.import_client(uow, data, today=today(), counts_out=counts)
