@@ -456,3 +456,19 @@ def test_terminal_passphrase_asked_once_then_again_after_the_lock(tmp_path, tty)
     t.send(CTRL_D)
     assert t.wait() == 0
     assert t.text.count("Anna Jansen") == 3  # show, list, show: the locked-away `client list` never ran again
+
+
+def test_the_shell_benchmark_runs(vet, tmp_path):
+    """benchmarks/bench_shell.py on a small practice: the co-process gets each card, adds work."""
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    try:
+        import bench_shell
+    finally:
+        sys.path.pop(0)
+    for name in ("Anna Jansen", "Bert de Boer", "Carla Smit"):
+        vet.add_client(name, postcode=f"12{len(name):02d} AB")
+    out = bench_shell.measure(vet.db, vet.key_file, count=3, adds=2, workdir=tmp_path)
+    assert out["commands"] == 3 and out["adds"] == 2
+    assert out["shell_median_ms"] > 0 and out["process_median_ms"] > 0 and out["shell_add_median_ms"] > 0
