@@ -472,3 +472,13 @@ def test_the_shell_benchmark_runs(vet, tmp_path):
     out = bench_shell.measure(vet.db, vet.key_file, count=3, adds=2, workdir=tmp_path)
     assert out["commands"] == 3 and out["adds"] == 2
     assert out["shell_median_ms"] > 0 and out["process_median_ms"] > 0 and out["shell_add_median_ms"] > 0
+
+
+def test_rekey_inside_the_shell_goes_on_with_the_new_key(vet, tmp_path):
+    new_key = tmp_path / "new.key"
+    r = batch(vet, ADD_ANNA, f"rekey --new-key-file {new_key}", "client show K000001 --format json")
+    assert r.exit_code == 0, r.stderr
+    assert json_objects(r.stdout)[-1]["name"] == "Anna Jansen"
+    again = batch(vet, "client list --format json", env={"VETCARDS_KEY_FILE": str(new_key)})
+    assert again.exit_code == 0, again.stderr
+    assert batch(vet, "client list").exit_code == 3  # the old key no longer opens it

@@ -129,6 +129,8 @@ class Session:
             self.state.command_actor = None
             sys.stdout.flush()
             sys.stderr.flush()
+        if "rekey" in words and not code:
+            self.state.forget_key()  # the database stays open with the new key; a passphrase is asked if needed
         return code if isinstance(code, int) else 0
 
     # -- from a pipe --------------------------------------------------------

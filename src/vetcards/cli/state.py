@@ -134,10 +134,14 @@ class State:
             self._database.close()
             self._database = None
 
+    def forget_key(self) -> None:
+        """Drop a typed passphrase (after ``rekey`` it is no longer the key): the next need asks."""
+        self._typed_key = None
+
     def lock(self) -> None:
         """Drop the database and the typed passphrase from memory: the next use asks again."""
         self.close()
-        self._typed_key = None
+        self.forget_key()
 
 
 def get_state(ctx: typer.Context) -> State:
