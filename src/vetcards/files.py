@@ -63,11 +63,15 @@ def replace_regular(tmp: str | Path, path: Path, field: str = "--out") -> None:
         check_target(path, field)
         os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        _discard(tmp)
         raise
+
+
+def _discard(tmp: str | Path) -> None:
+    try:
+        os.unlink(tmp)
+    except FileNotFoundError:
+        pass
 
 
 def write_private(path: Path, data: bytes, *, sync: bool = True, field: str = "--out") -> None:
@@ -92,10 +96,7 @@ def write_private(path: Path, data: bytes, *, sync: bool = True, field: str = "-
             os.close(fd)
         replace_regular(tmp, path, field)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        _discard(tmp)
         raise
 
 
