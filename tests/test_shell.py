@@ -482,3 +482,18 @@ def test_rekey_inside_the_shell_goes_on_with_the_new_key(vet, tmp_path):
     again = batch(vet, "client list --format json", env={"VETCARDS_KEY_FILE": str(new_key)})
     assert again.exit_code == 0, again.stderr
     assert batch(vet, "client list").exit_code == 3  # the old key no longer opens it
+
+
+def test_a_page_cache_asked_for_after_the_open_is_applied(vet):
+    """purge asks for a larger page cache; in the shell the database is open already."""
+    from vetcards.cli.state import State
+
+    state = State(db=vet.db, key_file=vet.key_file, shared=True)
+    try:
+        with state.unit(write=False) as uow:
+            before = uow.exec_driver_sql("PRAGMA cache_size").scalar()
+        state.cache_mib = 64
+        with state.unit(write=False) as uow:
+            assert uow.exec_driver_sql("PRAGMA cache_size").scalar() == -64 * 1024 != before
+    finally:
+        state.close()

@@ -48,6 +48,8 @@ class State:
     #: ``--actor`` given on one line of the shell, for that command only
     command_actor: Optional[str] = None
     _database: Optional[Database] = field(default=None, repr=False)
+    #: the page cache the open database has (``cache_mib`` when it was opened, or set since)
+    _cache_set: int = field(default=0, repr=False)
     #: a passphrase typed at the prompt, kept while the database is open (never a key file's key:
     #: that is read again, cheaply, so a key file replaced by ``rekey`` is picked up)
     _typed_key: Optional[Key] = field(default=None, repr=False)
@@ -115,6 +117,7 @@ class State:
             from ..db import open_database
 
             self._database = open_database(self.db_path(), self.key(), write=True, cache_mib=self.cache_mib)
+            self._cache_set = self.cache_mib
         return self._database
 
     @contextmanager
@@ -126,6 +129,9 @@ class State:
         access (SPEC §5), so only commands that show none read with ``write=False``.
         """
         with self.database().unit(self.who(), write=write) as uow:
+            if self.cache_mib != self._cache_set:  # asked for after the open (purge in the shell)
+                uow.exec_driver_sql(f"PRAGMA cache_size = -{int(self.cache_mib) * 1024}")
+                self._cache_set = self.cache_mib
             yield uow
 
     def close(self) -> None:
