@@ -92,7 +92,7 @@ class Vet:
     def add_client(self, name: str = "Anna Jansen", **extra: str) -> str:
         args = ["client", "add", "--name", name, "--street", extra.pop("street", "Dorpsstraat 1"),
                 "--postcode", extra.pop("postcode", "1234 AB"), "--city", extra.pop("city", "Utrecht"),
-                "--consent", "--json"]
+                "--consent", "--allow-duplicate", "--json"]
         for k, v in extra.items():
             if v is True:
                 args.append(f"--{k.replace('_', '-')}")

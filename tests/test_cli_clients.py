@@ -89,7 +89,7 @@ def test_add_json_prints_id_and_number(vet):
     assert set(out) >= {"id", "number"}
     assert out["number"] == "K000001"
     assert vet.sql("SELECT id FROM client WHERE number = 'K000001'") == [(out["id"],)]
-    out2 = vet.ok("client", "add", *BASE, "--consent", "--json").json()
+    out2 = vet.ok("client", "add", *BASE, "--consent", "--allow-duplicate", "--json").json()
     assert out2["number"] == "K000002" and out2["id"] != out["id"]
 
 

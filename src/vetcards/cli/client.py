@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from . import output
 from .options import ClientArg, FormatOpt, JsonOpt, WideOpt, YesOpt
 from .output import Output
-from .state import get_state, today
+from .state import get_state, interactive, today
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..db import UnitOfWork
     from ..merge import MergeResult
 
 app = typer.Typer(help="Client cards (klantenkaart): add, edit, show, list, search.", no_args_is_help=True)
@@ -60,9 +61,20 @@ def add(
     reminders: Annotated[
         bool, typer.Option("--reminders", help="Also record consent for vaccination reminder cards.")
     ] = False,
+    allow_duplicate: Annotated[
+        bool,
+        typer.Option("--allow-duplicate",
+                     help="Add the card even when a client looks the same (same name and postcode, "
+                          "phone or e-mail); needed in scripts, asked on a terminal."),
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Register a new client with their consent.
+
+    A client who looks like one already on file (same name and postcode, or
+    the same phone or e-mail) is shown first: on a terminal you are asked
+    whether to add a new card anyway; in a script the card is refused unless
+    --allow-duplicate is given.
 
     Example: vetcards client add --name "A. Jansen" --street "Dorpsstraat 1"
     --postcode "1234 AB" --city Utrecht --phone "06 12345678" --consent --reminders
@@ -72,10 +84,33 @@ def add(
     raw = {"name": name, "street": street, "postcode": postcode, "city": city,
            "phone": phone, "email": email, "birth_date": birth_date}
     with get_state(ctx).unit() as uow:
+        if not allow_duplicate:
+            _refuse_look_alikes(uow, clients.validate_client(raw, today=today()))
         client = clients.add_client(uow, raw, today=today(), consent=consent,
                                     consent_method=consent_method, reminders=reminders)
         result = {"id": client.id, "number": client.number}
     Output(json_out).result(result, f"client {result['number']} added", text=str(result["number"]))
+
+
+def _refuse_look_alikes(uow: UnitOfWork, fields: dict[str, Any]) -> None:
+    """Show the clients the new card looks like; go on only when the person says so on a terminal.
+
+    In a script: one line, exit 1, nothing written (``--allow-duplicate`` adds anyway)."""
+    from ..errors import Conflict
+    from ..search import look_alikes
+
+    found = look_alikes(uow, fields)
+    if not found:
+        return
+    alike = "; ".join(f"{c['number']} ({c['name']}, {c['postcode']}: same {' and '.join(c['why'])})"
+                      for c in found[:5]) + ("; ..." if len(found) > 5 else "")
+    if not interactive():
+        raise Conflict(f"this client looks like {alike}; check with `vetcards client show`, "
+                       "or add the card anyway with --allow-duplicate; nothing was added")
+    uow.rollback()  # release the database while the person decides
+    output.message(f"This client looks like {alike}.")
+    if not typer.confirm("Add a new card anyway?", default=False, err=True):
+        raise typer.Abort()
 
 
 @app.command("edit")
