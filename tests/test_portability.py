@@ -780,3 +780,19 @@ def test_a_failed_export_all_publishes_nothing(vet, tmp_path, monkeypatch):
     assert "stopped after 2 of 3 clients; no file was published" in r.stderr
     assert not (tmp_path / "all").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_export_all_into_a_folder_with_a_link_at_a_client_name_publishes_nothing(vet, tmp_path):
+    k = vet.add_client("Anna Jansen")
+    k2 = vet.add_client("Bram de Vries")
+    folder = tmp_path / "all"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    (tmp_path / "target.txt").write_text("keep\n")
+    (folder / f"{k2}.json").symlink_to(tmp_path / "target.txt")
+    r = vet.run("export", "--all", "--out", str(folder))
+    assert r.exit_code == 1 and "is a symbolic link" in r.stderr, r.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["K000002.json", "notes.txt"]
+    assert (folder / f"{k2}.json").is_symlink() and (tmp_path / "target.txt").read_text() == "keep\n"
+    assert not (folder / f"{k}.json").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

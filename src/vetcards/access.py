@@ -183,7 +183,10 @@ def _publish(staging: Path, folder: Path) -> None:
             return
     except OSError:
         pass  # e.g. an empty folder that cannot be replaced: move the files one by one
-    for name in sorted(os.listdir(staging)):
+    names = sorted(os.listdir(staging))
+    for name in names:  # every name checked first: a link or a device among them publishes nothing
+        files.check_target(folder / name)
+    for name in names:
         files.replace_regular(staging / name, folder / name)
     files.fsync_dir(folder)
 
@@ -210,8 +213,9 @@ def export_all(uow: UnitOfWork, folder: Path, *, fmt: str, lang: str, generated_
     sweep_staging(folder.parent)
     audit.record(uow, "export", "client", numbers, {"format": fmt, "all": True, "count": len(numbers)})
     uow.commit()
-    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=folder.parent))
+    staging: Optional[Path] = None
     try:
+        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=folder.parent))
         for doc in export.iter_exports(uow, generated_at):
             number = doc["client"]["number"]
             _write(staging / f"{number}.{ext}", render(doc, fmt, lang, compact=True), sync=False)
@@ -224,5 +228,6 @@ def export_all(uow: UnitOfWork, folder: Path, *, fmt: str, lang: str, generated_
     except (Exception, KeyboardInterrupt) as exc:  # publish nothing, then stop
         result.stopped = exc
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
     return result
