@@ -109,12 +109,7 @@ def give(uow: UnitOfWork, client_ref: str, purpose: str, *, today: date, method:
         raise InvalidInput("--method", "must be one of: " + ", ".join(CONSENT_METHODS))
     given_on = _on(on, today)
     client = get_client(uow, client_ref)
-    existing = uow.execute(
-        text("SELECT id FROM consent WHERE client_id = :cid AND purpose = :p AND withdrawn_on IS NULL "
-             "AND controller IS NULL"),
-        {"cid": client.id, "p": purpose},
-    ).scalar()
-    if existing is not None:
+    if _open_consent(uow, client.id, purpose) is not None:
         raise Conflict(f"client {client.number} already has a current consent for {purpose}")
     consent = add_consent(uow, client, purpose, given_on=given_on, method=method)
     audit.record(uow, "consent.give", "client", [client.number],
@@ -123,6 +118,17 @@ def give(uow: UnitOfWork, client_ref: str, purpose: str, *, today: date, method:
     return {"id": consent.id, "client": client.number, "purpose": purpose,
             "given_on": consent.given_on.isoformat(), "statement_version": consent.statement_version,
             "method": method}
+
+
+#: A consent of this practice not withdrawn (whatever its date): one a
+#: purpose, or two after ``client merge``. Another practice's is history.
+_OPEN = "client_id = :cid AND purpose = :p AND withdrawn_on IS NULL AND controller IS NULL"
+
+
+def _open_consent(uow: UnitOfWork, client_id: Optional[int], purpose: str) -> Optional[int]:
+    """The id of the client's open consent for ``purpose`` (the latest given), or ``None``."""
+    return uow.execute(text(f"SELECT id FROM consent WHERE {_OPEN} ORDER BY given_on DESC, id DESC LIMIT 1"),
+                       {"cid": client_id, "p": purpose}).scalar()
 
 
 def withdrawal_rule(withdrawn_on: date, given_on: date, last_disclosure: Optional[date]) -> None:
@@ -157,11 +163,7 @@ def withdraw(uow: UnitOfWork, client_ref: str, purpose: str, *, today: date,
     purpose = parse_purpose(purpose)
     withdrawn_on = _on(on, today)
     client = get_client(uow, client_ref)
-    consent_id = uow.execute(
-        text("SELECT id FROM consent WHERE client_id = :cid AND purpose = :p AND withdrawn_on IS NULL "
-             "AND controller IS NULL ORDER BY given_on DESC, id DESC LIMIT 1"),
-        {"cid": client.id, "p": purpose},
-    ).scalar()
+    consent_id = _open_consent(uow, client.id, purpose)
     if consent_id is None:
         raise Conflict(f"client {client.number} has no current consent for {purpose} to withdraw")
     consent = uow.get(Consent, consent_id)
@@ -172,8 +174,7 @@ def withdraw(uow: UnitOfWork, client_ref: str, purpose: str, *, today: date,
     # After `client merge` a purpose may have two open rows (one per former
     # card); the withdrawal is the person's, so it closes every one of them.
     uow.execute(
-        text("UPDATE consent SET withdrawn_on = :w WHERE client_id = :cid AND purpose = :p "
-             "AND withdrawn_on IS NULL AND controller IS NULL"),
+        text(f"UPDATE consent SET withdrawn_on = :w WHERE {_OPEN}"),
         {"w": withdrawn_on.isoformat(), "cid": client.id, "p": purpose},
     )
     audit.record(uow, "consent.withdraw", "client", [client.number],
