@@ -247,6 +247,8 @@ def test_zero_rate_categories_parse(monkeypatch):
         money.parse_line("X;1;1;vrij")
     with pytest.raises(ValueError):
         money.Line("X", 1, 100, 21, "exempt")  # an exempt line carries no VAT
+    # A 0 % row stored without a category (the column's default, "charged") reads as the 0 % rate.
+    assert money.Line("X", 1, 100, 0, "charged").vat_category == "zero"
 
 
 def test_zero_rate_lines_print_their_dutch_statement(practice, tmp_path):

@@ -228,7 +228,8 @@ class Line:
 
     ``vat_category`` (:data:`~vetcards.vocab.VAT_CATEGORIES`) says why the
     line carries its VAT; empty means ``charged`` for a rate above 0, else
-    ``zero``. A 0 % line may be ``zero``, ``exempt`` or ``outside``.
+    ``zero`` (as does ``charged`` at 0 %). A 0 % line may be ``zero``,
+    ``exempt`` or ``outside``.
     """
 
     description: str
@@ -249,7 +250,8 @@ class Line:
             raise TypeError("unit_price_cents must be an int")
         if self.vat_rate not in VAT_RATES or isinstance(self.vat_rate, bool):
             raise ValueError(f"vat_rate must be one of {VAT_RATES}")
-        if not self.vat_category:
+        if not self.vat_category or (self.vat_category == "charged" and self.vat_rate == 0):
+            # Empty, or a 0 % row written without a category (the column's default): the 0 % rate.
             object.__setattr__(self, "vat_category", "charged" if self.vat_rate else "zero")
         if self.vat_category not in VAT_CATEGORIES or (
             (self.vat_category in ZERO_VAT_CATEGORIES) != (self.vat_rate == 0)
