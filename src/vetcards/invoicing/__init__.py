@@ -3,8 +3,10 @@
 By job:
 
 * :mod:`.issue`: issuing one invoice or a batch: checks, numbers
-  (``YYYY-NNNNN``, gap-free per year under the write lock), the practice and
-  customer snapshot, the batch write;
+  (``YYYY-NNNNN``, gap-free per year under the write lock, from a stored
+  counter per year so a purged number is never issued again), the issue-date
+  rules (art. 35a Wet OB: in order per year, never in a closed period), the
+  date of supply, the practice and customer snapshot, the batch write;
 * :mod:`.settle`: what happens after: payments, collection, credit notes;
 * :mod:`.bulk`: one ``executemany`` of a table's rows, in the table's column
   order (the fast path of issuing).
