@@ -295,10 +295,12 @@ def test_legacy_v1_ledger_is_read_as_a_prefix(practice):
     assert r.exit_code == 1 and "line 2 is an unauthenticated (v1) line naming K000001" in r.stdout
     r = vet.run("restore", str(vet.dir / "b.db"), "--yes")
     assert r.exit_code == 3 and "K000001" in r.stderr and "K000001" in numbers(vet)
-    # The genuine prefix is sealed by the repair; later lines chain on to it.
-    path.write_text(v1 + "\n")
+    # The genuine prefix (here without its final newline) is sealed by the repair; later lines chain on to it.
+    path.write_text(v1)
     r = vet.ok("doctor", "--repair")
     assert "sealed by the first authenticated line" in r.stdout
+    vet.ok("erase", "K000003", *ERASE)
+    assert "sealed by the first authenticated line" in vet.ok("doctor").stdout
     path.write_text(FORGED.replace("2099", "2020") + path.read_text())  # slipped in before the sealed prefix
     assert "does not follow the line before it" in vet.run("doctor").stdout
 

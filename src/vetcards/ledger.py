@@ -168,15 +168,10 @@ class Ledger:
 
 
 def _legacy_digest(raw: bytes, lines: list[Line]) -> str:
-    """SHA-256 of the bytes of the legacy prefix (what the first authenticated line's ``prev`` seals)."""
+    """SHA-256 of the legacy prefix's lines, byte for byte (what the first authenticated line's ``prev``
+    seals); blank lines and the line endings do not count."""
     count = sum(1 for line in lines if line.legacy)
-    kept, seen = [], 0
-    for chunk in raw.splitlines(keepends=True):
-        if seen == count:
-            break
-        kept.append(chunk)
-        if chunk.strip():
-            seen += 1
+    kept = [chunk + b"\n" for chunk in raw.splitlines() if chunk.strip()][:count]
     return hashlib.sha256(_LEGACY_SEAL + b"".join(kept)).hexdigest()
 
 
