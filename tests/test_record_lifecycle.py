@@ -27,6 +27,8 @@ from datetime import date
 from conftest import tables_holding
 from dateutil.relativedelta import relativedelta
 
+from vetcards import vocab
+
 TODAY = date.today()
 Y = TODAY.year
 
@@ -278,7 +280,8 @@ def test_export_holds_every_record_in_json_csv_and_report(vet, tmp_path):
         html = vet.ok("export", r.number, "--format", "report", "--lang", lang, "--out", "-").stdout
         section = html.split(f">{heading}</h2>", 1)[1].split("<h2", 1)[0]
         for _d, name, kind, *_rest in r.disclosures:
-            assert f"{name} ({kind})" in section, (lang, name)
+            # the recipient's kind in the report's language (vetcards.vocab), never the code
+            assert f"{name} ({vocab.label('recipient_kind', kind, lang)})" in section, (lang, name)
 
 
 # --------------------------------------------------------------------------
