@@ -15,7 +15,7 @@ import pytest
 PASSPHRASE = "Secret-Passphrase-123"
 
 ADD = ["client", "add", "--name", "Anna Jansen", "--street", "Dorpsstraat 1", "--postcode", "1234 AB",
-       "--city", "Utrecht", "--consent"]
+       "--city", "Utrecht", "--consent", "--allow-duplicate"]
 
 
 def sql_write(vet, query: str) -> None:

@@ -102,11 +102,14 @@ def _refuse_look_alikes(uow: UnitOfWork, fields: dict[str, Any]) -> None:
     found = look_alikes(uow, fields)
     if not found:
         return
-    alike = "; ".join(f"{c['number']} ({c['name']}, {c['postcode']}: same {' and '.join(c['why'])})"
-                      for c in found[:5]) + ("; ..." if len(found) > 5 else "")
+    more = "; ..." if len(found) > 5 else ""
     if not interactive():
-        raise Conflict(f"this client looks like {alike}; check with `vetcards client show`, "
+        # Numbers and reasons only: this line may end up in cron mail or a log.
+        refs = "; ".join(f"{c['number']} (same {' and '.join(c['why'])})" for c in found[:5]) + more
+        raise Conflict(f"this client looks like {refs}; check with `vetcards client show`, "
                        "or add the card anyway with --allow-duplicate; nothing was added")
+    alike = "; ".join(f"{c['number']} ({c['name']}, {c['postcode']}: same {' and '.join(c['why'])})"
+                      for c in found[:5]) + more
     uow.rollback()  # release the database while the person decides
     output.message(f"This client looks like {alike}.")
     if not typer.confirm("Add a new card anyway?", default=False, err=True):
