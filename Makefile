@@ -1,6 +1,6 @@
 # Two commands on a fresh machine with Python 3.11+ (see README):
 #   make demo   set up .venv and run the demo on an encrypted demo database
-#   make test   set up .venv with the test extras and run the whole suite
+#   make test   set up .venv with the test extras; lint (ruff), type-check (mypy), run the whole suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -33,6 +33,8 @@ demo: venv
 	$(BIN)/vetcards --db $(DEMO)/practice.db --key-file $(DEMO)/practice.key client show K000001
 
 test: venv
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: venv
