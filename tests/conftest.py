@@ -22,6 +22,9 @@ from vetcards.cli import app
 PRACTICE_BTW = "NL000099998B57"
 PRACTICE_IBAN = "NL91 ABNA 0417 1643 00"
 
+#: The repository root (tests live in tests/rules, tests/library and tests/cli).
+ROOT = Path(__file__).resolve().parents[1]
+
 
 @dataclass
 class Result:

@@ -15,7 +15,7 @@ One declaration (:data:`MAP`) says, per table:
 
 :mod:`vetcards.deletion` builds the erase and purge statements from it,
 :mod:`vetcards.merge` the moves, :mod:`vetcards.activity` the last-activity
-query; ``tests/test_datamap.py`` fails when a table with a foreign key to
+query; ``tests/rules/test_datamap.py`` fails when a table with a foreign key to
 client, pet or invoice is missing here. Parents come before their children
 (the deletion runs the map backwards, which is foreign-key safe).
 

@@ -5,7 +5,7 @@ app or None for a whole group, short help for the listing). The root group
 (:class:`vetcards.cli.errors.VetcardsGroup`) imports a module only when one of
 its commands runs (or its help is shown), so ``vetcards --help`` stays as cheap
 as importing Typer. The short help must equal the command's own first help
-line (tests/test_docs.py). This module imports nothing.
+line (tests/cli/test_docs.py). This module imports nothing.
 """
 
 from __future__ import annotations

@@ -16,8 +16,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "recovery.md"
+DOC = ROOT / "docs" / "recovery.md"
 PLACEHOLDER = re.compile(r"<the 64 hex digits[^>]*>")
 NAME = "Jozefien Ölçer-Łukasiewicz"
 

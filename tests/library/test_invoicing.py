@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 from conftest import PRACTICE_BTW as BTW
+from conftest import ROOT
 from sqlalchemy import text
 
 from vetcards import invoice_views, invoicing, money
@@ -809,9 +810,8 @@ def test_two_processes_each_create_a_batch_at_once(practice, client):
 def test_bench_invoices_runs(capsys):
     """The benchmark script of the batch path still runs (tiny sizes; its ratio is not checked here)."""
     import importlib.util
-    from pathlib import Path
 
-    path = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_invoices.py"
+    path = ROOT / "benchmarks" / "bench_invoices.py"
     spec = importlib.util.spec_from_file_location("bench_invoices", path)
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 TODAY = date.today().isoformat()
 NAME = "Bram <script>alert(1)</script> & Co"
@@ -252,5 +253,5 @@ def test_restricted_data_of_an_erased_client_with_a_claim_are_exported_marked(ve
     assert "beperkt (alleen bewaard vanwege een wettelijke plicht)" in report
     from jsonschema import Draft202012Validator, FormatChecker
 
-    schema = json.loads((Path(__file__).resolve().parents[1] / "docs" / "export-schema-v1.json").read_text())
+    schema = json.loads((ROOT / "docs" / "export-schema-v1.json").read_text())
     assert Draft202012Validator(schema, format_checker=FormatChecker()).is_valid(doc)

@@ -4,14 +4,12 @@ every stored column is in the data inventory (as sqlite-utils' test_docs.py)."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import typer
+from conftest import ROOT
 
 from vetcards.cli import app
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _commands(cmd, path=()):

@@ -18,8 +18,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
 AS_OF = "2026-11-27"
 CUTOFF = "2019-11-27"  # AS_OF minus 7 years

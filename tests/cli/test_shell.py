@@ -18,7 +18,7 @@ from typing import Any, Optional
 
 import pytest
 import test_script_interface as forms
-from conftest import Result, Vet
+from conftest import ROOT, Result, Vet
 
 ADD_ANNA = ("client add --name 'Anna Jansen' --street 'Dorpsstraat 1' --postcode '1234 AB' "
             "--city Utrecht --consent --json")
@@ -460,9 +460,8 @@ def test_terminal_passphrase_asked_once_then_again_after_the_lock(tmp_path, tty)
 
 def test_the_shell_benchmark_runs(vet, tmp_path):
     """benchmarks/bench_shell.py on a small practice: the co-process gets each card, adds work."""
-    from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
         import bench_shell
     finally:

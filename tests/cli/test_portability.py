@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import ROOT
 
 from vetcards import export, export_schema, importer
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+DOCS = ROOT / "docs"
 TODAY = date.today()
 
 # The rich client: distinctive values, with characters that need escaping.

@@ -13,8 +13,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
-DATA = Path(__file__).parent / "data"
+DATA = ROOT / "tests" / "data"
 V010_DB_SHA256 = "37f44d1fbfa46c2699344c393a5c8b5bff1e95a8f3966f4f9d2ee7e8cc3db0e3"
 
 
