@@ -737,7 +737,15 @@ def test_interrupted_export_all_leaves_no_plaintext_and_is_audited_first(vet, tm
     for i in range(8):
         folder = tmp_path / f"all{i}"
         proc = _run_export_all(vet, folder)
-        time.sleep(rng.uniform(0.2, 1.0) * took)
+        if i % 2:
+            time.sleep(rng.uniform(0.2, 1.0) * took)  # any moment of a run
+        else:
+            # while files are being written: as soon as the staging folder exists (bounded wait)
+            deadline = time.monotonic() + 60
+            while proc.poll() is None and time.monotonic() < deadline and not any(
+                    p.name.startswith(access.STAGING_PREFIX) for p in tmp_path.iterdir()):
+                time.sleep(0.002)
+            time.sleep(rng.uniform(0.0, 0.05))
         proc.send_signal(sig)
         proc.wait(timeout=60)
         published = sorted(folder.iterdir()) if folder.exists() else []
