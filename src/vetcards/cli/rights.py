@@ -61,6 +61,8 @@ def _export_all(ctx: typer.Context, out: Optional[str], fmt: str, lang: str) -> 
     if result.stopped is not None:
         output.message(f"stopped after {result.staged} of {result.total} clients; no file was published "
                        "(the audit log records the attempt)")
+        if isinstance(result.stopped, KeyboardInterrupt):
+            raise typer.Abort()  # exit 130 through the error boundary, as Ctrl-C
         raise result.stopped
     output.message(f"exported {len(result.written)} clients to {result.folder}")
 
