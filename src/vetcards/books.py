@@ -36,7 +36,7 @@ from sqlalchemy import text
 
 from . import audit, files, money
 from .errors import InvalidInput
-from .export import _csv_cell as csv_cell
+from .files import csv_cell
 
 if TYPE_CHECKING:
     from .db import UnitOfWork

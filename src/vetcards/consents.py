@@ -35,16 +35,6 @@ if TYPE_CHECKING:
 __all__ = ["CONSENT_METHODS", "CONSENT_PURPOSES", "current_consent", "current_purposes", "current_sql", "give",
            "history", "is_current", "parse_purpose", "withdraw", "withdrawal_rule"]
 
-#: What each purpose covers, for help texts and the processing register.
-PURPOSE_TEXT = {
-    "care": "care and administration (patient card, medical record, invoices)",
-    "reminders": "vaccination reminder cards printed by a mailing firm",
-    "chip-registration": "chip registration at the Dutch pet database (NDG)",
-    "referral": "referral to a specialist, at the client's request",
-    "lab": "sharing with a laboratory",
-    "pharmacy": "sharing with a pharmacy",
-}
-
 def current_sql(alias: str = "") -> str:
     """The one "current consent" condition, on a consent row (``alias``: ``"k."``) and ``:on``."""
     return (f"{alias}controller IS NULL AND {alias}given_on <= :on "

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from sqlalchemy import ColumnElement, Select, column, select, table, text
 from sqlalchemy.sql.expression import TableClause
 
-from . import datamap, vocab
+from . import datamap, files, vocab
 from .errors import NotFound
 from .export_schema import (
     FORMAT_NAME,
@@ -517,19 +517,6 @@ CSV_FILES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _csv_cell(value: Any) -> Any:
-    """A CSV cell; text that a spreadsheet would run as a formula gets a leading '."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str) and value and value[0] in "=+-@\t\r":
-        body = value[1:]
-        if not (value[0] in "+-" and body.replace(".", "", 1).isdigit()):
-            return "'" + value
-    return value
-
-
 def csv_tables(doc: dict[str, Any]) -> dict[str, list[list[Any]]]:
     """The rows of every CSV file of the bundle (without header)."""
     t: dict[str, list[list[Any]]] = {name: [] for name in CSV_FILES}
@@ -591,7 +578,7 @@ def to_csv_zip(doc: dict[str, Any]) -> bytes:
             writer = csv.writer(out, lineterminator="\r\n")
             writer.writerow(CSV_FILES[name])
             for row in rows:
-                writer.writerow([_csv_cell(v) for v in row])
+                writer.writerow([files.csv_cell(v) for v in row])
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o600 << 16

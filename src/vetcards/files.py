@@ -17,6 +17,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from .errors import InvalidInput
 
@@ -123,3 +124,18 @@ def fsync_dir(path: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell for people or partners (SPEC §7): text that a spreadsheet would
+    run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR first) gets a leading ``'``;
+    a plain signed number stays a number. The one formula rule of every CSV."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value and value[0] in "=+-@\t\r":
+        body = value[1:]
+        if not (value[0] in "+-" and body.replace(".", "", 1).isdigit()):
+            return "'" + value
+    return value

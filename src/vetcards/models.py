@@ -447,17 +447,3 @@ class PetCreate(SQLModel):
     colour: Optional[str] = None
     coat: Optional[str] = None
     insured: Optional[bool] = None
-
-
-class PetUpdate(SQLModel):
-    """Fields to change on a patient card; None = unchanged."""
-
-    name: Optional[str] = None
-    species: Optional[str] = None
-    breed: Optional[str] = None
-    sex: Optional[str] = None
-    birth_date: Optional[date] = None
-    chip: Optional[str] = None
-    colour: Optional[str] = None
-    coat: Optional[str] = None
-    insured: Optional[bool] = None

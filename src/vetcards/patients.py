@@ -16,7 +16,7 @@ from sqlmodel import SQLModel
 from . import audit, numbering, refs, validation
 from .clients import get_client
 from .errors import Conflict, InvalidInput
-from .models import Client, Pet, PetCreate, PetUpdate, Weight, utcnow
+from .models import Client, Pet, PetCreate, Weight, utcnow
 
 if TYPE_CHECKING:  # pragma: no cover
     from .db import UnitOfWork
@@ -136,7 +136,6 @@ def edit_pet(uow: UnitOfWork, ref: str, raw: dict[str, Optional[str]], *, today:
     fields.pop("weight_grams", None)
     if not fields:
         raise InvalidInput("pet edit", "give at least one field to change")
-    PetUpdate(**fields)
     if "chip" in fields:
         _check_chip_free(uow, fields["chip"], pet.id)
     changed = [k for k, v in fields.items() if getattr(pet, k) != v]

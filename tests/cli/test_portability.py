@@ -597,8 +597,10 @@ def test_csv_bundle_has_one_file_per_record_type(source, tmp_path):
     assert len(rows("weights.csv")) == 3 and len(rows("invoice_lines.csv")) == 5
     assert {r["key"] for r in rows("about.csv") if r["section"] == "rights"} >= {"access", "complaint"}
     # A value a spreadsheet would run as a formula is defused.
-    assert export._csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert export._csv_cell("+31612345678") == "+31612345678"
+    from vetcards import files
+
+    assert files.csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert files.csv_cell("+31612345678") == "+31612345678"
 
 
 # --------------------------------------------------------------------------
