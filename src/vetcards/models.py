@@ -106,9 +106,12 @@ class Client(SQLModel, table=True):
     street: str = Field(max_length=200)
     postcode: str = Field(max_length=7)
     city: str = Field(max_length=100)
-    phone: Optional[str] = Field(default=None, max_length=20)
+    phone: Optional[str] = Field(default=None, max_length=20)  # the mobile (or only) number, E.164
+    landline: Optional[str] = Field(default=None, max_length=20)  # E.164 (migration 0008)
     email: Optional[str] = Field(default=None, max_length=254)
     birth_date: Optional[date] = None
+    # ISO 3166 alpha-2; postcode rules per country (SPEC §3, migration 0008)
+    country: str = Field(default="NL", max_length=2, sa_column_kwargs={"server_default": "NL"})
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     legal_hold_reason: Optional[str] = Field(default=None, max_length=500)
@@ -186,6 +189,11 @@ class Visit(SQLModel, table=True):
     treatment: Optional[str] = Field(default=None, max_length=2000)
     vet: Optional[str] = Field(default=None, max_length=100)
     created_at: datetime = Field(default_factory=utcnow)
+    # Corrections (SPEC §9, migration 0008): a voided or corrected record stays,
+    # marked; ``corrects_id`` names the original this record replaces.
+    voided_at: Optional[datetime] = None
+    void_reason: Optional[str] = Field(default=None, max_length=500)
+    corrects_id: Optional[int] = None
 
 
 class Vaccination(SQLModel, table=True):
@@ -200,6 +208,11 @@ class Vaccination(SQLModel, table=True):
     batch: Optional[str] = Field(default=None, max_length=50)
     next_due: Optional[date] = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=utcnow)
+    # Corrections (SPEC §9, migration 0008): a voided or corrected record stays,
+    # marked; ``corrects_id`` names the original this record replaces.
+    voided_at: Optional[datetime] = None
+    void_reason: Optional[str] = Field(default=None, max_length=500)
+    corrects_id: Optional[int] = None
 
 
 class MedicineRecord(SQLModel, table=True):
@@ -225,6 +238,11 @@ class MedicineRecord(SQLModel, table=True):
     owner_address: Optional[str] = Field(default=None, max_length=400)
     restricted: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+    # Corrections (SPEC §9, migration 0008): a voided or corrected record stays,
+    # marked; ``corrects_id`` names the original this record replaces.
+    voided_at: Optional[datetime] = None
+    void_reason: Optional[str] = Field(default=None, max_length=500)
+    corrects_id: Optional[int] = None
 
 
 # --------------------------------------------------------------------------
@@ -260,6 +278,7 @@ class Invoice(SQLModel, table=True):
     customer_street: str = Field(max_length=200)
     customer_postcode: str = Field(max_length=7)
     customer_city: str = Field(max_length=100)
+    customer_country: str = Field(default="NL", max_length=2, sa_column_kwargs={"server_default": "NL"})
     customer_birth_date: Optional[date] = None
     supplier_name: str = Field(default="", max_length=200)
     supplier_address: str = Field(default="", max_length=400)
@@ -320,6 +339,10 @@ class Payment(SQLModel, table=True):
     amount_cents: int
     method: str = Field(max_length=20)
     created_at: datetime = Field(default_factory=utcnow)
+    # A payment booked in error is voided, never deleted (SPEC §9, migration 0008).
+    # A refund on a credit note is a payment with a negative amount.
+    voided_at: Optional[datetime] = None
+    void_reason: Optional[str] = Field(default=None, max_length=500)
 
     invoice: Optional[Invoice] = Relationship(back_populates="payments")
 

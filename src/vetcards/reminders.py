@@ -56,6 +56,7 @@ SELECT * FROM (
       JOIN pet p ON p.id = v.pet_id
       JOIN client c ON c.id = p.client_id
      WHERE v.next_due IS NOT NULL
+       AND v.voided_at IS NULL
        AND v.next_due < :before
        AND v.next_due >= :after
        AND p.deceased_on IS NULL
@@ -63,6 +64,7 @@ SELECT * FROM (
        AND NOT EXISTS (
            SELECT 1 FROM vaccination n
             WHERE n.pet_id = v.pet_id
+              AND n.voided_at IS NULL
               AND lower(trim(n.vaccine)) = lower(trim(v.vaccine))
               AND (n.given_on > v.given_on OR (n.given_on = v.given_on AND n.id > v.id)))
 ) AS recalls

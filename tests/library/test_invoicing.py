@@ -834,8 +834,9 @@ def test_bulk_rows_follow_the_table_definition():
     assert BULK_INVOICE.columns == tuple(c.name for c in tables["invoice"].columns)
     assert BULK_LINE.columns == tuple(c.name for c in tables["invoice_line"].columns if c.name != "id")
     assert BULK_PAYMENT.columns == tuple(c.name for c in tables["payment"].columns if c.name != "id")
-    row = BULK_PAYMENT.row(created_at=None, method="pin", amount_cents=5, paid_on=None, invoice_id=7)
-    assert tuple(row) == (7, None, 5, "pin", None)
+    row = BULK_PAYMENT.row(created_at=None, method="pin", amount_cents=5, paid_on=None, invoice_id=7,
+                           voided_at=None, void_reason=None)
+    assert tuple(row) == (7, None, 5, "pin", None, None, None)
     with pytest.raises(TypeError):
         BULK_PAYMENT.row(invoice_id=7, paid_on=None, amount_cents=5, method="pin")
     assert BulkInsert(tables["payment"]).columns[0] == "id"

@@ -345,7 +345,7 @@ def _check_request(req: InvoiceRequest, today: date) -> _Checked:
 # --------------------------------------------------------------------------
 
 _CLIENTS = select(_CLIENT.c.id, _CLIENT.c.number, _CLIENT.c.name, _CLIENT.c.street, _CLIENT.c.postcode,
-                  _CLIENT.c.city, _CLIENT.c.birth_date).where(_CLIENT.c.restricted == false())
+                  _CLIENT.c.city, _CLIENT.c.country, _CLIENT.c.birth_date).where(_CLIENT.c.restricted == false())
 _PETS = (select(_PET.c.id, _PET.c.number, _PET.c.client_id)
          .join_from(_PET, _CLIENT, _CLIENT.c.id == _PET.c.client_id).where(_CLIENT.c.restricted == false()))
 
@@ -467,7 +467,7 @@ def _issue(uow: UnitOfWork, requests: Sequence[InvoiceRequest], today: date, bat
             client_id=client["id"], pet_id=pet_id, invoice_date=invoice_date, supply_date=c.supply_date,
             payment_method=method,
             status=status, customer_name=client["name"], customer_street=client["street"],
-            customer_postcode=client["postcode"], customer_city=client["city"],
+            customer_postcode=client["postcode"], customer_city=client["city"], customer_country=client["country"],
             customer_birth_date=client["birth_date"] if method == "account" else None,
             **supplier, net_cents=totals.net_cents, vat_cents=totals.vat_cents, gross_cents=gross,
             reason=None, restricted=False, created_at=now,
@@ -475,7 +475,7 @@ def _issue(uow: UnitOfWork, requests: Sequence[InvoiceRequest], today: date, bat
         lines += line_rows(invoice_id, c.lines)
         if paid_at_once:
             payment_rows.append(payment_row(invoice_id=invoice_id, paid_on=invoice_date, amount_cents=gross,
-                                            method=method, created_at=now))
+                                            method=method, created_at=now, voided_at=None, void_reason=None))
         ids = [number, client["number"]] + ([pet_number] if pet_number else [])
         audit_entries.append((
             "invoice.create", "invoice", ids,

@@ -205,6 +205,7 @@ def credit(
         invoice_date=credit_date, supply_date=None, payment_method=original.payment_method, status="credited",
         customer_name=original.customer_name, customer_street=original.customer_street,
         customer_postcode=original.customer_postcode, customer_city=original.customer_city,
+        customer_country=original.customer_country,
         customer_birth_date=original.customer_birth_date, **supplier,
         net_cents=totals.net_cents, vat_cents=totals.vat_cents, gross_cents=totals.gross_cents,
         reason=reason_text, restricted=False, created_at=utcnow(),
