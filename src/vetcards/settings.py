@@ -28,6 +28,11 @@ DEFAULTS: dict[str, str] = {
     "vat_number": "",
     "kvk": "",
     "iban": "",
+    # How clients reach the practice, and its data-protection contact (access report, register).
+    "phone": "",
+    "email": "",
+    "privacy_contact": "",
+    "privacy_email": "",
     "privacy_statement_version": "1",
     "inactivity_years": "7",
     "fiscal_years": "7",
@@ -153,6 +158,14 @@ def validate(raw: dict[str, Optional[str]]) -> dict[str, str]:
                 out[key] = iban.validate(value)
             except ValidationError:
                 raise InvalidInput("--iban", "must be a valid IBAN like NL91 ABNA 0417 1643 00") from None
+        elif key in ("phone", "email", "privacy_email"):
+            # "" clears it; else the rules of a client's phone and e-mail
+            if not value.strip():
+                out[key] = ""
+            else:
+                out[key] = validation.phone(value, field=field) if key == "phone" else validation.email(value, field=field)
+        elif key == "privacy_contact":
+            out[key] = cast(str, validation.text(value, field=field, max_len=200, required=False) or "")
         elif key == "privacy_statement_version":
             out[key] = cast(str, validation.text(value, field="--statement-version", max_len=50))
         elif key in _YEARS:

@@ -24,6 +24,10 @@ def set_(
     btw: Annotated[Optional[str], typer.Option("--btw", help="BTW (VAT) number, e.g. NL000099998B57.")] = None,
     kvk: Annotated[Optional[str], typer.Option("--kvk", help="KvK (Chamber of Commerce) number, 8 digits.")] = None,
     iban: Annotated[Optional[str], typer.Option("--iban", help="IBAN for payments.")] = None,
+    phone: Annotated[Optional[str], typer.Option("--phone", help="The practice's phone number (\"\" clears it).")] = None,
+    email: Annotated[Optional[str], typer.Option("--email", help="The practice's e-mail address (\"\" clears it).")] = None,
+    privacy_contact: Annotated[Optional[str], typer.Option("--privacy-contact", help="Name of the data-protection contact (privacy questions and requests).")] = None,
+    privacy_email: Annotated[Optional[str], typer.Option("--privacy-email", help="E-mail address of the data-protection contact.")] = None,
     statement_version: Annotated[Optional[str], typer.Option("--statement-version", help="Version of the privacy statement consent refers to.")] = None,
     inactivity_years: Annotated[Optional[str], typer.Option("--inactivity-years", help="Purge clients inactive more than this many years (7).")] = None,
     fiscal_years: Annotated[Optional[str], typer.Option("--fiscal-years", help="Keep invoices this many years after their year ends (7, the legal minimum).")] = None,
@@ -35,12 +39,14 @@ def set_(
     """Change practice settings; only the given ones change.
 
     Example: vetcards practice set --name "Dierenkliniek De Linde" --btw NL000099998B57
-    --kvk 12345678 --iban "NL91 ABNA 0417 1643 00"
+    --kvk 12345678 --iban "NL91 ABNA 0417 1643 00" --phone "030 123 4567" --email info@delinde.nl
+    --privacy-contact "J. de Wit" --privacy-email privacy@delinde.nl
     """
     from .. import settings
 
     raw = {"name": name, "street": street, "postcode": postcode, "city": city, "vat_number": btw,
-           "kvk": kvk, "iban": iban, "privacy_statement_version": statement_version,
+           "kvk": kvk, "iban": iban, "phone": phone, "email": email, "privacy_contact": privacy_contact,
+           "privacy_email": privacy_email, "privacy_statement_version": statement_version,
            "inactivity_years": inactivity_years, "fiscal_years": fiscal_years,
            "medicine_years": medicine_years, "payment_term_days": payment_term_days,
            "books_closed_until": books_closed_until, "shell_lock_minutes": shell_lock_minutes}
