@@ -38,6 +38,7 @@ test: venv
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: venv
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/run.py
 
 clean:
