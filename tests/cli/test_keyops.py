@@ -268,6 +268,20 @@ def test_backup_with_another_key_file(vet):
     assert vet.run("client", "list", env={"VETCARDS_DB": str(out)}).exit_code == 3
 
 
+def test_backup_key_file_that_is_a_directory_is_a_key_error(vet):
+    """--out-key-file DIR (and its alias --key-file DIR) exits 3 like the global --key-file DIR; nothing written."""
+    folder = vet.dir / "keys"
+    folder.mkdir(mode=0o700)
+    for option in ("--out-key-file", "--key-file"):
+        out = vet.dir / f"b{option}.db"
+        r = vet.run("backup", str(out), option, str(folder))
+        assert r.exit_code == 3, (option, r.exit_code, r.stderr)
+        assert "key file" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+        assert not out.exists()
+    r = vet.run("client", "list", env={"VETCARDS_KEY_FILE": str(folder)})
+    assert r.exit_code == 3
+
+
 def test_backup_refuses_to_overwrite(vet):
     out = vet.dir / "taken.db"
     out.write_bytes(b"something precious")

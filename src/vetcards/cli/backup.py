@@ -20,7 +20,8 @@ def backup(
                                         show_default=False)],
     out_key_file: Annotated[
         Optional[Path],
-        typer.Option("--out-key-file", "--key-file", dir_okay=False,
+        # A directory is a key error (exit 3, keys.check_key_file_mode), as for the global --key-file.
+        typer.Option("--out-key-file", "--key-file",
                      help="Encrypt the copy with this key file instead of the database's own key."),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
