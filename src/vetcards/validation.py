@@ -18,8 +18,19 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from vetcards.address import POSTCODE_RULES, postcode_rule_text
 from vetcards.errors import InvalidInput
-from vetcards.vocab import PAYMENT_METHODS, SEX_ALIASES, SEXES, SPECIES, SPECIES_ALIASES, rule_one_of
+from vetcards.vocab import (
+    COUNTRIES,
+    DEFAULT_COUNTRY,
+    PAYMENT_METHODS,
+    SEX_ALIASES,
+    SEXES,
+    SPECIES,
+    SPECIES_ALIASES,
+    label,
+    rule_one_of,
+)
 
 __all__ = [
     "DEFAULT_SPECIES",
@@ -28,6 +39,7 @@ __all__ = [
     "SPECIES_ALIASES",
     "birth_date",
     "chip",
+    "country",
     "email",
     "parse_date",
     "payment_method",
@@ -51,7 +63,9 @@ RULE_CONTROL_LINES = RULE_CONTROL + " other than line breaks"
 #: (Cf: U+200B, U+202E, U+FEFF ...), line and paragraph separators (Zl, Zp), and lone surrogates
 #: (Cs: bytes that were not UTF-8 on the command line).
 REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
-RULE_POSTCODE = "must be a Dutch postcode like 1234 AB"
+RULE_POSTCODE = postcode_rule_text(DEFAULT_COUNTRY)
+RULE_COUNTRY = ("must be the country code (ISO 3166) of one of the countries whose postcodes vetcards knows: "
+                + ", ".join(COUNTRIES))
 RULE_EMAIL = "must be a valid e-mail address like name@example.nl"
 RULE_PHONE = "must be a valid phone number like 06 12345678 or +31 20 123 4567"
 RULE_DATE = "must be a date like 2026-11-27 or 27-11-2026"
@@ -137,16 +151,52 @@ def check_visible(value: str, field: str, *, line_breaks: bool = False) -> str:
     return value
 
 
-def postcode(value: str, field: str = "--postcode") -> str:
-    """Dutch postcode, returned as ``1234 AB``."""
-    from stdnum.exceptions import ValidationError
-    from stdnum.nl import postcode as nl_postcode
+def country(value: str, field: str = "--country") -> str:
+    """A country of :data:`vetcards.vocab.COUNTRIES`, as its upper-case ISO code: ``be``, ``BE``,
+    ``België``, ``Belgie`` or ``Belgium`` -> ``BE`` (``UK`` -> ``GB``)."""
+    from vetcards.names import fold
+
+    v = fold(" ".join(_stripped(value, field).split()))
+    found = _COUNTRY_WORDS.get(v)
+    if found is None:
+        raise InvalidInput(field, RULE_COUNTRY)
+    return found
+
+
+#: What may be typed for a country (folded): its code, its Dutch and English names, and ``uk``.
+_COUNTRY_WORDS: dict[str, str] = {
+    **{code.lower(): code for code in COUNTRIES},
+    **{label("country", code, lang).lower(): code for code in COUNTRIES for lang in ("nl", "en")},
+    "uk": "GB", "belgie": "BE", "italie": "IT", "the netherlands": "NL", "great britain": "GB",
+}
+
+
+def postcode(value: str, field: str = "--postcode", country: str = DEFAULT_COUNTRY) -> str:
+    """A postcode of an address in ``country`` (default NL), in its stored form (``1234 AB``,
+    ``2000``, ``SW1A1AA``, ``L-1234``: see :data:`vetcards.address.POSTCODE_RULES`), checked further
+    by python-stdnum where it has the country (NL, AT, ES, SE)."""
+    from vetcards.address import postcode_form
 
     v = _stripped(value, field)
+    stored = postcode_form(v, country)
+    checker = POSTCODE_RULES[country].checker
+    if stored is not None and checker is not None and not _stdnum_valid(checker, stored):
+        stored = None
+    if stored is None:
+        raise InvalidInput(field, postcode_rule_text(country))
+    return stored
+
+
+def _stdnum_valid(module: str, value: str) -> bool:
+    from importlib import import_module
+
+    from stdnum.exceptions import ValidationError
+
     try:
-        return nl_postcode.validate(v)
+        import_module(f"stdnum.{module}").validate(value)
     except (ValidationError, ValueError, TypeError):
-        raise InvalidInput(field, RULE_POSTCODE) from None
+        return False
+    return True
 
 
 def email(value: str, field: str = "--email") -> str:
@@ -161,18 +211,35 @@ def email(value: str, field: str = "--email") -> str:
     return result.normalized
 
 
-def phone(value: str, field: str = "--phone") -> str:
-    """Phone number (Dutch unless an international prefix is given), as E.164."""
+def phone(value: str, field: str = "--phone", country: str = DEFAULT_COUNTRY) -> str:
+    """A phone number, as E.164: national as in ``country`` (the client's; default NL: ``06 ...`` is
+    +316..., for a Belgian client ``0470 12 34 56`` is +32470...) unless an international prefix
+    (``+32``, ``0032``) is given."""
     import phonenumbers
 
     v = _stripped(value, field)
     try:
-        number = phonenumbers.parse(v, "NL")
+        number = phonenumbers.parse(v, country)
     except phonenumbers.NumberParseException:
-        raise InvalidInput(field, RULE_PHONE) from None
+        raise InvalidInput(field, phone_rule(country)) from None
     if not phonenumbers.is_valid_number(number):
-        raise InvalidInput(field, RULE_PHONE)
+        raise InvalidInput(field, phone_rule(country))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_rule(country: str = DEFAULT_COUNTRY) -> str:
+    """The rule of a phone's error line: a national example of ``country`` (its mobile numbers, from
+    phonenumbers' metadata) and the same number written internationally."""
+    if country == DEFAULT_COUNTRY:
+        return RULE_PHONE
+    import phonenumbers
+
+    example = phonenumbers.example_number_for_type(country, phonenumbers.PhoneNumberType.MOBILE)
+    if example is None:  # pragma: no cover - every country of vocab.COUNTRIES has one
+        return RULE_PHONE
+    national = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
+    international = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return f"must be a valid phone number like {national} or {international}"
 
 
 def parse_date(value: str, field: str = "--date") -> date:

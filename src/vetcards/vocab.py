@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Iterable, Mapping
 
 __all__ = [
-    "CONSENT_METHODS", "CONSENT_PURPOSES", "DATA_CATEGORIES", "DATA_SOURCES", "DEFAULT_VAT",
+    "CONSENT_METHODS", "CONSENT_PURPOSES", "COUNTRIES", "DATA_CATEGORIES", "DEFAULT_COUNTRY", "DATA_SOURCES", "DEFAULT_VAT",
     "DISCLOSURE_BASES", "EXPORT_REQUEST_TYPES", "ID_DOCUMENTS", "ID_DOCUMENT_ALIASES", "INVOICE_KINDS",
     "INVOICE_STATES", "KIND_CREDIT_NOTE", "KIND_INVOICE", "KINDS", "LANGS", "OPEN_STATES",
     "PAID_AT_ONCE", "PAYMENT_METHODS", "PAYMENT_TERM_DAYS", "PAY_METHODS", "PROCESSING_PURPOSES",
@@ -84,6 +84,19 @@ SPECIES: tuple[str, ...] = (
     "dog", "cat", "rabbit", "guinea pig", "hamster", "rat", "mouse", "gerbil", "chinchilla",
     "ferret", "bird", "parrot", "chicken", "reptile", "tortoise", "snake", "lizard", "fish",
     "horse", "pony", "donkey", "goat", "sheep", "pig", "cow", "other",
+)
+
+# --------------------------------------------------------------------------
+# Addresses
+# --------------------------------------------------------------------------
+
+#: The country of an address when none is given: the practice's own.
+DEFAULT_COUNTRY = "NL"
+#: The countries (ISO 3166 alpha-2) whose addresses a client card takes: the practice's own, its
+#: neighbours, then the rest of the countries whose postcode rule vetcards knows
+#: (:mod:`vetcards.address`), alphabetically.
+COUNTRIES: tuple[str, ...] = (
+    "NL", "BE", "DE", "LU", "FR", "GB", "AT", "CH", "DK", "ES", "IT", "PL", "SE",
 )
 
 # --------------------------------------------------------------------------
@@ -166,6 +179,21 @@ _LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "horse": ("paard", "horse"), "pony": ("pony", "pony"), "donkey": ("ezel", "donkey"),
         "goat": ("geit", "goat"), "sheep": ("schaap", "sheep"), "pig": ("varken", "pig"),
         "cow": ("koe", "cow"), "other": ("overig", "other"),
+    },
+    "country": {
+        "NL": ("Nederland", "Netherlands"),
+        "BE": ("België", "Belgium"),
+        "DE": ("Duitsland", "Germany"),
+        "LU": ("Luxemburg", "Luxembourg"),
+        "FR": ("Frankrijk", "France"),
+        "GB": ("Verenigd Koninkrijk", "United Kingdom"),
+        "AT": ("Oostenrijk", "Austria"),
+        "CH": ("Zwitserland", "Switzerland"),
+        "DK": ("Denemarken", "Denmark"),
+        "ES": ("Spanje", "Spain"),
+        "IT": ("Italië", "Italy"),
+        "PL": ("Polen", "Poland"),
+        "SE": ("Zweden", "Sweden"),
     },
     "consent_purpose": {
         "care": ("zorg", "care"),
@@ -344,6 +372,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "vat_category": VAT_CATEGORIES,
     "sex": SEXES,
     "species": SPECIES,
+    "country": COUNTRIES,
     "consent_purpose": CONSENT_PURPOSES,
     "consent_method": CONSENT_METHODS,
     "recipient_kind": RECIPIENT_KINDS,
