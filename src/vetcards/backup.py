@@ -162,6 +162,10 @@ def backup(database: Database, key: Key, out: Path, *, out_key: Optional[Key] = 
                         time.monotonic() - started)
 
 
+#: How long (ms) the checkpoint after erase and purge waits for other programs' reads to end.
+CHECKPOINT_WAIT_MS = 1000
+
+
 def checkpoint_wal(uow: UnitOfWork) -> bool:
     """``PRAGMA wal_checkpoint(TRUNCATE)`` after a committed erase or purge (SPEC §6).
 
@@ -170,9 +174,16 @@ def checkpoint_wal(uow: UnitOfWork) -> bool:
     in ``-wal``. Returns False when another connection's open read kept part
     of the WAL (it is then checkpointed by a later writer; ``doctor`` says so).
     """
+    from .db import BUSY_TIMEOUT_MS
+
     raw: Any = uow.conn.connection.driver_connection
+    # TRUNCATE waits (busy handler) for every reader to leave the WAL: a program
+    # holding a read open would hold the command for the whole busy timeout.
+    raw.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
     try:
         row = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     except Exception:  # noqa: BLE001 - busy or locked: report, the commit stands
         return False
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return row is not None and int(row[0]) == 0

@@ -242,6 +242,8 @@ class ErasureResult:
             "erased_at": self.erased_at,
             "id_document": self.id_document,
             "request": self.request_id,
+            # False: another program's open connection kept erased pages in the -wal (None: dry run).
+            "wal_checkpointed": None if self.dry_run else self.wal_checkpointed,
         })
         return out
 

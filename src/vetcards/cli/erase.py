@@ -17,6 +17,9 @@ app = typer.Typer()
 
 ID_DOC_HELP = ("Type of identity document checked: passport, id-card, driving-licence, "
                "residence-permit or other. Never the document number.")
+#: Said (stderr, with --json too) when another connection blocked the WAL checkpoint after the erase.
+WAL_KEPT = ("note: another program has the database open, so erased data may remain in the -wal file "
+            "until that program closes")
 RequestOpt = Annotated[
     Optional[str],
     typer.Option("--request", help="Id of the erasure request this answers; it is closed."),
@@ -96,3 +99,7 @@ def erase(
         header = f"Client {number} erased (identity checked, document: {result.id_document})."
     closed = f"request {result.request_id} closed" if result.request_id is not None and not dry_run else None
     out.result(result, closed, text=_human(result.plan, header))
+    if not dry_run and not result.wal_checkpointed:
+        from .output import message
+
+        message(WAL_KEPT)
