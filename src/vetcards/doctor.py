@@ -8,6 +8,7 @@ rather than run; the rest read the database through SQLAlchemy Core.
 
 from __future__ import annotations
 
+import re
 import stat
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -25,14 +26,25 @@ if TYPE_CHECKING:  # pragma: no cover
 PURGE_MAX_AGE_DAYS = 31
 
 
+#: A recipient name that is a placeholder, not a real party: the seeded register
+#: (migration 0002) names the kinds of party under "<kind> (generiek)".
+PLACEHOLDER_NAME = re.compile(r"\((generiek|generic)\)\s*$", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Check:
     name: str
     ok: bool
     message: str
+    #: OK for the exit code, but something the practice should see to (shown as WARN)
+    warning: bool = False
+
+    @property
+    def status(self) -> str:
+        return "FAIL" if not self.ok else "WARN" if self.warning else "OK"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "ok": self.ok, "message": self.message}
+        return {"name": self.name, "ok": self.ok, "message": self.message, "warning": self.warning}
 
 
 @dataclass
@@ -44,8 +56,8 @@ class Report:
     def ok(self) -> bool:
         return all(c.ok for c in self.checks)
 
-    def add(self, name: str, ok: bool, message: str) -> None:
-        self.checks.append(Check(name, ok, message))
+    def add(self, name: str, ok: bool, message: str, *, warning: bool = False) -> None:
+        self.checks.append(Check(name, ok, message, warning))
 
     def as_dict(self) -> dict[str, Any]:
         return {"database": str(self.database), "ok": self.ok, "checks": [c.as_dict() for c in self.checks]}
@@ -238,6 +250,7 @@ def _db_checks(report: Report, uow: UnitOfWork, today: date, ledger: Optional[Pa
         open_n = uow.execute(select(func.count()).select_from(requests).where(req.closed_on.is_(None))).scalar()
         report.add("data-subject requests", True, f"none overdue ({open_n} open)")
 
+    _check_recipients(report, uow)
     if ledger is None:
         return
     check = inspect(uow, ledger)
@@ -245,6 +258,25 @@ def _db_checks(report: Report, uow: UnitOfWork, today: date, ledger: Optional[Pa
         report.add("erasure ledger", True, check.summary())
     else:
         report.add("erasure ledger", False, "; ".join(check.problems))
+
+
+def _check_recipients(report: Report, uow: UnitOfWork) -> None:
+    """Warn while the register still has placeholder recipients (:data:`PLACEHOLDER_NAME`) for a kind of
+    party with no real one registered: documents for clients (access report, register) would name them."""
+    from sqlalchemy import column, select, table
+
+    recipient = table("recipient", column("id"), column("name"), column("kind"), column("controller"))
+    r = recipient.c
+    rows = uow.execute(select(r.id, r.name, r.kind).where(r.controller.is_(None)).order_by(r.id)).all()
+    real_kinds = {row.kind for row in rows if not PLACEHOLDER_NAME.search(row.name or "")}
+    left = [row for row in rows if PLACEHOLDER_NAME.search(row.name or "") and row.kind not in real_kinds]
+    if not left:
+        report.add("recipients", True, f"{len(rows)} registered, none under a placeholder name")
+        return
+    listed = ", ".join(f"{row.name} ({row.kind}, id {row.id})" for row in left)
+    report.add("recipients", True, f"{len(left)} still under a placeholder name: {listed}: register the real "
+               "party of each kind the practice uses (vetcards recipient add --kind KIND), so the register and "
+               "access reports name it", warning=True)
 
 
 def repair_ledger(uow: UnitOfWork, path: Path, today: date, actor: str) -> list[str]:

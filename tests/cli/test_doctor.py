@@ -159,3 +159,27 @@ def test_doctor_points_to_a_pending_key_file_after_an_interrupted_rekey(vet):
     assert "interrupted rekey" in r.stderr and str(pending) in r.stderr
     pending.rename(vet.key_file)
     assert vet.run("doctor").exit_code == 0
+
+
+def test_doctor_warns_while_recipients_keep_placeholder_names(vet):
+    """A fresh register holds the seeded "(generiek)" recipients: a warning (WARN, exit 0), not a failure;
+    registering a real party of a kind settles that kind."""
+    r = vet.run("doctor")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    got = lines(r)["recipients"]
+    assert got.startswith("WARN 3 still under a placeholder name")
+    assert "Laboratorium (generiek) (lab, id" in got and "Apotheek (generiek)" in got
+    assert "NDG" not in got  # a real name, seeded too
+    data = vet.ok("doctor", "--json").json()
+    check = next(c for c in data["checks"] if c["name"] == "recipients")
+    assert data["ok"] is True and check["ok"] is True and check["warning"] is True
+    assert all(c["warning"] is False for c in data["checks"] if c["name"] != "recipients")
+
+    vet.ok("recipient", "add", "--name", "Veterinair Lab Utrecht", "--kind", "lab", "--categories", "naw,animal")
+    got = lines(vet.run("doctor"))["recipients"]
+    assert got.startswith("WARN 2 still") and "Laboratorium" not in got
+    for name, kind in (("Apotheek De Linde", "pharmacy"), ("Drukkerij Jansen", "printer")):
+        vet.ok("recipient", "add", "--name", name, "--kind", kind, "--categories", "naw,animal")
+    r = vet.run("doctor", "--json")
+    check = next(c for c in r.json()["checks"] if c["name"] == "recipients")
+    assert check["warning"] is False and "none under a placeholder name" in check["message"]

@@ -22,8 +22,9 @@ def doctor(
 ) -> None:
     """Check the database: integrity, encryption, permissions, migrations, purge, requests, audit.
 
-    Each check is one line with OK or what to do. Exit 0 when every check is
-    OK, 1 otherwise (3 when the database cannot be opened at all). The
+    Each check is one line with OK, WARN (something to see to, e.g. recipients
+    still under a placeholder name) or FAIL and what to do. Exit 0 when no
+    check fails, 1 otherwise (3 when the database cannot be opened at all). The
     erasure ledger is checked against the database both ways (an edited,
     shortened, emptied, symlinked or forged ledger; a rolled-back database;
     a shortened audit log); --repair re-applies what the database lacks.
@@ -38,7 +39,7 @@ def doctor(
     key = state.key()
     report = doctor_mod.run(path, key, key_file=key_file if key.raw else None, today=today(), repair=repair,
                             actor=state.who())
-    Output(json_out).result(report, text="\n".join(f"{'OK  ' if check.ok else 'FAIL'} {check.name}: {check.message}"
+    Output(json_out).result(report, text="\n".join(f"{check.status:<4} {check.name}: {check.message}"
                                                    for check in report.checks))
     if not report.ok:
         raise typer.Exit(1)
