@@ -103,6 +103,13 @@ class Table:
         return self.links[0] if self.links else None
 
 
+#: A void or correction of a medical record (SPEC §9) is activity of the
+#: owner on the day it was made; the correction's own date counts as a record's.
+#: The new columns (``voided_at``, ``void_reason``, ``corrects_id``) follow
+#: their row in erase, purge and merge; a medicine record kept detached for its
+#: hold keeps ``voided_at`` but loses the reason text (it may name people).
+_VOIDED = "date(voided_at)"
+
 MAP: tuple[Table, ...] = (
     Table("client", "client_card", (), erase=Act.CLAIM, purge=Act.DELETE, merge=Act.DELETE,
           export="client", activity=("date(created_at)", "date(updated_at)"), merge_counted=False,
@@ -112,15 +119,15 @@ MAP: tuple[Table, ...] = (
     Table("weight", "weights", (Link("pet_id", "pet"),), erase=Act.FOLLOW, purge=Act.FOLLOW,
           merge=Act.FOLLOW, export="pets[].weights", activity=("measured_on",)),
     Table("visit", "visits", (Link("pet_id", "pet"),), erase=Act.FOLLOW, purge=Act.FOLLOW,
-          merge=Act.FOLLOW, export="pets[].visits", activity=("visit_date",)),
+          merge=Act.FOLLOW, export="pets[].visits", activity=("visit_date", _VOIDED)),
     Table("vaccination", "vaccinations", (Link("pet_id", "pet"),), erase=Act.FOLLOW, purge=Act.FOLLOW,
-          merge=Act.FOLLOW, export="pets[].vaccinations", activity=("given_on",)),
+          merge=Act.FOLLOW, export="pets[].vaccinations", activity=("given_on", _VOIDED)),
     # Activity counts records still linked to the client (not those reached
     # only through a pet): the same as always.
     Table("medicine_record", "medicine_records", (Link("client_id", "client"), Link("pet_id", "pet")),
           erase=Act.HOLD, purge=Act.HOLD, merge=Act.MOVE, export="medicine_records",
-          activity=("record_date",), hold=Hold.MEDICINE, hold_date="record_date",
-          owner_snapshot=("owner_name", "owner_address")),
+          activity=("record_date", _VOIDED), hold=Hold.MEDICINE, hold_date="record_date",
+          owner_snapshot=("owner_name", "owner_address"), restrict_clears=("void_reason",)),
     Table("invoice", "invoices",
           (Link("client_id", "client"), Link("pet_id", "pet", owns=False),
            Link("credits_invoice_id", "invoice", owns=False)),

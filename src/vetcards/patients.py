@@ -1,4 +1,4 @@
-"""Patient cards: add, edit, weigh, mark deceased; the species list (write side).
+"""Patient cards: add, edit, weigh, mark deceased, remove, move; the species list (write side).
 
 Every use case takes a :class:`~vetcards.db.UnitOfWork`, validates first,
 writes its audit entry in the same transaction and commits. Sexes and the
@@ -7,15 +7,17 @@ seeded species are code lists of :mod:`vetcards.vocab`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Optional
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select, update
 from sqlmodel import SQLModel
 
 from . import audit, numbering, refs, validation
 from .clients import get_client
-from .errors import Conflict, InvalidInput
+from .datamap import MAP
+from .errors import Conflict, HoldError, InvalidInput
 from .models import Client, Pet, PetCreate, Weight, utcnow
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -123,7 +125,8 @@ def add_pet(uow: UnitOfWork, client_ref: str, raw: dict[str, Optional[str]], *, 
     uow.add(pet)
     uow.flush()
     if data.weight_grams is not None:
-        uow.add(Weight(pet_id=row_id(pet), measured_on=today, grams=data.weight_grams))
+        # written at the card's own time: the weight that is part of the card (see records_of)
+        uow.add(Weight(pet_id=row_id(pet), measured_on=today, grams=data.weight_grams, created_at=pet.created_at))
     audit.record(uow, "pet.add", "pet", [pet.number, client.number])
     uow.commit()
     return pet
@@ -170,3 +173,113 @@ def mark_deceased(uow: UnitOfWork, ref: str, *, on: date, today: date) -> Pet:
     audit.record(uow, "pet.deceased", "pet", [pet.number])
     uow.commit()
     return pet
+
+
+# --------------------------------------------------------------------------
+# Remove a pet added by mistake; move a pet to another owner (SPEC §9)
+# --------------------------------------------------------------------------
+
+#: The tables of the data map whose rows hang off a pet (weights, visits,
+#: vaccinations, medicine records, invoices, disclosures): a row in any of
+#: them is a record that keeps the pet (voided records too: the trail stays).
+PET_RECORDS: tuple[tuple[str, str, str], ...] = tuple(
+    (t.name, t.label.replace("_", " "), link.column) for t in MAP for link in t.links if link.parent == "pet")
+
+
+def records_of(uow: UnitOfWork, pet: Pet) -> dict[str, int]:
+    """The records that stop ``pet remove``: label -> count, only those present.
+
+    The one weight given with ``pet add`` (the only one, written with the
+    card's own ``created_at``) is part of the card, not a record.
+    """
+    found: dict[str, int] = {}
+    for name, label, column in PET_RECORDS:
+        t = SQLModel.metadata.tables[name]
+        n = int(uow.execute(select(func.count()).select_from(t).where(t.c[column] == pet.id)).scalar_one())
+        if name == "weight" and n == 1:
+            written = uow.execute(select(t.c.created_at).where(t.c[column] == pet.id)).scalar_one()
+            n = 0 if written == pet.created_at else 1
+        if n:
+            found[label] = n
+    return found
+
+
+def plan_remove(uow: UnitOfWork, ref: str) -> tuple[Pet, Client]:
+    """Check that ``pet remove`` may go on: the pet and its owner, or :class:`Conflict` naming the records."""
+    pet = get_pet(uow, ref)
+    owner = get_client_of(uow, pet)
+    found = records_of(uow, pet)
+    if found:
+        what = ", ".join(f"{n} {label if n != 1 else label.rstrip('s')}" for label, n in found.items())
+        raise Conflict(f"pet {pet.number} has records ({what}) and cannot be removed; "
+                       "void a record booked on the wrong animal with vetcards record void, "
+                       "or mark the pet deceased")
+    return pet, owner
+
+
+def remove_pet(uow: UnitOfWork, ref: str) -> dict[str, Any]:
+    """Remove a pet added by mistake, while it has no records: ``id``, ``removed`` (number), ``client``.
+
+    The pet's number is not given out again (the counter is stored). The
+    removal is activity of the owner (the card's ``updated_at``).
+    """
+    pet, owner = plan_remove(uow, ref)
+    pid, number, owner_number = row_id(pet), pet.number, owner.number
+    weight = SQLModel.metadata.tables["weight"]
+    uow.execute(weight.delete().where(weight.c.pet_id == pet.id))
+    uow.session.delete(pet)
+    owner.updated_at = utcnow()
+    uow.flush()
+    audit.record(uow, "pet.remove", "pet", [number, owner_number])
+    uow.commit()
+    return {"id": pid, "removed": number, "client": owner_number}
+
+
+def plan_move(uow: UnitOfWork, ref: str, to_ref: str) -> tuple[Pet, Client, Client]:
+    """Check that ``pet move`` may go on: (pet, its owner, the new owner)."""
+    pet = get_pet(uow, ref)
+    old = get_client_of(uow, pet)
+    new = get_client(uow, to_ref)  # a restricted client is not found
+    if new.id == old.id:
+        raise InvalidInput("--to", f"pet {pet.number} already belongs to client {old.number}")
+    if old.legal_hold_reason is not None:
+        raise HoldError(f"client {old.number} is under a manual legal hold: lift it first "
+                        f"(vetcards client unhold {old.number})")
+    return pet, old, new
+
+
+@dataclass(frozen=True)
+class Moved:
+    """What ``pet move`` did (``--json``: ``id``, ``number``, ``from``, ``to``, ``medicine_records``)."""
+
+    id: int
+    number: str
+    from_client: str
+    to_client: str
+    medicine_records: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "number": self.number, "from": self.from_client, "to": self.to_client,
+                "medicine_records": self.medicine_records}
+
+
+def move_pet(uow: UnitOfWork, ref: str, to_ref: str) -> Moved:
+    """Move a pet to another owner.
+
+    The medical record goes with the pet (medicine records keep the owner in
+    ``client_id``: those still linked move too). Issued invoices stay with the
+    client they were addressed to; consents and disclosures stay with the old
+    owner. Activity of both clients (their ``updated_at``) and of the pet.
+    """
+    pet, old, new = plan_move(uow, ref, to_ref)
+    medicine = SQLModel.metadata.tables["medicine_record"]
+    moved = uow.execute(update(medicine).where(medicine.c.pet_id == pet.id, medicine.c.client_id == old.id)
+                        .values(client_id=new.id)).rowcount
+    now = utcnow()
+    pet.client_id = row_id(new)
+    for row in (pet, old, new):
+        row.updated_at = now
+    uow.flush()
+    audit.record(uow, "pet.move", "pet", [pet.number, old.number, new.number], {"medicine_records": moved})
+    uow.commit()
+    return Moved(row_id(pet), pet.number, old.number, new.number, int(moved))

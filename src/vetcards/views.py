@@ -162,31 +162,51 @@ def pet_card(uow: UnitOfWork, ref: str) -> dict[str, Any]:
 
 
 def _medical_record(uow: UnitOfWork, pid: int) -> list[dict[str, Any]]:
-    """The medical record of one pet in date order (visits, vaccinations, medicines)."""
-    return _rows(
+    """The medical record of one pet in date order (visits, vaccinations, medicines).
+
+    Each entry has its ``id`` (what ``record void``/``record correct`` take)
+    and, for the corrections trail (SPEC §9), ``voided_at``, ``void_reason``,
+    ``corrects_id`` and a ``status`` for people: ``voided: REASON``,
+    ``corrected by ID: REASON`` or ``corrects ID`` (empty for a plain record).
+    """
+    rows = _rows(
         uow,
         """
-        SELECT visit_date AS date, 'visit' AS kind, reason AS what,
+        SELECT id, visit_date AS date, 'visit' AS kind, reason AS what,
                trim(coalesce('findings: ' || findings || '; ', '') ||
                     coalesce('diagnosis: ' || diagnosis || '; ', '') ||
                     coalesce('treatment: ' || treatment, ''), '; ') AS details,
-               vet
+               vet, voided_at, void_reason, corrects_id
           FROM visit WHERE pet_id = :pid
         UNION ALL
-        SELECT given_on, 'vaccination', vaccine,
+        SELECT id, given_on, 'vaccination', vaccine,
                trim(coalesce('batch ' || batch || '; ', '') ||
-                    coalesce('next due ' || next_due, ''), '; '), NULL
+                    coalesce('next due ' || next_due, ''), '; '), NULL, voided_at, void_reason, corrects_id
           FROM vaccination WHERE pet_id = :pid
         UNION ALL
-        SELECT record_date, CASE dispensed WHEN 1 THEN 'dispensed' ELSE 'administered' END,
+        SELECT id, record_date, CASE dispensed WHEN 1 THEN 'dispensed' ELSE 'administered' END,
                product,
                trim('quantity ' || quantity || '; ' || coalesce('batch ' || batch || '; ', '') ||
-                    coalesce('expiry ' || expiry, ''), '; '), vet
+                    coalesce('expiry ' || expiry, ''), '; '), vet, voided_at, void_reason, corrects_id
           FROM medicine_record WHERE pet_id = :pid
-        ORDER BY 1, 2
+        ORDER BY 2, 3, 1
         """,
         pid=pid,
     )
+
+    def table(kind: str) -> str:
+        return "medicine" if kind in ("administered", "dispensed") else kind
+
+    replaced_by = {(table(r["kind"]), r["corrects_id"]): r["id"] for r in rows if r["corrects_id"] is not None}
+    for r in rows:
+        r["voided_at"] = str(r["voided_at"])[:19] if r["voided_at"] else None
+        status = [f"corrects {r['corrects_id']}"] if r["corrects_id"] is not None else []
+        if r["voided_at"]:
+            by = replaced_by.get((table(r["kind"]), r["id"]))
+            mark = "voided" if by is None else f"corrected by {by}"
+            status.append(f"{mark}: {r['void_reason']}" if r["void_reason"] else mark)
+        r["status"] = "; ".join(status) or None
+    return rows
 
 
 def list_pets(uow: UnitOfWork, client_ref: Optional[str] = None,

@@ -7,11 +7,11 @@ from typing import Annotated, Optional
 import typer
 
 from . import output
-from .options import ClientArg, DateOpt, FormatOpt, JsonOpt, PetArg, WideOpt
+from .options import ClientArg, DateOpt, FormatOpt, JsonOpt, PetArg, WideOpt, YesOpt
 from .output import Output
 from .state import get_state, today
 
-app = typer.Typer(help="Patient cards (patiëntenkaart): add, edit, show, list, weigh, deceased.",
+app = typer.Typer(help="Patient cards (patiëntenkaart): add, edit, show, list, weigh, deceased, remove, move.",
                   no_args_is_help=True)
 
 NameOpt = Annotated[Optional[str], typer.Option("--name", help="The animal's name.")]
@@ -29,6 +29,10 @@ CARD_FIELDS = ("number", "client", "name", "species", "breed", "sex", "birth_dat
                "colour", "coat", "insured", "weight_kg", "deceased_on")
 LIST_COLUMNS = ("number", "client", "name", "species", "breed", "sex", "birth_date", "chip",
                 "weight_kg", "deceased_on")
+#: The medical record on the card: the id is what ``record void/correct`` take.
+RECORD_COLUMNS = ("id", "date", "kind", "what", "details", "vet", "status")
+#: The record columns a narrow table leaves out first.
+RECORD_DROP = ("vet", "details")
 #: The list columns a narrow table leaves out first (see output.fit).
 LIST_DROP = ("coat", "colour", "insured", "breed", "sex", "deceased_on", "weight_kg", "birth_date", "chip")
 
@@ -101,8 +105,12 @@ def edit(
 
 
 @app.command("show")
-def show(ctx: typer.Context, pet: PetArg, fmt: FormatOpt = None) -> None:
+def show(ctx: typer.Context, pet: PetArg, fmt: FormatOpt = None, wide: WideOpt = False) -> None:
     """Show a patient card with its weight history and medical record.
+
+    Each record shows its id (for vetcards record void/correct) and its
+    status: voided with the reason, corrected by a newer record, or the
+    record it corrects.
 
     Example: vetcards pet show P000001
     """
@@ -112,7 +120,8 @@ def show(ctx: typer.Context, pet: PetArg, fmt: FormatOpt = None) -> None:
         card = views.pet_card(uow, pet)
     output.record(card, CARD_FIELDS, fmt, title=f"Pet {card['number']}",
                   sections=[("weights", "Weight history", ("date", "kg")),
-                            ("record", "Medical record", ("date", "kind", "what", "details", "vet"))])
+                            ("record", "Medical record", RECORD_COLUMNS)],
+                  wide=wide, drop={"record": RECORD_DROP})
 
 
 @app.command("list")
@@ -173,3 +182,65 @@ def deceased(
         p = patients.mark_deceased(uow, pet, on=on, today=today())
         number = p.number
     output.message(f"pet {number} marked deceased on {on.isoformat()}")
+
+
+@app.command("remove")
+def remove(ctx: typer.Context, pet: PetArg, yes: YesOpt = False, json_out: JsonOpt = False) -> None:
+    """Remove an animal added by mistake, while it has no records.
+
+    Records that stop it: visits, vaccinations, medicine records (voided ones
+    too), weighings besides the weight given with pet add, invoices and
+    disclosures naming the animal. Without --yes it asks on a terminal and
+    refuses otherwise. The pet number is not given out again.
+
+    Example: vetcards pet remove P000012 --yes
+    """
+    from .. import patients
+
+    out = Output(json_out)
+    with get_state(ctx).unit() as uow:
+
+        def plan() -> tuple[str, str]:
+            card, owner = patients.plan_remove(uow, pet)
+            number, owner_number = card.number, owner.number
+            uow.rollback()  # release the write lock while the person decides
+            return "", f"Remove pet {number} of client {owner_number}?"
+
+        out.confirm(plan, yes=yes, refusal="pet remove needs --yes when not run on a terminal; nothing was removed")
+        done = patients.remove_pet(uow, pet)
+    out.result(done, f"pet {done['removed']} removed from client {done['client']}", text=done["removed"])
+
+
+@app.command("move")
+def move(
+    ctx: typer.Context,
+    pet: PetArg,
+    to: Annotated[str, typer.Option("--to", help="The new owner: client number (K000012) or numeric id.",
+                                    show_default=False)],
+    yes: YesOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Move an animal to another owner; its medical record goes with it.
+
+    Issued invoices stay with the client they were addressed to; consents
+    and disclosures stay with the old owner. Refused for a restricted client,
+    the same owner, or an owner under a legal hold. Without --yes it asks on
+    a terminal and refuses otherwise.
+
+    Example: vetcards pet move P000012 --to K000045 --yes
+    """
+    from .. import patients
+
+    out = Output(json_out)
+    with get_state(ctx).unit() as uow:
+
+        def plan() -> tuple[str, str]:
+            card, old, new = patients.plan_move(uow, pet, to)
+            number, old_number, new_number = card.number, old.number, new.number
+            uow.rollback()
+            return "", f"Move pet {number} from client {old_number} to client {new_number}?"
+
+        out.confirm(plan, yes=yes, refusal="pet move needs --yes when not run on a terminal; nothing was moved")
+        moved = patients.move_pet(uow, pet, to)
+    out.result(moved, f"pet {moved.number} moved from client {moved.from_client} to client {moved.to_client}",
+               text=moved.number)
