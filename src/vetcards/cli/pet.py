@@ -11,7 +11,7 @@ from .options import ClientArg, DateOpt, FormatOpt, JsonOpt, PetArg, WideOpt, Ye
 from .output import Output
 from .state import get_state, today
 
-app = typer.Typer(help="Patient cards (patiëntenkaart): add, edit, show, list, weigh, deceased, remove, move.",
+app = typer.Typer(help="Patient cards (patiëntenkaart): add, edit, show, list, weigh, deceased.",
                   no_args_is_help=True)
 
 NameOpt = Annotated[Optional[str], typer.Option("--name", help="The animal's name.")]
