@@ -12,7 +12,9 @@ writes it (JSON or CSV, a file of mode 0600 or a stream) and audits the read
   each line carries its share, the rounding difference on the last line of
   that rate, so the lines of an invoice add up to its stored totals;
 * ``invoices``: one row per invoice or credit note with its stored totals;
-* ``payments``: the payments dated in the year (on invoices of any year);
+* ``payments``: the payments dated in the year (on invoices of any year; a
+  refund on a credit note is negative); a payment voided as booked in error
+  is listed with ``voided: true`` and ``voided_on`` and counts in no total;
 * ``totals_per_rate`` and ``totals``, and ``totals_match_invoices``: the sum
   of the lines equals the sum of the invoices' stored totals.
 
@@ -64,8 +66,8 @@ SELECT l.invoice_id, l.position, l.description, l.quantity, l.unit_price_cents, 
  ORDER BY l.invoice_id, l.position, l.id
 """
 _PAYMENTS_SQL = """
-SELECT i.number AS invoice_number, p.paid_on, p.amount_cents, p.method,
-       (i.restricted = 1 OR coalesce(c.restricted, 0) = 1) AS restricted
+SELECT i.number AS invoice_number, p.id, p.paid_on, p.amount_cents, p.method,
+       (i.restricted = 1 OR coalesce(c.restricted, 0) = 1) AS restricted, p.voided_at
   FROM payment p JOIN invoice i ON i.id = p.invoice_id
   LEFT JOIN client c ON c.id = i.client_id
  WHERE p.paid_on >= :first AND p.paid_on <= :last
@@ -75,7 +77,8 @@ SELECT i.number AS invoice_number, p.paid_on, p.amount_cents, p.method,
 _INVOICE_KEYS = ("number", "kind", "invoice_date", "credits", "status", "payment_method", "customer_name",
                  "customer_street", "customer_postcode", "customer_city", "restricted")
 
-#: The CSV's columns; ``record`` is ``line``, ``payment``, ``total`` (per rate) or ``total_all``.
+#: The CSV's columns; ``record`` is ``line``, ``payment``, ``voided_payment`` (counts in no total),
+#: ``total`` (per rate) or ``total_all``.
 CSV_COLUMNS = ("record", "number", "kind", "invoice_date", "credits", "customer_name", "customer_city",
                "restricted", "position", "description", "quantity", "unit_price", "vat_rate", "vat_category",
                "net", "vat",
@@ -127,6 +130,9 @@ def books_year(uow: UnitOfWork, year: int) -> dict[str, Any]:
         text(_PAYMENTS_SQL), {"first": f"{year:04d}-01-01", "last": f"{year:04d}-12-31"})]
     for p in payments:
         p["paid_on"] = str(p["paid_on"])
+        voided_at = p.pop("voided_at")
+        p["voided"] = voided_at is not None
+        p["voided_on"] = str(voided_at)[:10] if voided_at is not None else None
     # Per rate, and a 0 % rate per reason (zero-rated, exempt, outside the scope): the VAT return tells them apart.
     rates: dict[tuple[int, str], dict[str, int]] = {}
     for line in lines:
@@ -145,7 +151,7 @@ def books_year(uow: UnitOfWork, year: int) -> dict[str, Any]:
         "lines": [dict(line, invoice_date=str(line["invoice_date"])) for line in lines],
         "payments": payments,
         "totals_per_rate": per_rate,
-        "totals": {**totals, "payments_cents": sum(int(p["amount_cents"]) for p in payments)},
+        "totals": {**totals, "payments_cents": sum(int(p["amount_cents"]) for p in payments if not p["voided"])},
         "totals_match_invoices": totals == stored,
     }
 
@@ -173,7 +179,8 @@ def export_books(uow: UnitOfWork, year: int, fmt: BooksFormat, out: Optional[Pat
             raise InvalidInput("--out", f"cannot write the file ({exc.strerror or type(exc).__name__})") from None
     restricted = sum(1 for inv in doc["invoices"] if inv["restricted"])
     summary = {"year": year, "format": fmt, "invoices": len(doc["invoices"]), "lines": len(doc["lines"]),
-               "payments": len(doc["payments"]), "restricted": restricted,
+               "payments": sum(1 for p in doc["payments"] if not p["voided"]),
+               "voided_payments": sum(1 for p in doc["payments"] if p["voided"]), "restricted": restricted,
                "totals_match_invoices": doc["totals_match_invoices"]}
     audit.record(uow, "books.export", "invoice", [], summary)
     uow.commit()
@@ -201,7 +208,8 @@ def csv_text(doc: dict[str, Any]) -> str:
             quantity=line["quantity"].replace(".", ","), unit_price=_amount(line["unit_price_cents"]),
             net=_amount(line["net_cents"]), vat=_amount(line["vat_cents"]), gross=_amount(line["gross_cents"]))
     for p in doc["payments"]:
-        row(record="payment", number=p["invoice_number"], restricted=p["restricted"], paid_on=p["paid_on"],
+        row(record="voided_payment" if p["voided"] else "payment", number=p["invoice_number"],
+            restricted=p["restricted"], paid_on=p["paid_on"],
             amount=_amount(p["amount_cents"]), method=p["method"])
     for t in doc["totals_per_rate"]:
         row(record="total", vat_rate=t["rate"], vat_category=t["vat_category"], net=_amount(t["net_cents"]),

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from sqlalchemy import bindparam, text
 
-from . import audit, refs, settings
-from .errors import InvalidInput
-from .vocab import KIND_INVOICE, OPEN_STATES, VAT_CATEGORIES, ZERO_VAT_CATEGORIES, label
+from . import audit, daybook, refs
+from .errors import InvalidInput, UsageError
+from .vocab import KIND_CREDIT_NOTE, KIND_INVOICE, OPEN_STATES, VAT_CATEGORIES, ZERO_VAT_CATEGORIES, codes, label
 
 if TYPE_CHECKING:  # pragma: no cover
     from .db import UnitOfWork
@@ -34,10 +34,12 @@ __all__ = [
     "LINE_COLUMNS",
     "LIST_COLUMNS",
     "PAYMENT_COLUMNS",
+    "REFUND_FIELDS",
     "STATEMENT_COLUMNS",
     "VAT_COLUMNS",
     "card_fields",
     "invoice_card",
+    "invoice_state",
     "list_invoices",
     "vat_statements",
     "write_pdf",
@@ -50,20 +52,27 @@ CARD_FIELDS = (
     "supplier_name", "supplier_address", "supplier_vat_number", "supplier_kvk", "supplier_iban",
     "credits", "credited_by", "reason", "net", "vat", "total", "paid", "balance",
 )
+#: A credit note's extra fields: refunded so far, and what can still be refunded.
+REFUND_FIELDS = ("refunded", "refundable")
 LIST_COLUMNS = ("number", "invoice_date", "kind", "status", "client", "pet", "customer_name",
                 "payment_method", "total", "paid", "balance", "due_date")
 LINE_COLUMNS = ("position", "description", "quantity", "unit_price", "vat_rate", "net")
 VAT_COLUMNS = ("rate", "net", "vat", "gross")
-PAYMENT_COLUMNS = ("paid_on", "amount", "method")
+#: ``id`` is the number ``invoice void-payment`` takes; a voided payment is listed, marked.
+PAYMENT_COLUMNS = ("id", "paid_on", "amount", "method", "voided_on", "void_reason")
 STATEMENT_COLUMNS = ("category", "statement")
 
 
 def card_fields(card: dict[str, Any]) -> tuple[str, ...]:
-    """The card's fields for people: the date of supply only when it differs from the invoice date."""
-    if not card.get("supply_date"):
-        return CARD_FIELDS
-    at = CARD_FIELDS.index("invoice_date") + 1
-    return CARD_FIELDS[:at] + ("supply_date",) + CARD_FIELDS[at:]
+    """The card's fields for people: the date of supply only when it differs from the invoice date;
+    a credit note's refunds."""
+    fields: tuple[str, ...] = CARD_FIELDS
+    if card.get("supply_date"):
+        at = CARD_FIELDS.index("invoice_date") + 1
+        fields = CARD_FIELDS[:at] + ("supply_date",) + CARD_FIELDS[at:]
+    if card.get("kind") == KIND_CREDIT_NOTE:
+        fields += REFUND_FIELDS
+    return fields
 
 
 def vat_statements(categories: Any) -> list[dict[str, str]]:
@@ -87,15 +96,17 @@ def _fmt(cents: Optional[int]) -> Optional[str]:
     return None if cents is None else format_cents(int(cents))
 
 
-def _payment_term_days(uow: UnitOfWork) -> int:
-    return int(settings.get(uow, "payment_term_days"))
-
-
-def _due_date(invoice_date: Any, method: str, kind: str, term: int) -> Optional[str]:
-    if kind != KIND_INVOICE or method != "account" or invoice_date is None:
+def _due_date(invoice_date: Any, method: str, kind: str, status: str, term: int) -> Optional[str]:
+    """The due date of an invoice on account, or of any invoice still owed (a voided pin payment)."""
+    if kind != KIND_INVOICE or invoice_date is None or (method != "account" and status not in OPEN_STATES):
         return None
     d = date.fromisoformat(str(invoice_date)) if not isinstance(invoice_date, date) else invoice_date
-    return (d + timedelta(days=term)).isoformat()
+    return daybook.due_date(d, term).isoformat()
+
+
+#: The live (not voided) payments of invoice ``{of}``, in cents.
+_PAID_SQL = ("(SELECT coalesce(sum(amount_cents), 0) FROM payment WHERE invoice_id = {of} AND "
+             + daybook.LIVE_PAYMENT + ")")
 
 
 _HEADER_SQL = """
@@ -109,7 +120,7 @@ SELECT i.id, i.number, i.kind, i.invoice_date, i.supply_date, i.status, i.paymen
        (SELECT n.number FROM invoice n WHERE n.credits_invoice_id = i.id
          ORDER BY n.id LIMIT 1) AS credited_by,
        i.reason, i.net_cents, i.vat_cents, i.gross_cents,
-       (SELECT coalesce(sum(amount_cents), 0) FROM payment WHERE invoice_id = i.id) AS paid_cents,
+       {paid} AS paid_cents, {paid_original} AS credits_paid_cents,
        {restricted} AS restricted
   FROM invoice i
   LEFT JOIN client c ON c.id = i.client_id
@@ -121,12 +132,9 @@ SELECT i.id, i.number, i.kind, i.invoice_date, i.supply_date, i.status, i.paymen
 
 #: An invoice is restricted: kept detached for the fiscal hold, or its client's card kept for a claim.
 _RESTRICTED_SQL = "(i.restricted = 1 OR coalesce(c.restricted, 0) = 1)"
-_HEADER_SQL = _HEADER_SQL.format(restricted=_RESTRICTED_SQL)
-
-
-def _balance(status: str, gross: int, paid: int) -> int:
-    """Money still owed: only an open invoice or one in collection owes any."""
-    return gross - paid if status in OPEN_STATES else 0
+_HEADER_SQL = _HEADER_SQL.format(restricted=_RESTRICTED_SQL, paid=_PAID_SQL.format(of="i.id"),
+                                 paid_original=_PAID_SQL.format(of="i.credits_invoice_id"))
+_balance = daybook.open_cents
 
 
 def invoice_card(uow: UnitOfWork, ref: str) -> dict[str, Any]:
@@ -167,7 +175,7 @@ def _card(uow: UnitOfWork, ref: str, *, include_restricted: bool = False) -> dic
     iid = refs.find_id(uow, "invoice", ref, include_restricted=include_restricted)
     card = _rows(uow, _HEADER_SQL, iid=iid)[0]
     card["restricted"] = bool(card["restricted"])
-    term = _payment_term_days(uow)
+    term = daybook.payment_term(uow)
     lines = _rows(
         uow,
         "SELECT position, description, quantity, unit_price_cents, vat_rate, vat_category, net_cents "
@@ -195,18 +203,38 @@ def _card(uow: UnitOfWork, ref: str, *, include_restricted: bool = False) -> dic
         card["net_cents"], card["vat_cents"], card["gross_cents"]
     )
     card["payments"] = [
-        dict(r, amount=_fmt(r["amount_cents"]))
-        for r in _rows(uow, "SELECT paid_on, amount_cents, method FROM payment "
+        dict(r, amount=_fmt(r["amount_cents"]), voided=r["voided_at"] is not None,
+             voided_on=str(r["voided_at"])[:10] if r["voided_at"] else None)
+        for r in _rows(uow, "SELECT id, paid_on, amount_cents, method, voided_at, void_reason FROM payment "
                              "WHERE invoice_id = :iid ORDER BY paid_on, id", iid=iid)
     ]
+    credits_paid = card.pop("credits_paid_cents")
+    if card["kind"] == KIND_CREDIT_NOTE:
+        card["refunded_cents"] = -card["paid_cents"]
+        card["refundable_cents"] = daybook.refundable_cents(-card["gross_cents"], credits_paid,
+                                                            card["refunded_cents"])
+        card["refunded"] = _fmt(card["refunded_cents"])
+        card["refundable"] = _fmt(card["refundable_cents"])
     card["balance_cents"] = _balance(card["status"], card["gross_cents"], card["paid_cents"])
-    card["due_date"] = _due_date(card["invoice_date"], card["payment_method"], card["kind"], term)
+    card["due_date"] = _due_date(card["invoice_date"], card["payment_method"], card["kind"], card["status"],
+                                 term)
     card["net"] = _fmt(card["net_cents"])
     card["vat"] = _fmt(card["vat_cents"])
     card["total"] = _fmt(card["gross_cents"])
     card["paid"] = _fmt(card["paid_cents"])
     card["balance"] = _fmt(card["balance_cents"])
     return card
+
+
+def invoice_state(value: str) -> str:
+    """An invoice state as typed (``in_collection``, ``In collection``); raises
+    :class:`InvalidInput` naming ``--status``."""
+    from .rules import normalise_state
+
+    try:
+        return normalise_state(value)
+    except InvalidInput:
+        raise InvalidInput("--status", "must be one of: " + ", ".join(codes("invoice_state"))) from None
 
 
 def list_invoices(
@@ -219,9 +247,15 @@ def list_invoices(
     overdue: bool = False,
     today: Optional[date] = None,
     restricted: bool = False,
+    on: Optional[date] = None,
+    from_: Optional[date] = None,
+    to: Optional[date] = None,
 ) -> list[dict[str, Any]]:
     """Invoices and credit notes, oldest first, with filters.
 
+    ``on``: dated that day; ``from_``/``to``: dated in that range (both ends
+    included; either may be left open); ``on`` with a range is a usage error.
+    ``status``: a state's code (``in_collection``, also ``in collection``).
     Without ``restricted`` the invoices that are not restricted; with it only
     the restricted ones (kept for the fiscal hold, or for a claim on an
     erased client), for the purpose they are kept for.
@@ -233,7 +267,7 @@ def list_invoices(
     sql = (
         "SELECT i.id, i.number, i.invoice_date, i.kind, i.status, c.number AS client, "
         "p.number AS pet, i.customer_name, i.payment_method, i.gross_cents, "
-        "(SELECT coalesce(sum(amount_cents), 0) FROM payment WHERE invoice_id = i.id) AS paid_cents "
+        f"{_PAID_SQL.format(of='i.id')} AS paid_cents "
         "FROM invoice i LEFT JOIN client c ON c.id = i.client_id "
         f"LEFT JOIN pet p ON p.id = i.pet_id WHERE {'' if restricted else 'NOT '}{_RESTRICTED_SQL}"
     )
@@ -245,19 +279,22 @@ def list_invoices(
         params["pid"] = refs.find_id(uow, "pet", pet)
         sql += " AND i.pet_id = :pid"
     if status is not None:
-        from .rules import normalise_state
-
-        try:
-            params["status"] = normalise_state(status)
-        except InvalidInput:
-            raise InvalidInput("--status", "must be one of: open, paid, in_collection, credited") from None
+        params["status"] = invoice_state(status)
         sql += " AND i.status = :status"
+    if on is not None and (from_ is not None or to is not None):
+        raise UsageError("give --date or --from/--to, not both")
+    if from_ is not None and to is not None and from_ > to:
+        raise InvalidInput("--from", "must not be after --to")
+    for key, value, op in (("on", on, "="), ("from_", from_, ">="), ("to", to, "<=")):
+        if value is not None:
+            params[key] = value.isoformat()
+            sql += f" AND i.invoice_date {op} :{key}"
     if year is not None:
         if not 1900 <= int(year) <= 9999:
             raise InvalidInput("--year", "must be a year like 2026")
         params["year"] = int(year)
         sql += " AND i.year = :year"
-    term = _payment_term_days(uow)
+    term = daybook.payment_term(uow)
     if overdue:
         today = today or date.today()
         params["cutoff"] = (today - timedelta(days=term)).isoformat()
@@ -270,7 +307,7 @@ def list_invoices(
         r["total"] = _fmt(r["gross_cents"])
         r["paid"] = _fmt(r["paid_cents"])
         r["balance"] = _fmt(r["balance_cents"])
-        r["due_date"] = _due_date(r["invoice_date"], r["payment_method"], r["kind"], term)
+        r["due_date"] = _due_date(r["invoice_date"], r["payment_method"], r["kind"], r["status"], term)
         out.append(r)
     audit.record(uow, "invoice.list.restricted" if restricted else "invoice.list", "invoice", [],
                  {"count": len(out)})

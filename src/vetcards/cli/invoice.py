@@ -13,7 +13,8 @@ from .options import ClientArg, DateOpt, Format, JsonOpt, WideOpt
 from .output import Output
 from .state import get_state, today
 
-app = typer.Typer(help="Invoices: create, show, list, pay, collect, credit.", no_args_is_help=True)
+app = typer.Typer(help="Invoices: create, show, list, pay, collect, credit, refund, void a payment.",
+                  no_args_is_help=True)
 
 InvoiceArg = Annotated[
     str, typer.Argument(help="Invoice number (2026-00042) or numeric id.", show_default=False)
@@ -152,7 +153,12 @@ def list_(
     ctx: typer.Context,
     client: Annotated[Optional[str], typer.Option("--client", help="Only this client's invoices.")] = None,
     pet: Annotated[Optional[str], typer.Option("--pet", help="Only invoices for this animal.")] = None,
-    status: Annotated[Optional[str], typer.Option("--status", help="open, paid, in_collection or credited.")] = None,
+    status: Annotated[Optional[str], typer.Option(
+        "--status", help="open, paid, in_collection or credited.")] = None,
+    date_: Annotated[Optional[str], typer.Option(
+        "--date", help="Only invoices dated this day, ISO or Dutch (not with --from/--to).")] = None,
+    from_: Annotated[Optional[str], typer.Option("--from", help="Only invoices dated on or after this day.")] = None,
+    to: Annotated[Optional[str], typer.Option("--to", help="Only invoices dated on or before this day.")] = None,
     year: Annotated[Optional[int], typer.Option("--year", help="Only invoices numbered in this year.")] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only unpaid invoices past their payment term.")] = False,
     restricted: Annotated[
@@ -169,13 +175,15 @@ def list_(
 ) -> None:
     """List invoices and credit notes, oldest first.
 
-    Example: vetcards invoice list --overdue --format csv
+    Example: vetcards invoice list --from 2026-12-01 --to 2026-12-31 --status open --format csv
     """
-    from .. import invoice_views
+    from .. import invoice_views, validation
 
+    dates = {k: validation.parse_date(v, field=f) if v else None
+             for k, v, f in (("on", date_, "--date"), ("from_", from_, "--from"), ("to", to, "--to"))}
     with get_state(ctx).unit() as uow:
         data = invoice_views.list_invoices(uow, client=client, pet=pet, status=status, year=year,
-                                           overdue=overdue, today=today(), restricted=restricted)
+                                           overdue=overdue, today=today(), restricted=restricted, **dates)
     columns: tuple[str, ...] = invoice_views.LIST_COLUMNS
     if fmt is Format.json:
         columns = ("id",) + columns + ("gross_cents", "paid_cents", "balance_cents")
@@ -252,3 +260,57 @@ def credit(
                   "invoice_date": note.invoice_date.isoformat(), **_totals_json(note)}
     Output(json_out).result(result, f"credit note {result['number']} issued for invoice {result['credits']}: "
                                     f"total {result['total']}", text=str(result["number"]))
+
+
+@app.command("void-payment")
+def void_payment(
+    ctx: typer.Context,
+    invoice: InvoiceArg,
+    payment: Annotated[str, typer.Argument(help="The payment's id, as invoice show lists it.", show_default=False)],
+    reason: Annotated[str, typer.Option("--reason", help="Why the payment is voided (kept with it).",
+                                        show_default=False)],
+    json_out: JsonOpt = False,
+) -> None:
+    """Void a payment or refund booked in error, with a reason; it stays listed, marked, and counts nowhere.
+
+    A paid invoice that is no longer paid in full is open again.
+
+    Example: vetcards invoice void-payment 2026-00003 17 --reason "booked on the wrong invoice"
+    """
+    from .. import invoicing, money
+
+    with get_state(ctx).unit() as uow:
+        inv, pay_, balance = invoicing.void_payment(uow, invoice, payment, reason)
+        result = {"id": pay_.id, "invoice_id": inv.id, "number": inv.number, "amount_cents": pay_.amount_cents,
+                  "voided_at": pay_.voided_at.isoformat() if pay_.voided_at else None,
+                  "balance_cents": balance, "balance": money.format_cents(balance), "status": inv.status}
+    Output(json_out).result(result, f"payment {result['id']} on invoice {result['number']} voided: "
+                                    f"still owed {output.euros(balance, 'balance_cents')} ({result['status']})")
+
+
+@app.command("refund")
+def refund(
+    ctx: typer.Context,
+    credit_note: Annotated[str, typer.Argument(help="Credit note number (2026-00043) or numeric id.",
+                                               show_default=False)],
+    amount: Annotated[str, typer.Option("--amount", help="Amount paid back, e.g. 45.00 or 45,00.",
+                                        show_default=False)],
+    method: Annotated[str, typer.Option("--method", help="cash, pin or transfer (bank).", show_default=False)],
+    date_: DateOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record money paid back on a credit note (at most its total, and what was paid on the invoice).
+
+    Example: vetcards invoice refund 2026-00043 --amount 45,00 --method transfer
+    """
+    from .. import invoicing
+
+    on = _on(date_)
+    with get_state(ctx).unit() as uow:
+        note, pay_, left = invoicing.refund(uow, credit_note, amount, method, on, today=today())
+        paid_back = -pay_.amount_cents
+        result = {"id": pay_.id, "invoice_id": note.id, "number": note.number, "amount_cents": pay_.amount_cents,
+                  "paid_on": pay_.paid_on.isoformat(), "method": pay_.method, "refundable_cents": left}
+    Output(json_out).result(result, f"refund of {output.euros(paid_back, 'amount_cents')} recorded "
+                                    f"on credit note {result['number']}; still refundable "
+                                    f"{output.euros(left, 'refundable_cents')}")

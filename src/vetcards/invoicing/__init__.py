@@ -7,7 +7,8 @@ By job:
   counter per year so a purged number is never issued again), the issue-date
   rules (art. 35a Wet OB: in order per year, never in a closed period), the
   date of supply, the practice and customer snapshot, the batch write;
-* :mod:`.settle`: what happens after: payments, collection, credit notes;
+* :mod:`.settle`: what happens after: payments (and voiding one booked in
+  error), collection, credit notes and refunds on them;
 * :mod:`.bulk`: one ``executemany`` of a table's rows, in the table's column
   order (the fast path of issuing).
 
@@ -38,7 +39,17 @@ from .issue import (
     format_quantity,
     next_seq,
 )
-from .settle import collect, credit, get_invoice, lines_of, paid_cents, pay_invoice, totals_of
+from .settle import (
+    collect,
+    credit,
+    get_invoice,
+    lines_of,
+    paid_cents,
+    pay_invoice,
+    refund,
+    totals_of,
+    void_payment,
+)
 
 __all__ = [
     "BatchInvalidInput",
@@ -60,5 +71,7 @@ __all__ = [
     "next_seq",
     "paid_cents",
     "pay_invoice",
+    "refund",
     "totals_of",
+    "void_payment",
 ]

@@ -17,10 +17,11 @@ from sqlalchemy import func, select
 from sqlmodel import select as orm_select
 
 from .. import audit, money, validation
+from ..daybook import refundable_cents
 from ..errors import Conflict, InvalidInput, NotFound, shown_ref
 from ..models import Invoice, Payment, SQLModel, utcnow
 from ..refs import format_invoice_number, parse
-from ..vocab import KIND_CREDIT_NOTE, PAY_METHODS, label, rule_one_of
+from ..vocab import KIND_CREDIT_NOTE, OPEN_STATES, PAY_METHODS, label, rule_one_of
 from .issue import (
     BULK_INVOICE,
     Issued,
@@ -36,7 +37,8 @@ from .issue import (
 if TYPE_CHECKING:  # pragma: no cover
     from ..db import UnitOfWork
 
-__all__ = ["collect", "credit", "get_invoice", "lines_of", "paid_cents", "pay_invoice", "totals_of"]
+__all__ = ["collect", "credit", "get_invoice", "lines_of", "paid_cents", "pay_invoice", "refund", "totals_of",
+           "void_payment"]
 
 _INVOICE = SQLModel.metadata.tables["invoice"]
 _PAYMENT = SQLModel.metadata.tables["payment"]
@@ -57,8 +59,9 @@ def totals_of(invoice: Invoice) -> money.Totals:
 
 
 def paid_cents(uow: UnitOfWork, invoice_id: Optional[int]) -> int:
-    """The sum of the payments on an invoice, in cents."""
-    stmt = select(func.coalesce(func.sum(_PAYMENT.c.amount_cents), 0)).where(_PAYMENT.c.invoice_id == invoice_id)
+    """The sum of the live (not voided) payments on an invoice, in cents; on a credit note minus its refunds."""
+    stmt = select(func.coalesce(func.sum(_PAYMENT.c.amount_cents), 0)).where(
+        _PAYMENT.c.invoice_id == invoice_id, _PAYMENT.c.voided_at.is_(None))
     return int(uow.execute(stmt).scalar_one())
 
 
@@ -232,3 +235,114 @@ def credit(
                     original.payment_method, client_number, pet_number, tuple(negated), totals,
                     credits_number=original.number)
     return issued, original
+
+
+def _refunded_cents(uow: UnitOfWork, note_id: Optional[int]) -> int:
+    """What was refunded on a credit note so far (live refunds), as a positive amount."""
+    return -paid_cents(uow, note_id)
+
+
+def _original_of(uow: UnitOfWork, note: Invoice) -> Optional[Invoice]:
+    return None if note.credits_invoice_id is None else uow.get(Invoice, note.credits_invoice_id)
+
+
+def _note_of(uow: UnitOfWork, invoice: Invoice) -> Optional[Invoice]:
+    return uow.exec(orm_select(Invoice).where(Invoice.credits_invoice_id == invoice.id)).first()
+
+
+def void_payment(
+    uow: UnitOfWork,
+    ref: str,
+    payment_id: str,
+    reason: Optional[str],
+) -> tuple[Invoice, Payment, int]:
+    """Void a payment (or a refund) booked in error, with a reason (SPEC §9); returns
+    (invoice, payment, balance left in cents).
+
+    The payment row stays, marked (``voided_at``, ``void_reason``); from now
+    on it counts nowhere. A paid invoice that is no longer paid in full is
+    open again (an invoice in collection stays there). A payment on an
+    invoice whose credit note has refunds cannot be voided while the refunds
+    would then exceed what was paid (void the refund first).
+    """
+    reason_text = validation.text(reason, field="--reason", max_len=500)
+    invoice = get_invoice(uow, ref)
+    value = str(payment_id).strip()
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
+        raise InvalidInput("PAYMENT", "must be the payment's number as invoice show lists it (id)")
+    payment = uow.get(Payment, int(value))
+    if payment is None or payment.invoice_id != invoice.id:
+        raise NotFound(f"payment {int(value)} not found on invoice {invoice.number} "
+                       f"(invoice show {invoice.number} lists its payments)")
+    if payment.voided_at is not None:
+        raise Conflict(f"payment {payment.id} on invoice {invoice.number} is already voided")
+    paid_after = paid_cents(uow, invoice.id) - payment.amount_cents
+    if invoice.kind != KIND_CREDIT_NOTE:
+        note = _note_of(uow, invoice) if invoice.status == "credited" else None
+        refunded = _refunded_cents(uow, note.id) if note is not None else 0
+        if refunded > max(paid_after, 0):
+            raise Conflict(f"credit note {note.number if note else ''} refunds "
+                           f"{money.format_cents(refunded)} of this payment; void that refund first")
+        if invoice.status == "paid" and paid_after < invoice.gross_cents:
+            invoice.status = "open"
+            uow.add(invoice)
+    payment.voided_at = utcnow()
+    payment.void_reason = reason_text
+    uow.add(payment)
+    uow.flush()
+    balance = invoice.gross_cents - paid_after if invoice.status in OPEN_STATES else 0
+    audit.record(
+        uow, "payment.void", "invoice", [invoice.number],
+        {"payment_id": payment.id, "amount_cents": payment.amount_cents, "method": payment.method,
+         "balance_cents": balance, "status": invoice.status},
+    )
+    uow.commit()
+    return invoice, payment, balance
+
+
+def refund(
+    uow: UnitOfWork,
+    ref: str,
+    amount_str: str,
+    method: str,
+    on: Optional[date] = None,
+    *,
+    today: Optional[date] = None,
+) -> tuple[Invoice, Payment, int]:
+    """Record money paid back to the client on a credit note (SPEC §9); returns
+    (credit note, refund, what can still be refunded in cents).
+
+    A refund is a payment with a negative amount on the credit note. All
+    refunds together never exceed the credit note's total, nor what was paid
+    (live payments) on the invoice it corrects.
+    """
+    amount = money.parse_amount(amount_str, "--amount")
+    method_ = (method or "").strip().lower()
+    if method_ not in PAY_METHODS:
+        raise InvalidInput("--method", rule_one_of(PAY_METHODS))
+    day = check_date(on, today or date.today())
+    note = get_invoice(uow, ref)
+    if note.kind != KIND_CREDIT_NOTE:
+        raise Conflict(f"invoice {note.number} is not a credit note; a refund is recorded on the credit note "
+                       "that corrects the invoice (invoice credit)")
+    if day < note.invoice_date:
+        raise InvalidInput("--date", "must not be before the date of the credit note")
+    original = _original_of(uow, note)
+    paid = paid_cents(uow, original.id) if original is not None else 0
+    refunded = _refunded_cents(uow, note.id)
+    limit = refundable_cents(-note.gross_cents, paid, refunded)
+    if limit == 0:
+        why = "was refunded in full" if refunded else "corrects an invoice that was not paid"
+        raise Conflict(f"credit note {note.number} {why}; nothing to refund")
+    if amount > limit:
+        raise InvalidInput("--amount", f"exceeds what can still be refunded ({money.format_cents(limit)})")
+    payment = Payment(invoice_id=note.id or 0, paid_on=day, amount_cents=-amount, method=method_)
+    uow.add(payment)
+    uow.flush()
+    left = limit - amount
+    audit.record(
+        uow, "invoice.refund", "invoice", [note.number] + ([original.number] if original is not None else []),
+        {"payment_id": payment.id, "amount_cents": -amount, "method": method_, "refundable_cents": left},
+    )
+    uow.commit()
+    return note, payment, left

@@ -1,0 +1,56 @@
+"""``vetcards debtors``: who owes what, and how long past due (SPEC §8, §9)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import typer
+
+from . import output
+from .options import JsonOpt, WideOpt
+from .state import get_state, today
+
+app = typer.Typer()
+
+#: The table's columns; a narrow terminal leaves out the note and the name first.
+COLUMNS = ("invoice", "client", "name", "due_date", "days_overdue", "open", "note")
+DROP = ("note", "name")
+
+
+def _note(row: dict[str, Any]) -> str:
+    from ..vocab import label
+
+    notes = [label("invoice_state", row["status"], "en")] if row["status"] != "open" else []
+    return ", ".join(notes + (["restricted: for the claim only"] if row["restricted"] else []))
+
+
+@app.command("debtors")
+def debtors(
+    ctx: typer.Context,
+    as_of: Annotated[Optional[str], typer.Option(
+        "--as-of", help="Count the ages to this day, ISO or Dutch (default: today); later invoices are left out.")]
+        = None,
+    json_out: JsonOpt = False,
+    wide: WideOpt = False,
+) -> None:
+    """List the open invoices by age past their due date (0-30, 31-60, 61-90, over 90 days).
+
+    Unpaid invoices of an erased client are listed too (kept for the claim), marked restricted.
+
+    Example: vetcards debtors --as-of 31-12-2026 --json
+    """
+    from .. import daybook, validation
+
+    day = validation.parse_date(as_of, field="--as-of") if as_of else today()
+    with get_state(ctx).unit() as uow:
+        result = daybook.debtors(uow, day)
+    if json_out:
+        output.emit_json(result["invoices"])
+        return
+    data = [dict(r, note=_note(r), open=output.euros(r["open_cents"], "open_cents")) for r in result["invoices"]]
+    output.rows(data, COLUMNS, None, title=f"Debtors on {result['as_of']} (payment term "
+                                          f"{result['payment_term_days']} days)", drop=DROP, wide=wide)
+    totals = [(name.replace("_", " "), b["count"], b["open_cents"]) for name, b in result["buckets"].items()]
+    totals.append(("total", len(data), result["open_cents"]))
+    output.rows([{"days_past_due": name, "count": count, "open": output.euros(cents, "open_cents")}
+                 for name, count, cents in totals], ("days_past_due", "count", "open"), None, title="Per age")
