@@ -39,6 +39,7 @@ __all__ = [
     "Totals",
     "compute_totals",
     "format_cents",
+    "format_eur",
     "negate",
     "parse_amount",
     "parse_line",
@@ -335,3 +336,12 @@ def format_cents(cents: int, *, dutch: bool = False) -> str:
     if dutch:
         return f"{sign}{euros:,}".replace(",", ".") + f",{rest:02d}"
     return f"{sign}{euros}.{rest:02d}"
+
+
+def format_eur(cents: int, lang: str = "nl") -> str:
+    """An amount for people: ``€ 1.234,56`` (Dutch), ``€ 1,234.56`` (English); minus after the sign."""
+    if lang == "nl":
+        return "€ " + format_cents(cents, dutch=True)
+    sign = "-" if cents < 0 else ""
+    euros, rest = divmod(abs(cents), 100)
+    return f"€ {sign}{euros:,}.{rest:02d}"
