@@ -46,6 +46,8 @@ COMMANDS: dict[str, tuple[str, str, Optional[str], str]] = {
                   "Record a vaccination; --next-due makes a recall for the reminder cards."),
     "medicine": ("record", "app", "medicine",
                  "Record a veterinary medicine administered or dispensed (kept 5 years, EU 2019/6 article 103)."),
+    "record": ("record", "record_app", None,
+               "Corrections in the medical record: void or correct a visit, vaccination or medicine record."),
     "consent": ("consent", "app", None,
                 "Consents per purpose: give, withdraw (as easy as giving), list with history."),
     "recipient": ("sharing", "recipient_app", None, "The register of recipients: parties data may be shared with."),
