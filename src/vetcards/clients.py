@@ -13,23 +13,32 @@ from typing import TYPE_CHECKING, Any, Optional
 from . import audit, numbering, refs, settings, validation
 from .errors import InvalidInput
 from .models import Client, ClientCreate, Consent, Pet, utcnow
-from .vocab import CONSENT_METHODS, CONSENT_PURPOSES
+from .vocab import CONSENT_METHODS, CONSENT_PURPOSES, DEFAULT_COUNTRY
 
 if TYPE_CHECKING:
     from .db import UnitOfWork
 
 
-def validate_client(raw: dict[str, Optional[str]], *, today: date, partial: bool = False) -> dict[str, Any]:
+def validate_client(raw: dict[str, Optional[str]], *, today: date, partial: bool = False,
+                    current: Optional[Client] = None) -> dict[str, Any]:
     """Validate raw CLI strings; returns only the given fields, normalised.
 
-    With ``partial`` (edit) a missing field is left out; an empty string for
-    an optional field (phone, e-mail, birth date) clears it.
+    The postcode and the phones are checked in the client's country (``country``,
+    default NL; on an edit the card's own unless a new one is given). With
+    ``partial`` (edit) a missing field is left out; an empty string for an
+    optional field (phone, landline, e-mail, birth date) clears it. A new
+    country on an edit re-checks the card's postcode unless a new one is given.
     """
     out: dict[str, Any] = {}
 
     def given(name: str) -> bool:
         return raw.get(name) is not None
 
+    country = current.country if current is not None else DEFAULT_COUNTRY
+    typed_country = raw.get("country")
+    if typed_country is not None or not partial:
+        country = validation.country(typed_country) if typed_country is not None else DEFAULT_COUNTRY
+        out["country"] = country
     for name, max_len in (("name", 200), ("street", 200), ("city", 100)):
         if given(name) or not partial:
             out[name] = validation.text(raw.get(name), field=f"--{name}", max_len=max_len)
@@ -37,15 +46,28 @@ def validate_client(raw: dict[str, Optional[str]], *, today: date, partial: bool
         postcode = raw.get("postcode")
         if not postcode:
             raise InvalidInput("--postcode", validation.RULE_REQUIRED)
-        out["postcode"] = validation.postcode(postcode)
-    phone, email, birth = raw.get("phone"), raw.get("email"), raw.get("birth_date")
-    if phone is not None:
-        out["phone"] = validation.phone(phone) if phone.strip() else None
+        out["postcode"] = validation.postcode(postcode, country=country)
+    elif current is not None and country != current.country:
+        out["postcode"] = _recheck_postcode(current.postcode, country)
+    for name in ("phone", "landline"):
+        value = raw.get(name)
+        if value is not None:
+            out[name] = validation.phone(value, field=f"--{name}", country=country) if value.strip() else None
+    email, birth = raw.get("email"), raw.get("birth_date")
     if email is not None:
         out["email"] = validation.email(email) if email.strip() else None
     if birth is not None:
         out["birth_date"] = validation.birth_date(birth, today=today) if birth.strip() else None
     return out
+
+
+def _recheck_postcode(stored: str, country: str) -> str:
+    """The card's postcode in the form of its new country, or the error asking for a new one."""
+    try:
+        return validation.postcode(stored, country=country)
+    except InvalidInput as exc:
+        raise InvalidInput("--postcode", f"{exc.rule} (the card's postcode does not fit --country "
+                                         f"{country}; give the new one with --postcode)") from None
 
 
 def get_client(uow: UnitOfWork, ref: str, *, include_restricted: bool = False) -> Client:
@@ -87,8 +109,10 @@ def add_client(uow: UnitOfWork, raw: dict[str, Optional[str]], *, today: date,
         )
     if consent_method not in CONSENT_METHODS:
         raise InvalidInput("--consent-method", "must be one of: " + ", ".join(CONSENT_METHODS))
+    # country and landline (migration 0008) go beside the model of the older fields.
+    abroad: dict[str, Any] = {k: fields.pop(k) for k in ("country", "landline") if k in fields}
     data = ClientCreate(**fields)
-    client = Client(number=numbering.next_number(uow, "client"), **data.model_dump())
+    client = Client(number=numbering.next_number(uow, "client"), **{**data.model_dump(), **abroad})
     uow.add(client)
     uow.flush()
     add_consent(uow, client, "care", given_on=today, method=consent_method)
@@ -103,7 +127,7 @@ def add_client(uow: UnitOfWork, raw: dict[str, Optional[str]], *, today: date,
 def edit_client(uow: UnitOfWork, ref: str, raw: dict[str, Optional[str]], *, today: date) -> tuple[Client, list[str]]:
     """Correct a client card (rectification); returns the changed field names."""
     client = get_client(uow, ref)
-    fields = validate_client(raw, today=today, partial=True)
+    fields = validate_client(raw, today=today, partial=True, current=client)
     if not fields:
         raise InvalidInput("client edit", "give at least one field to change")
     changed = apply_edit(uow, client, fields, entity="client")

@@ -64,7 +64,7 @@ RULE_CONTROL_LINES = RULE_CONTROL + " other than line breaks"
 #: (Cs: bytes that were not UTF-8 on the command line).
 REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 RULE_POSTCODE = postcode_rule_text(DEFAULT_COUNTRY)
-RULE_COUNTRY = ("must be the country code (ISO 3166) of one of the countries whose postcodes vetcards knows: "
+RULE_COUNTRY = ("must be a country whose postcodes vetcards knows, as its ISO code or name: "
                 + ", ".join(COUNTRIES))
 RULE_EMAIL = "must be a valid e-mail address like name@example.nl"
 RULE_PHONE = "must be a valid phone number like 06 12345678 or +31 20 123 4567"

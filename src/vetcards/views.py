@@ -54,7 +54,7 @@ def client_card(uow: UnitOfWork, ref: str) -> dict[str, Any]:
     cid = refs.find_id(uow, "client", ref)
     card = _rows(
         uow,
-        "SELECT id, number, name, street, postcode, city, phone, email, birth_date, "
+        "SELECT id, number, name, street, postcode, city, country, phone, landline, email, birth_date, "
         "created_at, legal_hold_reason FROM client WHERE id = :cid",
         cid=cid,
     )[0]
@@ -126,7 +126,7 @@ def _clients(uow: UnitOfWork, limit: Optional[int]) -> list[dict[str, Any]]:
     """The list rows of the visible clients, by surname, at most ``limit``."""
     return _by_surname(_rows(
         uow,
-        "SELECT c.id, c.number, c.name, c.street, c.postcode, c.city, c.phone, c.email, "
+        "SELECT c.id, c.number, c.name, c.street, c.postcode, c.city, c.country, c.phone, c.landline, c.email, "
         "(SELECT count(*) FROM pet p WHERE p.client_id = c.id) AS pets "
         "FROM client c WHERE c.restricted = 0",
     ), limit)

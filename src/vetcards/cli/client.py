@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from . import output
-from .options import ClientArg, FormatOpt, JsonOpt, WideOpt, YesOpt
+from .options import ClientArg, Format, FormatOpt, JsonOpt, WideOpt, YesOpt
 from .output import Output
 from .state import get_state, interactive, today
 
@@ -19,20 +20,30 @@ app = typer.Typer(help="Client cards (klantenkaart): add, edit, show, list, sear
 
 NameOpt = Annotated[Optional[str], typer.Option("--name", help="Full name.")]
 StreetOpt = Annotated[Optional[str], typer.Option("--street", help="Street and house number.")]
-PostcodeOpt = Annotated[Optional[str], typer.Option("--postcode", help="Dutch postcode, e.g. 1234 AB.")]
+PostcodeOpt = Annotated[Optional[str], typer.Option(
+    "--postcode", help="Postcode in the form of the address's country: 1234 AB (NL), 2000 (BE), 10115 (DE), "
+                       "1234 or L-1234 (LU), 75001 (FR), SW1A 1AA (GB).")]
 CityOpt = Annotated[Optional[str], typer.Option("--city", help="City.")]
-PhoneOpt = Annotated[Optional[str], typer.Option("--phone", help="Phone number (stored as +31...).")]
+CountryOpt = Annotated[Optional[str], typer.Option(
+    "--country", help="Country of the address: ISO code (NL, BE, DE, LU, FR, GB, AT, CH, DK, ES, IT, PL, SE) "
+                      "or its name; default NL. Sets the postcode rule and the country of national phone "
+                      "numbers.")]
+PhoneOpt = Annotated[Optional[str], typer.Option(
+    "--phone", help="Mobile (or only) phone number; national in the client's country or with +CC; "
+                    "stored as +31..., +32... .")]
+LandlineOpt = Annotated[Optional[str], typer.Option(
+    "--landline", help="Landline phone number, beside the mobile --phone; same forms.")]
 EmailOpt = Annotated[Optional[str], typer.Option("--email", help="E-mail address.")]
 BirthOpt = Annotated[
     Optional[str],
     typer.Option("--birth-date", help="Birth date; only needed for invoices paid on account."),
 ]
 
-CARD_FIELDS = ("number", "name", "street", "postcode", "city", "phone", "email", "birth_date",
-               "created_on", "last_activity", "legal_hold_reason")
-LIST_COLUMNS = ("number", "name", "street", "postcode", "city", "phone", "email", "pets")
+CARD_FIELDS = ("number", "name", "street", "postcode", "city", "country", "phone", "landline", "email",
+               "birth_date", "created_on", "last_activity", "legal_hold_reason")
+LIST_COLUMNS = ("number", "name", "street", "postcode", "city", "country", "phone", "landline", "email", "pets")
 #: The list columns a narrow table leaves out first (see output.fit).
-LIST_DROP = ("street", "pets", "email", "city", "postcode")
+LIST_DROP = ("street", "landline", "pets", "email", "city", "country", "postcode")
 PET_COLUMNS = ("number", "name", "species", "breed", "sex", "birth_date", "chip", "weight_kg", "deceased_on")
 #: The pet columns a narrow card leaves out first.
 PET_DROP = ("deceased_on", "breed", "sex", "weight_kg", "birth_date", "chip")
@@ -47,7 +58,9 @@ def add(
     street: StreetOpt = None,
     postcode: PostcodeOpt = None,
     city: CityOpt = None,
+    country: CountryOpt = None,
     phone: PhoneOpt = None,
+    landline: LandlineOpt = None,
     email: EmailOpt = None,
     birth_date: BirthOpt = None,
     consent: Annotated[
@@ -76,13 +89,19 @@ def add(
     whether to add a new card anyway; in a script the card is refused unless
     --allow-duplicate is given.
 
+    A client from abroad gets --country: the postcode then follows that
+    country's rule and a phone typed without +CC is a number of that country.
+
     Example: vetcards client add --name "A. Jansen" --street "Dorpsstraat 1"
     --postcode "1234 AB" --city Utrecht --phone "06 12345678" --consent --reminders
+
+    Example: vetcards client add --name "Lotte Peeters" --street "Meir 1"
+    --country BE --postcode 2000 --city Antwerpen --phone "0470 12 34 56" --consent
     """
     from .. import clients
 
-    raw = {"name": name, "street": street, "postcode": postcode, "city": city,
-           "phone": phone, "email": email, "birth_date": birth_date}
+    raw = {"name": name, "street": street, "postcode": postcode, "city": city, "country": country,
+           "phone": phone, "landline": landline, "email": email, "birth_date": birth_date}
     with get_state(ctx).unit() as uow:
         if not allow_duplicate:
             _refuse_look_alikes(uow, clients.validate_client(raw, today=today()))
@@ -124,19 +143,28 @@ def edit(
     street: StreetOpt = None,
     postcode: PostcodeOpt = None,
     city: CityOpt = None,
-    phone: Annotated[Optional[str], typer.Option("--phone", help="New phone number; \"\" clears it.")] = None,
+    country: Annotated[Optional[str], typer.Option(
+        "--country", help="New country of the address (ISO code or name); the postcode is checked again.")] = None,
+    phone: Annotated[Optional[str], typer.Option("--phone", help="New mobile (or only) phone number; \"\" clears it.")] = None,
+    landline: Annotated[Optional[str], typer.Option("--landline", help="New landline number; \"\" clears it.")] = None,
     email: Annotated[Optional[str], typer.Option("--email", help="New e-mail address; \"\" clears it.")] = None,
     birth_date: Annotated[Optional[str], typer.Option("--birth-date", help="New birth date; \"\" clears it.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Correct a client card (right to rectification); only the given fields change.
 
+    A new --country checks the card's postcode against that country's rule
+    (give --postcode too when it changes); new phone numbers are read as
+    numbers of the card's (new) country.
+
     Example: vetcards client edit K000001 --phone "06 87654321"
+
+    Example: vetcards client edit K000001 --country DE --postcode 47533 --city Kleve
     """
     from .. import clients
 
-    raw = {"name": name, "street": street, "postcode": postcode, "city": city,
-           "phone": phone, "email": email, "birth_date": birth_date}
+    raw = {"name": name, "street": street, "postcode": postcode, "city": city, "country": country,
+           "phone": phone, "landline": landline, "email": email, "birth_date": birth_date}
     with get_state(ctx).unit() as uow:
         card, changed = clients.edit_client(uow, client, raw, today=today())
         result = {"id": card.id, "number": card.number, "changed": changed}
@@ -154,8 +182,12 @@ def show(ctx: typer.Context, client: ClientArg, fmt: FormatOpt = None, wide: Wid
 
     with get_state(ctx).unit() as uow:
         card = views.client_card(uow, client)
+    fields: Sequence[str] = CARD_FIELDS
+    if output.resolve(fmt) is Format.table:
+        people, fields = _for_people([card], fields)
+        card = people[0]
     output.record(
-        card, CARD_FIELDS, fmt, title=f"Client {card['number']}",
+        card, fields, fmt, title=f"Client {card['number']}",
         sections=[("pets", "Pets", PET_COLUMNS), ("consents", "Consents", CONSENT_COLUMNS),
                   ("services", "Services rendered", SERVICE_COLUMNS)],
         wide=wide, drop={"pets": PET_DROP, "services": ("kind", "quantity")},
@@ -177,7 +209,7 @@ def list_(
 
     with get_state(ctx).unit() as uow:
         data = views.list_clients(uow, limit=limit)
-    output.rows(data, LIST_COLUMNS, fmt, title="Clients", drop=LIST_DROP, wide=wide)
+    _client_rows(data, fmt, "Clients", wide)
 
 
 @app.command("search")
@@ -195,7 +227,29 @@ def search(
 
     with get_state(ctx).unit() as uow:
         data = views.search_clients(uow, query)
-    output.rows(data, LIST_COLUMNS, fmt, title="Clients found", drop=LIST_DROP, wide=wide)
+    _client_rows(data, fmt, "Clients found", wide)
+
+
+def _client_rows(data: list[dict[str, Any]], fmt: Optional[Format], title: str, wide: bool) -> None:
+    """``client list`` and ``search``: every column in csv and json; for people, see :func:`_for_people`."""
+    columns: Sequence[str] = LIST_COLUMNS
+    if output.resolve(fmt) is Format.table:
+        data, columns = _for_people(data, columns)
+    output.rows(data, columns, fmt, title=title, drop=LIST_DROP, wide=wide)
+
+
+def _for_people(data: list[dict[str, Any]],
+                columns: Sequence[str]) -> tuple[list[dict[str, Any]], Sequence[str]]:
+    """Client rows as people read them: the postcode in its printed form (``SW1A 1AA``), the country
+    only when it is not the practice's own (no column at all when every client lives here)."""
+    from ..address import postcode_display
+    from ..vocab import DEFAULT_COUNTRY
+
+    shown = [{**r, "postcode": postcode_display(r.get("postcode"), r.get("country")),
+              "country": None if r.get("country") in (None, DEFAULT_COUNTRY) else r["country"]} for r in data]
+    if not any(r["country"] for r in shown):
+        columns = tuple(c for c in columns if c != "country")
+    return shown, columns
 
 
 # --------------------------------------------------------------------------
