@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from . import output
-from .options import JsonOpt
+from .options import Format, FormatOpt, JsonOpt
 from .state import get_state, today
 
 app = typer.Typer()
@@ -35,6 +35,7 @@ def cashup(
     date_: Annotated[Optional[str], typer.Option(
         "--date", help="The day, ISO 2026-12-02 or Dutch 02-12-2026 (default: today).")] = None,
     json_out: JsonOpt = False,
+    fmt: FormatOpt = None,
 ) -> None:
     """Close the till: the day's invoices per payment method and VAT rate, and the payments received.
 
@@ -47,11 +48,11 @@ def cashup(
     day = validation.parse_date(date_, field="--date") if date_ else today()
     with get_state(ctx).unit() as uow:
         result = daybook.cashup(uow, day)
-    if json_out:
+    if json_out or fmt is Format.json:
         output.emit_json(result)
         return
-    output.rows(_rows(result), ("what", "count", "amount"), None, title=f"Cash-up {result['date']}")
+    output.rows(_rows(result), ("what", "count", "amount"), fmt, title=f"Cash-up {result['date']}")
     if result["by_vat_rate"]:
         output.rows([{"rate": f"{r['rate']}%", **{k: output.euros(r[f"{k}_cents"], "_cents")
                                                   for k in ("net", "vat", "gross")}}
-                     for r in result["by_vat_rate"]], ("rate", "net", "vat", "gross"), None, title="Per VAT rate")
+                     for r in result["by_vat_rate"]], ("rate", "net", "vat", "gross"), fmt, title="Per VAT rate")

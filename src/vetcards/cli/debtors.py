@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from . import output
-from .options import JsonOpt, WideOpt
+from .options import Format, FormatOpt, JsonOpt, WideOpt
 from .state import get_state, today
 
 app = typer.Typer()
@@ -15,6 +15,9 @@ app = typer.Typer()
 #: The table's columns; a narrow terminal leaves out the note and the name first.
 COLUMNS = ("invoice", "client", "name", "due_date", "days_overdue", "open", "note")
 DROP = ("note", "name")
+#: The keys of ``--json`` (and ``--format csv``), per invoice.
+KEYS = ("invoice", "client", "name", "invoice_date", "due_date", "days_overdue", "bucket", "status", "open_cents",
+        "restricted")
 
 
 def _note(row: dict[str, Any]) -> str:
@@ -31,6 +34,7 @@ def debtors(
         "--as-of", help="Count the ages to this day, ISO or Dutch (default: today); later invoices are left out.")]
         = None,
     json_out: JsonOpt = False,
+    fmt: FormatOpt = None,
     wide: WideOpt = False,
 ) -> None:
     """List the open invoices by age past their due date (0-30, 31-60, 61-90, over 90 days).
@@ -44,13 +48,13 @@ def debtors(
     day = validation.parse_date(as_of, field="--as-of") if as_of else today()
     with get_state(ctx).unit() as uow:
         result = daybook.debtors(uow, day)
-    if json_out:
-        output.emit_json(result["invoices"])
+    if json_out or fmt in (Format.json, Format.csv):
+        output.rows(result["invoices"], KEYS, Format.json if json_out else fmt)
         return
     data = [dict(r, note=_note(r), open=output.euros(r["open_cents"], "open_cents")) for r in result["invoices"]]
-    output.rows(data, COLUMNS, None, title=f"Debtors on {result['as_of']} (payment term "
+    output.rows(data, COLUMNS, fmt, title=f"Debtors on {result['as_of']} (payment term "
                                           f"{result['payment_term_days']} days)", drop=DROP, wide=wide)
     totals = [(name.replace("_", " "), b["count"], b["open_cents"]) for name, b in result["buckets"].items()]
     totals.append(("total", len(data), result["open_cents"]))
     output.rows([{"days_past_due": name, "count": count, "open": output.euros(cents, "open_cents")}
-                 for name, count, cents in totals], ("days_past_due", "count", "open"), None, title="Per age")
+                 for name, count, cents in totals], ("days_past_due", "count", "open"), fmt, title="Per age")
