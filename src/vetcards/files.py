@@ -13,9 +13,14 @@ into a regular file); the check is made again just before the rename.
 
 from __future__ import annotations
 
+import csv
+import io
 import os
+import re
 import stat
 import tempfile
+from collections.abc import Collection, Iterable, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -126,16 +131,54 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def csv_cell(value: Any) -> Any:
+#: Columns that hold a number people read as text (a phone number): in a spreadsheet file
+#: (``--excel``) their leading ``+`` is kept as text (``'+31612345678``), never turned into a number.
+TEXT_COLUMNS = frozenset({"phone", "landline"})
+
+_DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+")
+
+
+def csv_cell(value: Any, *, text: bool = False) -> Any:
     """A CSV cell for people or partners (SPEC §7): text that a spreadsheet would
     run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR first) gets a leading ``'``;
-    a plain signed number stays a number. The one formula rule of every CSV."""
+    a plain signed number stays a number, unless ``text`` (a phone number: it must
+    stay text, so ``+31612345678`` becomes ``'+31612345678``). The one formula rule of every CSV."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str) and value and value[0] in "=+-@\t\r":
         body = value[1:]
-        if not (value[0] in "+-" and body.replace(".", "", 1).isdigit()):
+        if text or not (value[0] in "+-" and body.replace(".", "", 1).isdigit()):
             return "'" + value
     return value
+
+
+def _excel_cell(value: Any) -> Any:
+    """A decimal number with a decimal comma (a Dutch spreadsheet reads ``12,50`` as a number)."""
+    if isinstance(value, (float, Decimal)) or (isinstance(value, str) and _DECIMAL.fullmatch(value)):
+        return str(value).replace(".", ",")
+    return value
+
+
+def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, excel: bool = False,
+             line_end: str = "\n", text_columns: Collection[str] = TEXT_COLUMNS) -> str:
+    """CSV for people or partners: a header row, then every cell through :func:`csv_cell`.
+
+    ``excel``: for a Dutch spreadsheet opened with a double click: ``;`` between cells, a
+    decimal comma, CRLF line ends (:func:`csv_bytes` adds the byte order mark).
+    """
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else line_end)
+    writer.writerow(columns)
+    text = [c in text_columns for c in columns]
+    for row in rows:
+        cells = [csv_cell(v, text=excel and t) for v, t in zip(row, text)]
+        writer.writerow([_excel_cell(c) for c in cells] if excel else cells)
+    return buf.getvalue()
+
+
+def csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, excel: bool = False,
+              line_end: str = "\r\n") -> bytes:
+    """:func:`csv_text` as a file: UTF-8, with a byte order mark for a spreadsheet (``excel``)."""
+    return csv_text(columns, rows, excel=excel, line_end=line_end).encode("utf-8-sig" if excel else "utf-8")

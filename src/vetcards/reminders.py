@@ -7,9 +7,10 @@ consent for reminders (never given, or withdrawn).
 
 The mailing firm receives only what it needs to print and post a card:
 name, street, postcode, city, pet name, species, vaccine and due date
-(:data:`COLUMNS`). Only a file actually handed over is a disclosure (SPEC
-§5): then one disclosure per client is logged to the printer recipient in the
-caller's transaction, which must commit before the file is published (see
+(:data:`COLUMNS`; the file's format: docs/reminder-cards.md). Only a file
+actually handed over is a disclosure (SPEC §5): then one disclosure per
+client is logged to the printer recipient in the caller's transaction,
+which must commit before the file is published (see
 :class:`vetcards.sharing.Outbox`). A preview (``handed_over=False``: a dry run,
 or the cards shown without a file or a recipient) logs no disclosure; it is
 audited as a read (``reminders.preview``, counts only).
@@ -17,20 +18,19 @@ audited as a read (``reminders.preview``, counts only).
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any, Optional
 
 from sqlalchemy import text
 
-from . import audit
+from . import audit, files
 from .consents import current_sql
 from .disclosures import Entry, log
 from .errors import InvalidInput
 from .recipients import check_categories, recipient_of_kind
 from .sharing import Prepared
+from .vocab import label
 
 if TYPE_CHECKING:  # pragma: no cover
     from .db import UnitOfWork
@@ -82,22 +82,25 @@ def recalls(uow: UnitOfWork, *, due_before: date, today: date, due_after: Option
     return [dict(r._mapping) for r in uow.execute(text(_RECALLS_SQL), params)]
 
 
-def to_csv(rows: list[dict[str, Any]], progress: Optional[Progress] = None) -> bytes:
-    """The printer's CSV: header plus one line per recall, only :data:`COLUMNS`."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(COLUMNS)
+def to_csv(rows: list[dict[str, Any]], progress: Optional[Progress] = None, *, excel: bool = False,
+           lang: str = "nl") -> bytes:
+    """The printer's CSV (docs/reminder-cards.md): a header row of :data:`COLUMNS`, one line per
+    recall, species in Dutch, dates ISO 8601, CRLF line ends, UTF-8; formulas neutralised
+    (:func:`vetcards.files.csv_cell`). ``excel``: for a Dutch spreadsheet (BOM, ``;``)."""
     total = len(rows)
-    for i, r in enumerate(rows, 1):
-        writer.writerow([r[c] if r[c] is not None else "" for c in COLUMNS])
-        if progress is not None and (i % 200 == 0 or i == total):
-            progress(i, total)
-    return buf.getvalue().encode("utf-8")
+
+    def lines() -> Iterator[list[Any]]:
+        for i, r in enumerate(rows, 1):
+            yield [label("species", r[c], lang) if c == "species" else r[c] for c in COLUMNS]
+            if progress is not None and (i % 200 == 0 or i == total):
+                progress(i, total)
+
+    return files.csv_bytes(COLUMNS, lines(), excel=excel)
 
 
 def export(uow: UnitOfWork, *, due_before: date, today: date, due_after: Optional[date] = None,
            recipient_ref: Optional[str] = None, progress: Optional[Progress] = None,
-           handed_over: bool = True) -> Prepared:
+           handed_over: bool = True, excel: bool = False) -> Prepared:
     """Build the printer's CSV; when it is ``handed_over``, log one disclosure per client.
 
     The caller stages the file, then commits. A preview logs no disclosure.
@@ -118,7 +121,7 @@ def export(uow: UnitOfWork, *, due_before: date, today: date, due_after: Optiona
                          for cid, consent_id in per_client.items()])
         details.update(first_disclosure_id=ids[0] if ids else None, last_disclosure_id=ids[-1] if ids else None)
     audit.record(uow, "reminders.export" if handed_over else "reminders.preview", "disclosure", [], details)
-    content = to_csv(rows, progress)
+    content = to_csv(rows, progress, excel=excel)
     return Prepared(content, {"recalls": len(rows), "clients": len(per_client),
                               "recipient_id": recipient["id"], "due_before": due_before.isoformat(),
                               "disclosures": len(per_client) if handed_over else 0})

@@ -70,3 +70,9 @@ PetArg = Annotated[str, typer.Argument(help="Pet number (P000034) or numeric id.
 WideOpt = Annotated[
     bool, typer.Option("--wide", help="Table: show every column (default: the columns that fit the terminal)."),
 ]
+
+ExcelOpt = Annotated[
+    bool,
+    typer.Option("--excel", help="CSV for a Dutch spreadsheet: UTF-8 with BOM, ';' between cells, decimal comma "
+                                 "(implies --format csv)."),
+]

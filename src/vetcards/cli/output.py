@@ -77,7 +77,7 @@ def euros(value: Any, column: str) -> str:
     """An amount for people: ``€ 1.234,56`` (``*_cents`` columns hold cents, the others a decimal)."""
     from decimal import Decimal, InvalidOperation
 
-    from ..money import format_cents
+    from ..money import format_eur
 
     if value is None or value == "":
         return ""
@@ -85,7 +85,7 @@ def euros(value: Any, column: str) -> str:
         cents = int(value) if column.endswith("_cents") else int(Decimal(str(value)) * 100)
     except (InvalidOperation, ValueError, TypeError):
         return _cell(value)
-    return "€ " + format_cents(cents, dutch=True)
+    return format_eur(cents)
 
 
 def _header(column: str) -> str:
@@ -127,25 +127,44 @@ def emit_json(obj: Any) -> None:
     sys.stdout.write(to_json(obj) + "\n")
 
 
+def _csv_format(fmt: Optional[Format], excel: bool) -> Optional[Format]:
+    """``--excel`` is CSV for a spreadsheet: it implies ``--format csv`` and goes with no other."""
+    if excel and fmt not in (None, Format.csv):
+        from ..errors import UsageError
+
+        raise UsageError(f"--excel writes CSV for a spreadsheet; leave out --format {fmt.value}")
+    return Format.csv if excel else fmt
+
+
+def write_csv(columns: Sequence[str], data: Iterable[Sequence[Any]], *, excel: bool = False) -> None:
+    """CSV on stdout, formulas neutralised (:func:`vetcards.files.csv_text`); ``excel``: UTF-8 with BOM,
+    ``;``, decimal comma, CRLF, written as bytes whatever the terminal's encoding."""
+    from ..files import csv_text
+
+    text = csv_text(columns, data, excel=excel)
+    if excel:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8-sig"))
+        sys.stdout.buffer.flush()
+    else:
+        sys.stdout.write(text)
+
+
 def rows(data: Sequence[dict[str, Any]], columns: Sequence[str], fmt: Optional[Format],
-         title: Optional[str] = None, *, drop: Sequence[str] = (), wide: bool = False) -> None:
+         title: Optional[str] = None, *, drop: Sequence[str] = (), wide: bool = False, excel: bool = False) -> None:
     """Print a listing in the chosen format.
 
     The table (for people) shows amounts as ``€ 1.234,56`` and fits the
     terminal (:func:`fit`: ``drop`` lists the columns to leave out first,
     least useful first; ``wide`` shows them all). Plain, CSV and JSON keep
-    every column and the exact values.
+    every column and the exact values; CSV neutralises spreadsheet formulas,
+    and ``excel`` writes it for a Dutch spreadsheet (:data:`options.ExcelOpt`).
     """
-    fmt = resolve(fmt)
+    fmt = resolve(_csv_format(fmt, excel))
     if fmt is Format.json:
         emit_json([{c: r.get(c) for c in columns} for r in data])
     elif fmt is Format.csv:
-        import csv
-
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
-        for r in data:
-            writer.writerow([_cell(r.get(c)) for c in columns])
+        write_csv(columns, ([_cell(r.get(c)) for c in columns] for r in data), excel=excel)
     elif fmt is Format.plain:
         from tabulate import tabulate
 
@@ -178,7 +197,7 @@ def rows(data: Sequence[dict[str, Any]], columns: Sequence[str], fmt: Optional[F
 
 def record(card: dict[str, Any], fields: Sequence[str], fmt: Optional[Format], title: str,
            sections: Iterable[tuple[str, str, Sequence[str]]] = (), *, wide: bool = False,
-           drop: Optional[dict[str, Sequence[str]]] = None) -> None:
+           drop: Optional[dict[str, Sequence[str]]] = None, excel: bool = False) -> None:
     """Print one card: its fields, then listed sections (key, title, columns).
 
     A table leaves out a section's columns in the order ``drop[key]`` gives
@@ -187,13 +206,13 @@ def record(card: dict[str, Any], fields: Sequence[str], fmt: Optional[Format], t
     JSON prints the whole card (sections included); CSV prints the card's own
     fields as one row (use the matching ``list`` command for the sections).
     """
-    fmt = resolve(fmt)
+    fmt = resolve(_csv_format(fmt, excel))
     sections = list(sections)
     if fmt is Format.json:
         emit_json(card)
         return
     if fmt is Format.csv:
-        rows([card], fields, fmt)
+        rows([card], fields, fmt, excel=excel)
         return
     pairs = [(f.replace("_", " "), _cell(card.get(f))) for f in fields]
     if fmt is Format.plain:

@@ -12,9 +12,10 @@ from typing import Annotated, Any, Optional
 import typer
 
 from . import output
-from .options import ClientArg, FormatOpt, JsonOpt, PetArg
+from .options import ClientArg, ExcelOpt, FormatOpt, JsonOpt, PetArg
 from .output import Output
 from .state import get_state, today
+from .words import count
 
 app = typer.Typer()
 recipient_app = typer.Typer(help="The register of recipients: parties data may be shared with.",
@@ -94,6 +95,7 @@ def recipient_list(
     ctx: typer.Context,
     kind: Annotated[Optional[str], typer.Option("--kind", help="Only recipients of this kind.")] = None,
     fmt: FormatOpt = None,
+    excel: ExcelOpt = False,
 ) -> None:
     """List the recipients register.
 
@@ -103,7 +105,7 @@ def recipient_list(
 
     with get_state(ctx).unit(write=False) as uow:
         data = recipients.list_recipients(uow, kind)
-    output.rows(data, recipients.RECIPIENT_COLUMNS, fmt, title="Recipients")
+    output.rows(data, recipients.RECIPIENT_COLUMNS, fmt, title="Recipients", excel=excel)
 
 
 @recipient_app.command("log")
@@ -112,6 +114,7 @@ def recipient_log(
     client: Annotated[Optional[str], typer.Option("--client", help="Only this client's disclosures.")] = None,
     recipient: Annotated[Optional[str], typer.Option("--recipient", help="Only disclosures to this recipient (id or name).")] = None,
     fmt: FormatOpt = None,
+    excel: ExcelOpt = False,
 ) -> None:
     """List the disclosure log: who received which data categories, when and on what basis.
 
@@ -121,7 +124,7 @@ def recipient_log(
 
     with get_state(ctx).unit() as uow:
         data = disclosures.list_disclosures(uow, client, recipient)
-    output.rows(data, DISCLOSURE_COLUMNS, fmt, title="Disclosures")
+    output.rows(data, DISCLOSURE_COLUMNS, fmt, title="Disclosures", excel=excel)
 
 
 # --------------------------------------------------------------------------
@@ -138,6 +141,7 @@ def reminders_export(
     to: ToOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print a JSON summary (needs --out FILE).")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the cards on standard output; log no disclosure.")] = False,
+    excel: ExcelOpt = False,
 ) -> None:
     """Export the printer's CSV of vaccination recalls (name, address, pet, species, vaccine, due date).
 
@@ -145,7 +149,8 @@ def reminders_export(
     consent for reminders; a newer vaccination with the same vaccine completes a
     recall. Only a file handed over (written with --out FILE, or sent to a printer
     named with --to) logs a disclosure, one per client; --dry-run, or the cards
-    shown without --out and --to, is a preview and logs none.
+    shown without --out and --to, is a preview and logs none. The file's format
+    (columns, UTF-8, CRLF, Dutch species, ISO dates) is in docs/reminder-cards.md.
 
     Example: vetcards reminders export --due-before 2027-01-01 --out herinneringen.csv
     """
@@ -167,10 +172,11 @@ def reminders_export(
     progress = output.progress_bar(stack, "reminder cards")
     prepared = _deliver(ctx, out, lambda uow: reminders.export(
         uow, due_before=before, due_after=after, today=today(), recipient_ref=to, progress=progress,
-        handed_over=handed_over), around=stack)
+        handed_over=handed_over, excel=excel), around=stack)
     summary = prepared.summary
-    Output(json_out).result({**summary, "out": str(out)}, f"{summary['recalls']} recalls for {summary['clients']} "
-                            f"clients written to {_where(out)}; {summary['disclosures']} disclosures logged")
+    Output(json_out).result({**summary, "out": str(out)},
+                            f"{count(summary['recalls'], 'recall')} for {count(summary['clients'], 'client')} "
+                            f"written to {_where(out)}; {count(summary['disclosures'], 'disclosure')} logged")
 
 
 # --------------------------------------------------------------------------
