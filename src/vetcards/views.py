@@ -74,8 +74,18 @@ def client_card(uow: UnitOfWork, ref: str) -> dict[str, Any]:
         cid=cid,
     )
     card["services"] = _services(uow, cid)
+    card.update(_open_balance(uow, cid))
     _audited(uow, "client.view", "client", [card["number"]])
     return card
+
+
+def _open_balance(uow: UnitOfWork, cid: int) -> dict[str, Any]:
+    """What the client owes now (:func:`vetcards.daybook.client_open_cents`): ``open_cents`` and ``open``."""
+    from .daybook import client_open_cents
+    from .money import format_cents
+
+    cents = client_open_cents(uow, cid)
+    return {"open_cents": cents, "open": format_cents(cents)}
 
 
 def _services(uow: UnitOfWork, cid: int) -> list[dict[str, Any]]:

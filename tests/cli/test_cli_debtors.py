@@ -66,3 +66,22 @@ def test_debtors_empty_and_bad_date(practice):
     assert practice.ok("debtors", "--json").json() == []
     r = practice.run("debtors", "--as-of", "morgen")
     assert r.exit_code == 1 and r.stderr.startswith("error: --as-of") and "Traceback" not in r.stderr
+
+
+def test_client_show_open_balance(practice):
+    """One rule for "open": the card shows what debtors lists for the client, voided payments not counted."""
+    vet = practice
+    anna = vet.add_client("Anna Jansen", birth_date="01-02-1980")
+    a = create(vet, anna, "Operatie;1;150,00", "account", "2026-09-01")   # 181.50
+    vet.ok("invoice", "pay", a, "--amount", "20,00", "--method", "cash", "--date", "2026-09-02")
+    b = create(vet, anna, "Consult;1;9,59", "pin", "2026-09-03")          # 11.60, paid at once
+    pid = vet.sql("SELECT p.id FROM payment p JOIN invoice i ON i.id = p.invoice_id WHERE i.number = ?", (b,))[0][0]
+    vet.ok("invoice", "void-payment", b, str(pid), "--reason", "pin mislukt")
+    create(vet, anna, "Voer;1;10,00", "cash", "2026-09-04")               # paid: owes nothing
+    card = vet.ok("client", "show", anna, "--format", "json").json()
+    assert (card["open_cents"], card["open"]) == (16150 + 1160, "173.10")
+    assert sum(r["open_cents"] for r in vet.ok("debtors", "--json").json() if r["client"] == anna) == 17310
+    out = vet.ok("client", "show", anna, "--format", "table", env={"COLUMNS": "80"}).stdout
+    assert "€ 173,10" in out
+    bert = vet.add_client("Bert Bakker")
+    assert vet.ok("client", "show", bert, "--format", "json").json()["open_cents"] == 0

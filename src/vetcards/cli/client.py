@@ -40,7 +40,7 @@ BirthOpt = Annotated[
 ]
 
 CARD_FIELDS = ("number", "name", "street", "postcode", "city", "country", "phone", "landline", "email",
-               "birth_date", "created_on", "last_activity", "legal_hold_reason")
+               "birth_date", "created_on", "last_activity", "open", "legal_hold_reason")
 LIST_COLUMNS = ("number", "name", "street", "postcode", "city", "country", "phone", "landline", "email", "pets")
 #: The list columns a narrow table leaves out first (see output.fit).
 LIST_DROP = ("street", "landline", "pets", "email", "city", "country", "postcode")
