@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from sqlalchemy import text
 
-from . import audit, refs, validation
+from . import audit, codes, refs, validation
 from .clients import add_consent, get_client
 from .errors import Conflict, InvalidInput
 from .vocab import CONSENT_METHODS, CONSENT_PURPOSES
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .db import UnitOfWork
 
 __all__ = ["CONSENT_METHODS", "CONSENT_PURPOSES", "current_consent", "current_purposes", "current_sql", "give",
-           "history", "is_current", "parse_purpose", "withdraw", "withdrawal_rule"]
+           "history", "is_current", "parse_method", "parse_purpose", "withdraw", "withdrawal_rule"]
 
 def current_sql(alias: str = "") -> str:
     """The one "current consent" condition, on a consent row (``alias``: ``"k."``) and ``:on``."""
@@ -56,12 +56,13 @@ _CURRENT_SQL = f"""
 
 
 def parse_purpose(value: Optional[str], field: str = "--purpose") -> str:
-    v = (value or "").strip().lower().replace("_", "-")
-    if not v:
-        raise InvalidInput(field, validation.RULE_REQUIRED)
-    if v not in CONSENT_PURPOSES:
-        raise InvalidInput(field, "must be one of: " + ", ".join(CONSENT_PURPOSES))
-    return v
+    """A consent purpose as typed (any case) -> its code."""
+    return codes.parse(value, CONSENT_PURPOSES, field)
+
+
+def parse_method(value: Optional[str], field: str = "--method") -> str:
+    """How a consent was given, as typed (any case) -> its code."""
+    return codes.parse(value, CONSENT_METHODS, field)
 
 
 def current_consent(uow: UnitOfWork, client_id: int, purpose: str, on: Optional[date] = None) -> Optional[int]:
@@ -94,9 +95,7 @@ def give(uow: UnitOfWork, client_ref: str, purpose: str, *, today: date, method:
          on: Optional[str] = None) -> dict[str, Any]:
     """Record a consent. Refused when a consent for that purpose is already current."""
     purpose = parse_purpose(purpose)
-    method = (method or "").strip().lower()
-    if method not in CONSENT_METHODS:
-        raise InvalidInput("--method", "must be one of: " + ", ".join(CONSENT_METHODS))
+    method = parse_method(method)
     given_on = _on(on, today)
     client = get_client(uow, client_ref)
     if _open_consent(uow, client.id, purpose) is not None:

@@ -12,7 +12,12 @@ a hold, GDPR art. 18) and ``include_restricted`` is not set:
 * an invoice by its own flag.
 
 The error names the reference only when it looks like a number or an id
-(:func:`errors.shown_ref`): a name typed in the wrong place is never echoed.
+(:func:`errors.shown_ref`): a name typed in the wrong place is never echoed;
+the line points to ``vetcards client search`` instead.
+
+A reference with leading zeros (``00004``, ``000012``) is never a row id: it
+is a number typed without its prefix or year, refused with the form numbers
+take (``invoice pay 00004`` must not pay invoice id 4).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from .export_schema import IMPORTED_PREFIX
 if TYPE_CHECKING:
     from .db import UnitOfWork
 
-__all__ = ["Kind", "find", "find_id", "format_invoice_number", "numbers", "parse"]
+__all__ = ["Kind", "find", "find_id", "format_invoice_number", "not_found", "numbers", "parse"]
 
 Kind = Literal["client", "pet", "invoice"]
 How = Literal["id", "number"]
@@ -42,6 +47,25 @@ MAX_ROWID = 2**63 - 1
 _INVOICE_NUMBER = re.compile(r"([0-9]{4})-([0-9]{5,})", re.ASCII)
 #: An invoice imported from another practice, as ``invoice list`` prints it: ``IMP1:2026-00001``.
 _IMPORTED_NUMBER = re.compile(IMPORTED_PREFIX + r"([0-9]+):(\S{1,40})", re.ASCII | re.IGNORECASE)
+
+
+#: How each kind of number looks, for the line that refuses a reference.
+_FORMS: dict[str, str] = {"client": "K000012", "pet": "P000034", "invoice": "2026-00042"}
+#: Where to look when a name was typed where a number belongs.
+_SEARCH_HINT: dict[str, str] = {
+    "client": "to find a client by name, phone or address: vetcards client search TEXT",
+    "pet": "to find a pet by its name or chip: vetcards client search TEXT",
+    "invoice": "to find a client's invoices: vetcards client search TEXT, then vetcards invoice list --client "
+               "K000012",
+}
+
+
+def not_found(kind: Kind, ref: str) -> NotFound:
+    """``client K000099 not found``; for something that is not a number at all (a name), where to search."""
+    shown = shown_ref(ref)
+    if shown == str(ref).strip():
+        return NotFound(f"{kind} {shown} not found")
+    return NotFound(f"{kind} not found ({kind} numbers look like {_FORMS[kind]}); {_SEARCH_HINT[kind]}")
 
 
 def format_invoice_number(year: int, seq: int) -> str:
@@ -59,6 +83,9 @@ def parse(ref: str, kind: Kind) -> tuple[How, Union[int, str]]:
     """
     value = str(ref).strip()
     if value.isascii() and value.isdigit():
+        if len(value) > 1 and value.startswith("0"):  # a number without its prefix or year, never an id
+            raise InvalidInput(kind.upper(), f"{kind} numbers look like {_FORMS[kind]} (a numeric id has no "
+                                             "leading zeros)")
         number = int(value)
         if number > MAX_ROWID:  # SQLite cannot even bind it: no such row
             raise NotFound(f"{kind} {shown_ref(ref)} not found")
@@ -68,6 +95,8 @@ def parse(ref: str, kind: Kind) -> tuple[How, Union[int, str]]:
         if imported is not None:
             return "number", f"{IMPORTED_PREFIX}{int(imported[1])}:{imported[2]}"
         match = _INVOICE_NUMBER.fullmatch(value)
+        if match is None and shown_ref(value) != value:  # a name where the number belongs
+            raise not_found(kind, value)
         if match is None:
             raise InvalidInput("INVOICE", "must be an invoice number like 2026-00042 (IMP1:2026-00001 when "
                                           "imported) or a numeric id")
@@ -109,7 +138,7 @@ def find(uow: UnitOfWork, kind: Kind, ref: str, columns: Sequence[str] = (), *,
         stmt = _unrestricted(stmt, kind, t)
     row = uow.execute(stmt).mappings().first()
     if row is None:
-        raise NotFound(f"{kind} {shown_ref(ref)} not found")
+        raise not_found(kind, ref)
     return row
 
 

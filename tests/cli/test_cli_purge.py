@@ -142,7 +142,7 @@ def test_purge_summary_line_and_audit(vet, practice):
     lines = r.stdout.splitlines()
     assert len(lines) == 1
     assert lines[0].startswith(f"purge as of {AS_OF}: 3 clients purged; held: 1 for claims, 1 by legal hold; "
-                               "1 invoices kept for fiscal hold; 0 expired invoices deleted;")
+                               "1 invoice kept for fiscal hold; 0 expired invoices deleted;")
     entries = vet.ok("audit", "show", "--action", "purge", "--format", "json").json()
     assert len(entries) == 1
     entry = entries[0]

@@ -11,6 +11,7 @@ the traceback while developing.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Optional
@@ -36,16 +37,116 @@ def error_line(message: str) -> None:
     print(f"error: {text}", file=sys.stderr)
 
 
+#: A reference to the specification in a message (the practice has none to look it up in).
+_SPEC_REF = re.compile(r"\s*\((?:see )?SPEC §[0-9.,§ -]*\)|\s*SPEC §[0-9.]+")
+_NOT_ONE_OF = re.compile(r"^.* is not one of (.*?)\.?$", re.S)
+_BOUNDS = {"greater_than_equal": ("ge", "must be at least"), "greater_than": ("gt", "must be more than"),
+           "less_than_equal": ("le", "must be at most"), "less_than": ("lt", "must be less than")}
+
+
+def practice_words(text: str) -> str:
+    """A message without references to the specification (the practice has no SPEC)."""
+    return _SPEC_REF.sub("", text)
+
+
+def _param_name(exc: Any) -> str:
+    """How the person typed the parameter: its long option, or the argument's metavar."""
+    param = getattr(exc, "param", None)
+    if param is None:
+        hint = getattr(exc, "param_hint", None)
+        return str(hint if isinstance(hint, str) else "/".join(hint or ())) or "value"
+    if getattr(param, "param_type_name", "") == "argument":
+        return str(getattr(param, "metavar", None) or param.name or "value").upper()
+    opts = list(getattr(param, "opts", ())) or [f"--{param.name}"]
+    return max(opts, key=len)
+
+
+def _rule(exc: Any) -> str:
+    """The rule a bad value broke, in the practice's words (never the parser's library sentence)."""
+    cause = exc.__cause__
+    errors = cause.errors() if hasattr(cause, "errors") else []  # a pydantic ValidationError (Typer >= 0.29)
+    if not errors:
+        return practice_words(str(exc.message)).rstrip(".") or "is not valid"
+    kind, context = str(errors[0].get("type", "")), errors[0].get("ctx") or {}
+    if kind.startswith("int_"):
+        return "must be a whole number"
+    if kind.startswith(("float_", "decimal_")):
+        return "must be a number"
+    if kind.startswith("bool_"):
+        return "must be yes or no"
+    if kind in _BOUNDS:
+        key, words = _BOUNDS[kind]
+        return f"{words} {context.get(key)}"
+    if kind == "value_error":
+        text = str(context.get("error", ""))
+        choices = _NOT_ONE_OF.match(text)
+        if choices:
+            return "must be one of: " + ", ".join(c.strip().strip("'\"") for c in choices[1].split(","))
+        return practice_words(text).rstrip(".") or "is not valid"
+    return "is not valid"
+
+
+def parser_line(exc: Any) -> str:
+    """One line for a parser error: ``--year: must be a whole number``, ``--verified-by: is required``."""
+    kind = type(exc).__name__
+    try:
+        if kind == "MissingParameter":
+            return f"{_param_name(exc)}: is required"
+        if kind == "BadParameter":
+            return f"{_param_name(exc)}: {_rule(exc)}"
+    except Exception:  # noqa: BLE001 - a parser's error is never turned into an internal error
+        pass
+    return practice_words(exc.format_message())
+
+
+def _missing_option(exc: VetcardsError, args: Sequence[str]) -> bool:
+    """True when a library check found a required option that was not typed at all: a usage
+    error (exit 2) like a missing option the parser finds (SPEC §7), while a typed but empty
+    value stays a domain error (exit 1)."""
+    from ..errors import InvalidInput
+    from ..validation import RULE_REQUIRED
+
+    if not isinstance(exc, InvalidInput) or not exc.field.startswith("--") or exc.rule != RULE_REQUIRED:
+        return False
+    return not any(a == exc.field or a.startswith(exc.field + "=") for a in args)
+
+
+#: Global options that take a value (they come before the command).
+_GLOBAL_VALUES = frozenset({"--db", "--key-file", "--actor"})
+
+
+def _command_path(group: Any, ctx_args: Sequence[str]) -> str:
+    """``vetcards invoice create`` from the command line, for the pointer to its help."""
+    words, command, skip = ["vetcards"], group, False
+    for arg in ctx_args:
+        if skip or arg.startswith("-"):
+            skip = arg in _GLOBAL_VALUES and not skip
+            continue
+        sub = getattr(command, "commands", {}).get(arg)
+        if sub is None:
+            break
+        words.append(arg)
+        command = sub
+    return " ".join(words)
+
+
 def _usage_hint(exc: Any) -> str:
     ctx = getattr(exc, "ctx", None)
     path = getattr(ctx, "command_path", None) if ctx is not None else None
     return f" (see: {path or 'vetcards'} --help)"
 
 
+#: Typer's completion options: they belong to the whole program (``vetcards --install-completion``),
+#: so only the top-level help shows them.
+_COMPLETION_PARAMS = frozenset({"install_completion", "show_completion"})
+
+
 def _plain_help(command: Command) -> None:
-    """Plain (Click-style) help everywhere, like the root: fast and greppable."""
+    """Plain (Click-style) help everywhere, like the root: fast and greppable; completion
+    options on the top level only."""
     if hasattr(command, "rich_markup_mode"):
         command.rich_markup_mode = None
+    command.params = [p for p in command.params if p.name not in _COMPLETION_PARAMS]
     for sub in getattr(command, "commands", {}).values():
         _plain_help(sub)
 
@@ -117,8 +218,8 @@ class VetcardsGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         code = 0
+        args = list(sys.argv[1:] if args is None else args)
         try:
-            args = list(sys.argv[1:] if args is None else args)
             _check_utf8(args)
             rv = super().main(
                 args=args,
@@ -130,8 +231,12 @@ class VetcardsGroup(TyperGroup):
             )
             code = rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
         except VetcardsError as exc:
-            error_line(exc.message)
-            code = exc.exit_code
+            if _missing_option(exc, args):  # a usage error, pointing to the help like the parser's
+                error_line(f"{exc.message} (see: {_command_path(self, args)} --help)")
+                code = 2
+            else:
+                error_line(practice_words(exc.message))
+                code = exc.exit_code
         except _ClickException as exc:
             if getattr(exc, "exit_code", 2) == 0:  # e.g. --help on no args
                 code = 0
@@ -141,7 +246,7 @@ class VetcardsGroup(TyperGroup):
                 print(exc.format_message(), file=sys.stderr)
                 code = exc.exit_code
             else:
-                error_line(exc.format_message() + _usage_hint(exc))
+                error_line(parser_line(exc) + _usage_hint(exc))
                 code = exc.exit_code
         except _Exit as exc:
             code = exc.exit_code
@@ -161,7 +266,7 @@ class VetcardsGroup(TyperGroup):
             except Exception:  # noqa: BLE001
                 pass
             if isinstance(translated, VetcardsError):
-                error_line(translated.message)
+                error_line(practice_words(translated.message))
                 code = translated.exit_code
             else:
                 error_line(

@@ -11,6 +11,7 @@ import typer
 from . import output
 from .output import Output
 from .state import get_state, today
+from .words import count
 
 app = typer.Typer()
 
@@ -19,10 +20,10 @@ def _summary_line(s: dict[str, Any]) -> str:
     verb = "would be purged" if s["dry_run"] else "purged"
     head = f"purge{' (dry run)' if s['dry_run'] else ''} as of {s['as_of']}"
     return (
-        f"{head}: {s['purged_clients']} clients {verb}; "
+        f"{head}: {count(s['purged_clients'], 'client')} {verb}; "
         f"held: {s['held_for_claims']} for claims, {s['held_by_legal_hold']} by legal hold; "
-        f"{s['kept_for_fiscal_hold']} invoices kept for fiscal hold; "
-        f"{s['deleted_expired_invoices']} expired invoices deleted; "
+        f"{count(s['kept_for_fiscal_hold'], 'invoice')} kept for fiscal hold; "
+        f"{count(s['deleted_expired_invoices'], 'expired invoice')} deleted; "
         f"{s['duration_seconds']:.2f} s"
     )
 
@@ -31,12 +32,12 @@ def _last_line(entry: dict[str, Any]) -> str:
     kind = "dry run" if entry["dry_run"] else "purge"
     return (
         f"last {kind}: {entry['ts']} by {entry['actor']} as of {entry.get('as_of', '?')}: "
-        f"{entry.get('purged_clients', len(entry['clients']))} clients "
+        f"{count(entry.get('purged_clients', len(entry['clients'])), 'client')} "
         f"{'would be purged' if entry['dry_run'] else 'purged'}; "
         f"held: {entry.get('held_for_claims', 0)} for claims, "
         f"{entry.get('held_by_legal_hold', 0)} by legal hold; "
-        f"{entry.get('kept_for_fiscal_hold', 0)} invoices kept for fiscal hold; "
-        f"{entry.get('deleted_expired_invoices', 0)} expired invoices deleted "
+        f"{count(entry.get('kept_for_fiscal_hold', 0), 'invoice')} kept for fiscal hold; "
+        f"{count(entry.get('deleted_expired_invoices', 0), 'expired invoice')} deleted "
         f"(audit entry {entry['id']})"
     )
 
@@ -59,7 +60,7 @@ def purge(
         bool, typer.Option("--last", help="Show the summary of the last purge (from the audit log) and exit.")
     ] = False,
 ) -> None:
-    """Delete clients inactive for more than the inactivity period (SPEC §4).
+    """Delete clients inactive for more than the inactivity period.
 
     Clients with an unpaid invoice or one in collection, or with a manual legal
     hold, are kept and reported. Invoices still under the fiscal hold are kept

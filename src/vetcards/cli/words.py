@@ -1,0 +1,36 @@
+"""Words for people in the CLI's messages: counted nouns and amounts.
+
+``count(1, "client")`` -> ``"1 client"``, ``count(3, "client")`` -> ``"3 clients"``;
+``euro(8857)`` -> ``"€ 88,57"``. Machine output (``--json``, csv) keeps its exact
+forms; these are only for the lines a person reads. Imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+__all__ = ["count", "euro", "plural"]
+
+#: Nouns whose plural is not the noun + "s".
+_IRREGULAR = {"entry": "entries", "category": "categories", "analysis": "analyses", "copy": "copies",
+              "delivery": "deliveries", "country": "countries", "person": "people"}
+
+
+def plural(noun: str, n: int) -> str:
+    """``noun`` as it goes with ``n``: ``plural("client", 2)`` -> ``"clients"``; in a phrase the
+    last word is the noun (``"expired invoice"`` -> ``"expired invoices"``)."""
+    if n == 1 or not noun:
+        return noun
+    rest, _, last = noun.rpartition(" ")
+    many = _IRREGULAR.get(last) or (last + "es" if last.endswith(("s", "x", "ch", "sh")) else last + "s")
+    return f"{rest} {many}" if rest else many
+
+
+def count(n: int, noun: str) -> str:
+    """``count(1, "recall")`` -> ``"1 recall"``; ``count(0, "recall")`` -> ``"0 recalls"``."""
+    return f"{n} {plural(noun, n)}"
+
+
+def euro(cents: int) -> str:
+    """An amount of integer cents for people: ``€ 1.234,56`` (``€ -12,50`` for a refund)."""
+    from ..money import format_cents
+
+    return "€ " + format_cents(int(cents), dutch=True)
