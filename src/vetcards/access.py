@@ -1,6 +1,6 @@
 """The right of access and data portability (GDPR art. 15 and 20) as use cases: ``vetcards export``.
 
-:mod:`vetcards.export` builds the document of one client (schema v1) and its
+:mod:`vetcards.export` builds the document of one client (schema v2) and its
 formats; here one client's export, or every client's, is rendered, written
 and audited in one unit of work. The audit entry (client numbers, the format,
 where it went, the request it answered; never data) and the closed request
@@ -35,12 +35,12 @@ EXTENSIONS = {"json": "json", "csv": "zip", "report": "html"}
 
 def render(doc: dict[str, Any], fmt: str, lang: str = "nl", *, compact: bool = False) -> bytes:
     """The bytes of one export document: JSON, a zip of CSV files, or the HTML access report."""
-    from . import export
+    from . import export_formats
 
     if fmt == "json":
-        return (export.to_json(doc, compact=compact) + "\n").encode("utf-8")
+        return (export_formats.to_json(doc, compact=compact) + "\n").encode("utf-8")
     if fmt == "csv":
-        return export.to_csv_zip(doc)
+        return export_formats.to_csv_zip(doc)
     from . import report
 
     return report.render(doc, lang).encode("utf-8")

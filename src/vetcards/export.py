@@ -1,7 +1,7 @@
 """Right of access and data portability: the export (SPEC §5), as JSON or a CSV zip.
 
 :func:`export_client` returns everything the practice holds on one client and
-their animals as one JSON-ready ``dict`` (export schema v1,
+their animals as one JSON-ready ``dict`` (export schema v2,
 :mod:`vetcards.export_schema`). :func:`iter_exports` does the same for many
 clients with one set-based query per section, merged in client-id order, so
 ``export --all`` costs little more than reading the rows. Every query is
@@ -19,10 +19,7 @@ one-client export starts fast), rows read by name. :func:`to_json` and
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from operator import itemgetter
@@ -31,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from sqlalchemy import ColumnElement, Select, column, select, table, text
 from sqlalchemy.sql.expression import TableClause
 
-from . import datamap, files, vocab
+from . import datamap, vocab
 from .errors import NotFound
 from .export_schema import (
     FORMAT_NAME,
@@ -60,7 +57,9 @@ def about(uow: UnitOfWork) -> dict[str, Any]:
     periods = {k: int(s[k]) for k in ("inactivity_years", "fiscal_years", "medicine_years")}
     return {
         "controller": {"name": s["name"], "street": s["street"], "postcode": s["postcode"],
-                       "city": s["city"], "kvk": s["kvk"], "vat_number": s["vat_number"]},
+                       "city": s["city"], "kvk": s["kvk"], "vat_number": s["vat_number"],
+                       # v2: how to reach the practice and its data-protection contact (null: not set)
+                       **{k: s[k] or None for k in ("phone", "email", "privacy_contact", "privacy_email")}},
         "purposes": [{"code": c, "description": d} for c, d in PURPOSES],
         "periods": periods,
         "retention_rules": retention_rules(periods),
@@ -75,20 +74,23 @@ def about(uow: UnitOfWork) -> dict[str, Any]:
 
 # The fields each JSON record takes straight from its row, by name (the
 # select labels its columns with these names).
+# Schema v2 added fields at the end of a record (the keys of v1 stay as they were).
 CLIENT_FIELDS = ("number", "name", "street", "postcode", "city", "phone", "email", "birth_date",
-                 "created_at", "legal_hold_reason", "restricted")
-CONSENT_FIELDS = ("purpose", "given_on", "statement_version", "method", "withdrawn_on")
+                 "created_at", "legal_hold_reason", "restricted", "country", "landline")
+CONSENT_FIELDS = ("purpose", "given_on", "statement_version", "method", "withdrawn_on", "controller")
 PET_FIELDS = ("number", "name", "species", "breed", "sex", "birth_date", "chip", "colour", "coat", "insured",
               "deceased_on", "created_at")
 WEIGHT_FIELDS = ("measured_on", "grams")
-VISIT_FIELDS = ("visit_date", "reason", "findings", "diagnosis", "treatment", "vet")
-VACCINATION_FIELDS = ("given_on", "vaccine", "batch", "next_due")
+#: A voided or corrected record stays in the history, marked (SPEC §9).
+VOID_FIELDS = ("voided_at", "void_reason")
+VISIT_FIELDS = ("visit_date", "reason", "findings", "diagnosis", "treatment", "vet", *VOID_FIELDS)
+VACCINATION_FIELDS = ("given_on", "vaccine", "batch", "next_due", *VOID_FIELDS)
 MEDICINE_FIELDS = ("pet_number", "record_date", "product", "batch", "quantity", "expiry", "vet", "dispensed",
-                   "owner_name", "owner_address", "restricted")
-PARTY_FIELDS = ("name", "street", "postcode", "city", "birth_date")
+                   "owner_name", "owner_address", "restricted", *VOID_FIELDS)
+PARTY_FIELDS = ("name", "street", "postcode", "city", "birth_date", "country")
 SUPPLIER_FIELDS = ("name", "address", "vat_number", "kvk", "iban")
-LINE_FIELDS = ("position", "description", "quantity", "unit_price_cents", "vat_rate", "net_cents")
-PAYMENT_FIELDS = ("paid_on", "amount_cents", "method")
+LINE_FIELDS = ("position", "description", "quantity", "unit_price_cents", "vat_rate", "net_cents", "vat_category")
+PAYMENT_FIELDS = ("paid_on", "amount_cents", "method", *VOID_FIELDS)
 REQUEST_FIELDS = ("type", "received_on", "due_on", "extended_reason", "closed_on")
 
 
@@ -100,11 +102,11 @@ _client = _t("client", *CLIENT_FIELDS)
 _consent = _t("consent", "client_id", *CONSENT_FIELDS)
 _pet = _t("pet", "client_id", *PET_FIELDS)
 _weight = _t("weight", "pet_id", *WEIGHT_FIELDS)
-_visit = _t("visit", "pet_id", *VISIT_FIELDS)
-_vaccination = _t("vaccination", "pet_id", *VACCINATION_FIELDS)
-_medicine = _t("medicine_record", "client_id", "pet_id", *MEDICINE_FIELDS[1:])
+_visit = _t("visit", "pet_id", "corrects_id", *VISIT_FIELDS)
+_vaccination = _t("vaccination", "pet_id", "corrects_id", *VACCINATION_FIELDS)
+_medicine = _t("medicine_record", "client_id", "pet_id", "corrects_id", *MEDICINE_FIELDS[1:])
 _invoice = _t("invoice", "client_id", "number", "kind", "credits_invoice_id", "pet_id", "invoice_date",
-              "payment_method", "status", "reason", "restricted",
+              "supply_date", "payment_method", "status", "reason", "restricted",
               *(f"customer_{f}" for f in PARTY_FIELDS), *(f"supplier_{f}" for f in SUPPLIER_FIELDS),
               "net_cents", "vat_cents", "gross_cents")
 _line = _t("invoice_line", "invoice_id", *LINE_FIELDS)
@@ -141,19 +143,20 @@ def _queries(cid: Optional[int]) -> dict[str, Select[Any]]:
         "weight": select(p.client_id, w.pet_id, *(w[n] for n in WEIGHT_FIELDS))
         .select_from(per_pet(_weight, p.id == w.pet_id))
         .where(_of(p.client_id, cid)).order_by(p.client_id, w.pet_id, w.measured_on, w.id),
-        "visit": select(p.client_id, v.pet_id, *(v[n] for n in VISIT_FIELDS))
+        "visit": select(p.client_id, v.pet_id, v.id, v.corrects_id, *(v[n] for n in VISIT_FIELDS))
         .select_from(per_pet(_visit, p.id == v.pet_id))
         .where(_of(p.client_id, cid)).order_by(p.client_id, v.pet_id, v.visit_date, v.id),
-        "vaccination": select(p.client_id, x.pet_id, *(x[n] for n in VACCINATION_FIELDS))
+        "vaccination": select(p.client_id, x.pet_id, x.id, x.corrects_id, *(x[n] for n in VACCINATION_FIELDS))
         .select_from(per_pet(_vaccination, p.id == x.pet_id))
         .where(_of(p.client_id, cid)).order_by(p.client_id, x.pet_id, x.given_on, x.id),
-        "medicine_record": select(m.client_id, pet_of.c.number.label("pet_number"),
+        "medicine_record": select(m.client_id, m.id, m.corrects_id, pet_of.c.number.label("pet_number"),
                                    *(m[n] for n in MEDICINE_FIELDS[1:]))
         .select_from(_medicine.outerjoin(pet_of, pet_of.c.id == m.pet_id))
         .where(_of(m.client_id, cid)).order_by(m.client_id, m.record_date, m.id),
         "invoice": select(i.client_id, i.id, i.number, i.kind,
                            credited.c.number.label("credits_number"), credited.c.kind.label("credits_kind"),
-                           pet_of.c.number.label("pet_number"), i.invoice_date, i.payment_method, i.status,
+                           pet_of.c.number.label("pet_number"), i.invoice_date, i.supply_date, i.payment_method,
+                           i.status,
                            i.reason, i.restricted,
                            *(i[f"customer_{n}"] for n in PARTY_FIELDS),
                            *(i[f"supplier_{n}"] for n in SUPPLIER_FIELDS),
@@ -286,12 +289,13 @@ def _invoices(invoices: _Section, lines: _Section, payments: _Section,
               ) -> Callable[[int, list[str]], list[dict[str, Any]]]:
     """A builder of one client's invoices (and the other practices they came from)."""
     head = invoices.get("id", "number", "kind", "credits_number", "credits_kind")
-    rest = invoices.record(("pet_number", "invoice_date", "payment_method", "status", "reason", "restricted"))
+    rest = invoices.record(("pet_number", "invoice_date", "payment_method", "status", "reason", "restricted",
+                            "supply_date"))
     customer = invoices.record(PARTY_FIELDS, "customer_")
     supplier = invoices.record(SUPPLIER_FIELDS, "supplier_")
     totals = invoices.record(("net_cents", "vat_cents", "gross_cents"))
     line, rate_net = lines.record(LINE_FIELDS), lines.get("vat_rate", "net_cents")
-    payment, amount = payments.record(PAYMENT_FIELDS), payments.get("amount_cents")
+    payment, counted = payments.record(PAYMENT_FIELDS), payments.get("amount_cents", "voided_at")
 
     def build(cid: int, other_practices: list[str]) -> list[dict[str, Any]]:
         l_by_inv = lines.by(cid, "invoice_id")
@@ -314,28 +318,42 @@ def _invoices(invoices: _Section, lines: _Section, payments: _Section,
             doc["customer"] = customer(i)
             doc["supplier"] = sup
             doc.update(totals(i))
-            doc["paid_cents"] = sum(amount(r) for r in inv_pays)
+            doc["paid_cents"] = sum(amount for amount, voided in map(counted, inv_pays) if voided is None)
             doc["vat_totals"] = [{"rate": rate, "net_cents": net, "vat_cents": round_half_up_div(net * rate, 100)}
                                  for rate, net in sorted(nets.items(), reverse=True)]
             doc["lines"] = [line(r) for r in inv_lines]
-            doc["payments"] = [payment(r) for r in inv_pays]
+            doc["payments"] = [_voided(payment(r)) for r in inv_pays]
             out.append(doc)
         return out
 
     return build
 
 
+def _voided(rec: dict[str, Any]) -> dict[str, Any]:
+    """A record's ``voided_at`` as ISO 8601 UTC (the other fields are JSON already)."""
+    rec["voided_at"] = _iso_dt(rec["voided_at"])
+    return rec
+
+
 def _pets(pets: _Section, weights: _Section, visits: _Section,
           vaccinations: _Section) -> Callable[[int], list[dict[str, Any]]]:
-    """A builder of one client's pets with their weights, visits and vaccinations."""
+    """A builder of one client's pets with their weights, visits and vaccinations.
+
+    A correction names the record it replaces by place, never by database id:
+    ``corrects`` is ``{"pet_number", "index"}`` (the original's pet and its
+    position in that pet's list), null for an original.
+    """
     pet, pet_id = pets.record(PET_FIELDS), pets.get("pet_id")
     weight, visit = weights.record(WEIGHT_FIELDS), visits.record(VISIT_FIELDS)
     vaccination = vaccinations.record(VACCINATION_FIELDS)
+    visit_ids, vaccination_ids = visits.get("id", "corrects_id"), vaccinations.get("id", "corrects_id")
 
     def build(cid: int) -> list[dict[str, Any]]:
         w_by_pet = weights.by(cid, "pet_id")
         v_by_pet = visits.by(cid, "pet_id")
         x_by_pet = vaccinations.by(cid, "pet_id")
+        places: dict[str, dict[int, dict[str, Any]]] = {"visits": {}, "vaccinations": {}}
+        pending: list[tuple[str, dict[str, Any], int]] = []
         out = []
         for p in pets.take(cid):
             pid = pet_id(p)
@@ -343,9 +361,20 @@ def _pets(pets: _Section, weights: _Section, visits: _Section,
             doc["insured"] = None if doc["insured"] is None else bool(doc["insured"])
             doc["created_at"] = _iso_dt(doc["created_at"])
             doc["weights"] = [weight(r) for r in w_by_pet.get(pid, ())]
-            doc["visits"] = [visit(r) for r in v_by_pet.get(pid, ())]
-            doc["vaccinations"] = [vaccination(r) for r in x_by_pet.get(pid, ())]
+            for key, rows, read, ids in (("visits", v_by_pet, visit, visit_ids),
+                                         ("vaccinations", x_by_pet, vaccination, vaccination_ids)):
+                doc[key] = []
+                for n, r in enumerate(rows.get(pid, ())):
+                    rec = _voided(read(r))
+                    rec["corrects"] = None
+                    rid, corrects_id = ids(r)
+                    places[key][rid] = {"pet_number": doc["number"], "index": n}
+                    if corrects_id is not None:
+                        pending.append((key, rec, corrects_id))
+                    doc[key].append(rec)
             out.append(doc)
+        for key, rec, corrects_id in pending:
+            rec["corrects"] = places[key].get(corrects_id)
         return out
 
     return build
@@ -396,7 +425,7 @@ def iter_exports(uow: UnitOfWork, generated_at: datetime,
     clients, consents, disclosures, medicines = s["client"], s["consent"], s["disclosure"], s["medicine_record"]
     client, client_key = clients.record(CLIENT_FIELDS), clients.get("client_id")
     consent, consent_id = consents.record(CONSENT_FIELDS), consents.get("id")
-    medicine = medicines.record(MEDICINE_FIELDS)
+    medicine, medicine_ids = medicines.record(MEDICINE_FIELDS), medicines.get("id", "corrects_id")
     disclosure = disclosures.record(("recipient_name", "recipient_kind", "pet_number", "disclosed_on",
                                      "categories", "basis", "consent_id", "at_client_request"))
     pets_of = _pets(s["pet"], s["weight"], s["visit"], s["vaccination"])
@@ -414,11 +443,18 @@ def iter_exports(uow: UnitOfWork, generated_at: datetime,
         card = client(c)
         card["created_at"] = _iso_dt(card["created_at"])
         card["restricted"] = bool(card["restricted"])
-        meds = []
-        for r in medicines.take(cid):
-            m = medicine(r)
+        meds, med_place, med_corrects = [], {}, []
+        for n, r in enumerate(medicines.take(cid)):
+            m = _voided(medicine(r))
             m["dispensed"], m["restricted"] = bool(m["dispensed"]), bool(m["restricted"])
+            rid, corrects_id = medicine_ids(r)
+            med_place[rid] = n
+            m["corrects_index"] = None
+            if corrects_id is not None:
+                med_corrects.append((m, corrects_id))
             meds.append(m)
+        for m, corrects_id in med_corrects:
+            m["corrects_index"] = med_place.get(corrects_id)
         discl = []
         for r in disclosures.take(cid):
             d = disclosure(r)
@@ -461,7 +497,7 @@ def resolve_client(uow: UnitOfWork, ref: str) -> tuple[int, str]:
 
 
 def export_client(uow: UnitOfWork, client_ref: str, generated_at: datetime) -> dict[str, Any]:
-    """Everything held on one client and their animals (export schema v1)."""
+    """Everything held on one client and their animals (export schema v2)."""
     cid, _number = resolve_client(uow, client_ref)
     return next(iter_exports(uow, generated_at, client_id=cid))
 
@@ -480,107 +516,3 @@ def close_request(uow: UnitOfWork, ref: str, client_number: str, today: date) ->
     from .subject_requests import answer
 
     return answer(uow, ref, client_number=client_number, types=EXPORT_REQUEST_TYPES, on=today)
-
-
-# --------------------------------------------------------------------------
-# Formats
-# --------------------------------------------------------------------------
-
-
-def to_json(doc: dict[str, Any], *, compact: bool = False) -> str:
-    """The JSON text of one export (UTF-8, not ASCII-escaped)."""
-    if compact:
-        return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-    return json.dumps(doc, ensure_ascii=False, indent=2)
-
-
-#: CSV files of the bundle and their columns (one CSV per record type).
-CSV_FILES: dict[str, tuple[str, ...]] = {
-    "client.csv": CLIENT_FIELDS,
-    "consents.csv": CONSENT_FIELDS,
-    "pets.csv": PET_FIELDS,
-    "weights.csv": ("pet_number", *WEIGHT_FIELDS),
-    "visits.csv": ("pet_number", *VISIT_FIELDS),
-    "vaccinations.csv": ("pet_number", *VACCINATION_FIELDS),
-    "medicines.csv": MEDICINE_FIELDS,
-    "invoices.csv": ("number", "kind", "credits_invoice_number", "pet_number", "invoice_date", "payment_method",
-                     "status", "reason", "restricted", *(f"customer_{f}" for f in PARTY_FIELDS),
-                     *(f"supplier_{f}" for f in SUPPLIER_FIELDS), "net_cents", "vat_cents",
-                     "gross_cents", "paid_cents"),
-    "invoice_vat.csv": ("invoice_number", "rate", "net_cents", "vat_cents"),
-    "invoice_lines.csv": ("invoice_number", *LINE_FIELDS),
-    "payments.csv": ("invoice_number", *PAYMENT_FIELDS),
-    "disclosures.csv": ("recipient_name", "recipient_kind", "pet_number", "disclosed_on", "categories", "basis",
-                        "consent_index", "at_client_request"),
-    "requests.csv": REQUEST_FIELDS,
-    "about.csv": ("section", "key", "value"),
-}
-
-
-def csv_tables(doc: dict[str, Any]) -> dict[str, list[list[Any]]]:
-    """The rows of every CSV file of the bundle (without header)."""
-    t: dict[str, list[list[Any]]] = {name: [] for name in CSV_FILES}
-
-    def add(name: str, rec: dict[str, Any], **extra: Any) -> None:
-        merged = {**rec, **extra}
-        t[name].append([merged.get(col) for col in CSV_FILES[name]])
-
-    add("client.csv", doc["client"])
-    for c in doc["consents"]:
-        add("consents.csv", c)
-    for p in doc["pets"]:
-        add("pets.csv", p)
-        for key in ("weights", "visits", "vaccinations"):
-            for rec in p[key]:
-                add(f"{key}.csv", rec, pet_number=p["number"])
-    for m in doc["medicine_records"]:
-        add("medicines.csv", m)
-    for inv in doc["invoices"]:
-        flat = {f"customer_{k}": v for k, v in inv["customer"].items()}
-        flat.update({f"supplier_{k}": v for k, v in inv["supplier"].items()})
-        add("invoices.csv", inv, **flat)
-        for key, name in (("vat_totals", "invoice_vat.csv"), ("lines", "invoice_lines.csv"),
-                          ("payments", "payments.csv")):
-            for rec in inv[key]:
-                add(name, rec, invoice_number=inv["number"])
-    for d in doc["disclosures"]:
-        add("disclosures.csv", d, recipient_name=d["recipient"]["name"], recipient_kind=d["recipient"]["kind"])
-    for r in doc["requests"]:
-        add("requests.csv", r)
-    about_rows = t["about.csv"]
-    for key in ("format", "schema_version", "generated_at"):
-        about_rows.append(["export", key, doc[key]])
-    for key, value in doc["controller"].items():
-        about_rows.append(["controller", key, value])
-    for section in ("purposes", "source", "rights"):
-        for item in doc[section]:
-            about_rows.append([section, item["code"], item["description"]])
-    for key, value in doc["retention"].items():
-        if key != "rules":
-            about_rows.append(["retention", key, value])
-    for item in doc["retention"]["rules"]:
-        about_rows.append(["retention", item["code"], item["description"]])
-    for key, value in doc["supervisory_authority"].items():
-        about_rows.append(["supervisory_authority", key, value])
-    return t
-
-
-def to_csv_zip(doc: dict[str, Any]) -> bytes:
-    """A zip with one CSV (UTF-8, comma, header row) per record type."""
-    buf = io.BytesIO()
-    stamp = (2000, 1, 1, 0, 0, 0)
-    if isinstance(doc.get("generated_at"), str) and len(doc["generated_at"]) >= 19:
-        g = doc["generated_at"]
-        stamp = (int(g[0:4]), int(g[5:7]), int(g[8:10]), int(g[11:13]), int(g[14:16]), int(g[17:19]))
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name, rows in csv_tables(doc).items():
-            out = io.StringIO()
-            writer = csv.writer(out, lineterminator="\r\n")
-            writer.writerow(CSV_FILES[name])
-            for row in rows:
-                writer.writerow([files.csv_cell(v) for v in row])
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            zf.writestr(info, out.getvalue().encode("utf-8"))
-    return buf.getvalue()

@@ -1,9 +1,11 @@
-"""The export format, schema v1: its JSON Schema (draft 2020-12), built from one table of fields.
+"""The export format: its JSON Schemas (draft 2020-12), v1 and v2, built from one table of fields.
 
-Every field has a description; ``docs/export-schema-v1.json`` is
-:func:`schema_text` written out (a test checks they are the same bytes). The
-export (:mod:`vetcards.export`) writes documents of this schema and the
-import (:mod:`vetcards.importer`) validates against it.
+Every field has a description; ``docs/export-schema-v1.json`` and
+``docs/export-schema-v2.json`` are :func:`schema_text` written out (a test
+checks they are the same bytes). v1 is frozen (old files must still import);
+v2 adds fields and tightens the rules (:func:`_tighten`). The export
+(:mod:`vetcards.export`) writes v2 documents and the import
+(:mod:`vetcards.importer`) validates a file against the schema of its version.
 
 Its only dependency is :mod:`vetcards.vocab` (standard library only): cheap to import.
 """
@@ -15,8 +17,10 @@ from typing import Any, Optional
 
 from . import vocab
 
-SCHEMA_VERSION = "1"
-SCHEMA_ID = "https://vetcards.example/schemas/export-v1.json"
+#: The version ``export`` writes; ``import`` reads every one of :data:`SCHEMA_VERSIONS`.
+SCHEMA_VERSION = "2"
+SCHEMA_VERSIONS: tuple[str, ...] = ("1", "2")
+SCHEMA_ID = "https://vetcards.example/schemas/export-v{version}.json"
 FORMAT_NAME = "vetcards-export"
 
 #: Imported invoices are stored with ``year = 0`` (no real invoice year), a
@@ -132,11 +136,45 @@ _TEXT200: dict[str, Any] = {"maxLength": 200}
 _CENTS: dict[str, Any] = {"minimum": -1_000_000_000_000, "maximum": 1_000_000_000_000}
 
 
-def schema() -> dict[str, Any]:
-    """The export schema v1 (JSON Schema draft 2020-12)."""
+# Version 2 is as tight as the data (issue 14 point 7): numbers as vetcards gives them, codes from
+# the vocabulary, e-mail and phone formats, countries. Amounts that must add up (gross = net + VAT,
+# totals = the sum of the lines) are beyond JSON Schema: ``import`` checks them (importer.check_amounts).
+_V2_CLIENT_NUMBER: dict[str, Any] = {"pattern": r"^K[0-9]{6,12}$", "maxLength": 20}
+_V2_PET_NUMBER: dict[str, Any] = {"pattern": r"^P[0-9]{6,12}$", "maxLength": 20}
+_V2_INVOICE_NUMBER: dict[str, Any] = {"pattern": r"^[0-9]{4}-[0-9]{5,9}$", "maxLength": 20}
+_V2_EMAIL: dict[str, Any] = {"format": "email", "pattern": r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "maxLength": 254}
+_PHONE: dict[str, Any] = {"pattern": r"^\+[1-9][0-9]{6,14}$"}
+_V2_COUNTRY: dict[str, Any] = {"enum": list(vocab.COUNTRIES)}
+_DUTCH_POSTCODE = r"^[1-9][0-9]{3} [A-Z]{2}$"
+_V2_POSTCODE: dict[str, Any] = {"pattern": r"^[0-9A-Z][0-9A-Z -]{1,6}$", "maxLength": 7}
+
+
+def _dutch_postcode_in_nl(obj: dict[str, Any]) -> dict[str, Any]:
+    """An address object whose postcode must be Dutch when its country is NL (v2)."""
+    obj["if"] = {"properties": {"country": {"const": "NL"}}, "required": ["country"]}
+    obj["then"] = {"properties": {"postcode": {"pattern": _DUTCH_POSTCODE}}}
+    return obj
+
+
+def _nullable(obj: dict[str, Any]) -> dict[str, Any]:
+    obj["type"] = ["object", "null"]
+    return obj
+
+
+def _void_fields() -> dict[str, dict[str, Any]]:
+    """The fields of a voided record (v2, SPEC §9): it stays in the history, marked."""
+    return {"voided_at": _f("datetime", "When the record was voided (UTC); null while it stands.", null=True),
+            "void_reason": _f("string", "Why it was voided; null while it stands.", null=True, maxLength=500)}
+
+
+def schema(version: str = SCHEMA_VERSION) -> dict[str, Any]:
+    """The export schema of ``version`` (JSON Schema draft 2020-12); v1 as published, never changed."""
+    if version not in SCHEMA_VERSIONS:
+        raise ValueError(f"no export schema version {version}")
+    v2 = version != "1"
+    pet_pattern = _V2_PET_NUMBER if v2 else {"pattern": r"^[A-Z]{1,3}[0-9]{1,12}$", "maxLength": 20}
     pet_number = _f("string", "Number of the patient card (pet) in the source practice, e.g. P000034; "
-                    "null when the record is not (or no longer) tied to a pet.", null=True,
-                    pattern=r"^[A-Z]{1,3}[0-9]{1,12}$", maxLength=20)
+                    "null when the record is not (or no longer) tied to a pet.", null=True, **pet_pattern)
     weight = _obj("One dated weighing.",
                   measured_on=_f("date", "Date of the weighing (ISO 8601)."),
                   grams=_f("integer", "Body weight in grams (integer; 4.25 kg is 4250).", minimum=1, maximum=2_000_000))
@@ -155,7 +193,7 @@ def schema() -> dict[str, Any]:
     pet = _obj(
         "A patient card (patiëntenkaart) with the medical record of one animal.",
         number=_f("string", "Pet number in the source practice, e.g. P000034 (a new one is given on import).",
-                  pattern=r"^[A-Z]{1,3}[0-9]{1,12}$", maxLength=20),
+                  **pet_pattern),
         name=_f("string", "The animal's name.", maxLength=100),
         species=_f("string", "Species (English name from the practice's species list, e.g. dog, cat).", maxLength=50),
         breed=_f("string", "Breed.", null=True, maxLength=100),
@@ -285,10 +323,13 @@ def schema() -> dict[str, Any]:
         legal_hold_reason=_f("string", "Reason of a manual legal hold; null when none.", null=True, maxLength=500),
         restricted=_f("boolean", "True when the card is kept only for a hold (processing restricted, art. 18)."),
     )
-    return {
+    if v2:
+        _tighten(client=client, pet=pet, visit=visit, vaccination=vaccination, medicine=medicine, line=line,
+                 vat_total=vat_total, payment=payment, invoice=invoice, consent=consent)
+    root = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_ID,
-        "title": "vetcards export, schema version 1",
+        "$id": SCHEMA_ID.format(version=version),
+        "title": f"vetcards export, schema version {version}",
         "description": (
             "Everything a veterinary practice using vetcards holds on one client and their animals "
             "(GDPR art. 15 access and art. 20 portability), plus what the practice must tell them: "
@@ -303,7 +344,7 @@ def schema() -> dict[str, Any]:
                      "medicine_records", "invoices", "disclosures", "requests"],
         "properties": {
             "format": _f("string", "Always vetcards-export.", const=FORMAT_NAME),
-            "schema_version": _f("string", "Version of this schema; this is version 1.", const=SCHEMA_VERSION),
+            "schema_version": _f("string", f"Version of this schema; this is version {version}.", const=version),
             "generated_at": _f("datetime", "When the export was made (UTC)."),
             "controller": _obj("The practice (controller under the GDPR) that made the export.",
                                name=_f("string", "Practice name.", **_TEXT200),
@@ -337,8 +378,72 @@ def schema() -> dict[str, Any]:
             "requests": _arr("Data-subject requests of the client, oldest first.", request),
         },
     }
+    if v2:
+        _add(root["properties"]["controller"],  # type: ignore[index]
+             phone=_f("string", "The practice's phone number (E.164); null when not set.", null=True, **_PHONE),
+             email=_f("string", "The practice's e-mail address; null when not set.", null=True, **_V2_EMAIL),
+             privacy_contact=_f("string", "Name of the practice's data-protection contact; null when not set.",
+                                null=True, **_TEXT200),
+             privacy_email=_f("string", "E-mail address of the data-protection contact; null when not set.",
+                              null=True, **_V2_EMAIL))
+    return root
 
 
-def schema_text() -> str:
-    """The schema as published in ``docs/export-schema-v1.json`` (UTF-8, indent 2, final newline)."""
-    return json.dumps(schema(), indent=2, ensure_ascii=False) + "\n"
+def _add(obj: dict[str, Any], **props: dict[str, Any]) -> None:
+    """Fields added by a later version: required like the others, at the end of the record."""
+    obj["properties"].update(props)
+    obj["required"].extend(props)
+
+
+def _tighten(*, client: dict[str, Any], pet: dict[str, Any], visit: dict[str, Any], vaccination: dict[str, Any],
+             medicine: dict[str, Any], line: dict[str, Any], vat_total: dict[str, Any], payment: dict[str, Any],
+             invoice: dict[str, Any], consent: dict[str, Any]) -> None:
+    """What version 2 adds to version 1: new fields (only added, never renamed) and tighter rules."""
+    rates = list(vocab.VAT_RATES)
+    cp = client["properties"]
+    cp["number"].update(_V2_CLIENT_NUMBER)
+    cp["postcode"].update(description="Postcode as stored for the client's country (NL: 1234 AB; GB compact, "
+                                      "e.g. SW1A1AA).", **_V2_POSTCODE)
+    cp["email"].update(_V2_EMAIL)
+    _add(client,
+         country=_f("string", "Country of the address, ISO 3166-1 alpha-2 (NL, BE, DE, ...), from the vocabulary.", **_V2_COUNTRY),
+         landline=_f("string", "Landline number in E.164 form; `phone` is the mobile (or only) number.",
+                     null=True, **_PHONE))
+    _dutch_postcode_in_nl(client)
+    for record in (visit, vaccination):
+        _add(record, **_void_fields(),
+             corrects=_nullable(_obj("For a correction: the record it replaces, by place in this file; null "
+                                     "for an original.",
+                                     pet_number=_f("string", "The pet whose list holds the original.",
+                                                   **_V2_PET_NUMBER),
+                                     index=_f("integer", "Position (from 0) of the original in that list.",
+                                              minimum=0))))
+    _add(medicine, **_void_fields(),
+         corrects_index=_f("integer", "For a correction: position (from 0) in `medicine_records` of the record "
+                                      "it replaces; null for an original.", null=True, minimum=0))
+    line["properties"]["vat_rate"].update(description="VAT rate in percent: " + vocab.one_of(rates) + ".",
+                                          enum=rates)
+    _add(line, vat_category=_f("string", "Why the line carries its VAT: charged (21 or 9), zero (0 % rate), "
+                                         "exempt (art. 11 Wet OB) or outside (outside the scope of VAT).",
+                               enum=list(vocab.VAT_CATEGORIES)))
+    vat_total["properties"]["rate"].update(enum=rates)
+    _add(payment, **_void_fields())
+    payment["properties"]["method"].update(enum=list(vocab.codes("payment_method")))
+    ip = invoice["properties"]
+    ip["number"].update(description="Invoice number as issued by the supplier named below: YYYY-NNNNN, e.g. "
+                                    "2026-00042.", **_V2_INVOICE_NUMBER)
+    ip["credits_invoice_number"].update(_V2_INVOICE_NUMBER)
+    customer = ip["customer"]
+    customer["properties"]["postcode"].update(_V2_POSTCODE)
+    _add(customer, country=_f("string", "Country of the address, ISO 3166-1 alpha-2.", **_V2_COUNTRY))
+    _dutch_postcode_in_nl(customer)
+    _add(invoice, supply_date=_f("date", "Date of supply when it differs from the invoice date (art. 35a Wet OB); "
+                                         "null when the same.", null=True))
+    _add(consent, controller=_f("string", "The practice the consent was given to when not the exporting one "
+                                          "(carried by an import: history, not a consent to this practice); "
+                                          "null when given to the exporting practice.", null=True, maxLength=200))
+
+
+def schema_text(version: str = SCHEMA_VERSION) -> str:
+    """The schema as published in ``docs/export-schema-vN.json`` (UTF-8, indent 2, final newline)."""
+    return json.dumps(schema(version), indent=2, ensure_ascii=False) + "\n"

@@ -1,6 +1,6 @@
 """Data portability, the receiving side: ``vetcards import`` (SPEC §5).
 
-:func:`import_client` reads another practice's export (schema v1,
+:func:`import_client` reads another practice's export (schema v1 or v2,
 :mod:`vetcards.export_schema`): the schema first (:func:`validate_document`),
 then every field again with :mod:`vetcards.validation`, then writes (Core
 inserts for the many rows), all in one unit of work that commits only when
@@ -27,7 +27,7 @@ from .export_schema import (
     IMPORTED_PREFIX,
     IMPORTED_YEAR,
     RECIPIENT_KINDS,
-    SCHEMA_VERSION,
+    SCHEMA_VERSIONS,
     schema,
 )
 
@@ -66,27 +66,33 @@ def _schema_rule(error: Any) -> str:
     return f"breaks the schema rule {v}"
 
 
-_VALIDATOR = None
+_VALIDATORS: dict[str, Any] = {}
 
 
-def validate_document(data: Any) -> None:
-    """Check ``data`` against the export schema v1; one InvalidInput if not."""
-    global _VALIDATOR
+def validate_document(data: Any) -> str:
+    """Check ``data`` against the export schema of its version (1 or 2); returns the version.
+
+    One InvalidInput naming the field and the rule if not (never the value).
+    """
     if not isinstance(data, dict):
         raise InvalidInput("FILE", "is not a vetcards export (a JSON object is expected)")
     if data.get("format") != FORMAT_NAME:
         raise InvalidInput("format", f"must be {FORMAT_NAME} (not a vetcards export)")
-    if data.get("schema_version") != SCHEMA_VERSION:
-        raise InvalidInput("schema_version", f"must be {SCHEMA_VERSION}: this vetcards reads export schema v1")
-    if _VALIDATOR is None:
+    version = data.get("schema_version")
+    if not isinstance(version, str) or version not in SCHEMA_VERSIONS:
+        raise InvalidInput("schema_version", "must be " + " or ".join(SCHEMA_VERSIONS)
+                           + ": this vetcards reads export schema v" + ", v".join(SCHEMA_VERSIONS))
+    validator = _VALIDATORS.get(version)
+    if validator is None:
         from jsonschema import Draft202012Validator, FormatChecker
 
-        _VALIDATOR = Draft202012Validator(schema(), format_checker=FormatChecker())
+        validator = _VALIDATORS[version] = Draft202012Validator(schema(version), format_checker=FormatChecker())
     from jsonschema.exceptions import best_match
 
-    error = best_match(_VALIDATOR.iter_errors(data))
+    error = best_match(validator.iter_errors(data))
     if error is not None:
-        raise InvalidInput(_json_path(error.absolute_path), _schema_rule(error) + " (export schema v1)")
+        raise InvalidInput(_json_path(error.absolute_path), _schema_rule(error) + f" (export schema v{version})")
+    return version
 
 
 def _d(value: Optional[str]) -> Optional[date]:
@@ -113,8 +119,11 @@ def _check_fields(uow: UnitOfWork, data: dict[str, Any], today: date) -> dict[st
     client: dict[str, Any] = {}
     for name, n in (("name", 200), ("street", 200), ("city", 100)):
         client[name] = again(f"client.{name}", validation.text, c[name], field=name, max_len=n)
-    client["postcode"] = again("client.postcode", validation.postcode, c["postcode"])
-    client["phone"] = again("client.phone", validation.phone, c["phone"]) if c["phone"] else None
+    country = client["country"] = again("client.country", validation.country, c.get("country") or "NL")
+    client["postcode"] = again("client.postcode", validation.postcode, c["postcode"], country=country)
+    for name in ("phone", "landline"):
+        client[name] = (again(f"client.{name}", validation.phone, c[name], country=country)
+                        if c.get(name) else None)
     client["email"] = again("client.email", validation.email, c["email"]) if c["email"] else None
     client["birth_date"] = (again("client.birth_date", validation.birth_date, c["birth_date"], today=today)
                             if c["birth_date"] else None)
@@ -162,11 +171,10 @@ def _check_fields(uow: UnitOfWork, data: dict[str, Any], today: date) -> dict[st
     for i, inv in enumerate(data["invoices"]):
         at = f"invoices[{i}]"
         pet_ref(f"{at}.pet_number", inv["pet_number"])
-        again(f"{at}.customer.postcode", validation.postcode, inv["customer"]["postcode"])
-        if inv["net_cents"] != sum(ln["net_cents"] for ln in inv["lines"]):
-            raise InvalidInput(f"{at}.net_cents", "must be the sum of the lines")
-        if inv["gross_cents"] != inv["net_cents"] + inv["vat_cents"]:
-            raise InvalidInput(f"{at}.gross_cents", "must be net_cents + vat_cents")
+        cust = inv["customer"]
+        customer_country = again(f"{at}.customer.country", validation.country, cust.get("country") or "NL")
+        again(f"{at}.customer.postcode", validation.postcode, cust["postcode"], country=customer_country)
+        check_amounts(inv, at)
     for i, d in enumerate(data["disclosures"]):
         again(f"disclosures[{i}].recipient.name", validation.text, d["recipient"]["name"], field="name",
               max_len=200)
@@ -174,6 +182,44 @@ def _check_fields(uow: UnitOfWork, data: dict[str, Any], today: date) -> dict[st
         if d["consent_index"] is not None and d["consent_index"] >= len(data["consents"]):
             raise InvalidInput(f"disclosures[{i}].consent_index", "names a consent that is not in the file")
     return {"client": client, "pets": pets}
+
+
+def check_amounts(inv: dict[str, Any], at: str) -> None:
+    """The amounts of one invoice of a file add up as vetcards computes them (:mod:`vetcards.money`):
+    each line's net is quantity x unit price at a VAT rate of the vocabulary, the totals per rate and
+    of the invoice are the sums of the lines, gross = net + VAT, paid = the payments that stand.
+    One InvalidInput naming the field and the invoice (its number, never an amount)."""
+    from decimal import Decimal, InvalidOperation
+
+    from .money import Line, compute_totals
+    from .vocab import VAT_RATES, rule_one_of
+
+    which = f" (invoice {inv['number']})"
+    lines = []
+    for n, ln in enumerate(inv["lines"]):
+        here = f"{at}.lines[{n}]"
+        if ln["vat_rate"] not in VAT_RATES or isinstance(ln["vat_rate"], bool):
+            raise InvalidInput(f"{here}.vat_rate", rule_one_of(VAT_RATES) + which)
+        try:
+            line = Line(ln["description"], Decimal(ln["quantity"]), ln["unit_price_cents"], ln["vat_rate"],
+                        _vat_category(ln))
+        except (InvalidOperation, ValueError, TypeError):
+            raise InvalidInput(f"{here}.vat_category", "does not fit the VAT rate" + which) from None
+        if line.net_cents != ln["net_cents"]:
+            raise InvalidInput(f"{here}.net_cents", "must be quantity x unit_price_cents, rounded half up" + which)
+        lines.append(line)
+    totals = compute_totals(lines)
+    if inv["net_cents"] != totals.net_cents:
+        raise InvalidInput(f"{at}.net_cents", "must be the sum of the lines" + which)
+    per_rate = [{"rate": t.rate, "net_cents": t.net_cents, "vat_cents": t.vat_cents} for t in totals.per_rate]
+    if inv["vat_totals"] != per_rate:
+        raise InvalidInput(f"{at}.vat_totals", "must be the lines' amounts per VAT rate" + which)
+    if inv["vat_cents"] != totals.vat_cents:
+        raise InvalidInput(f"{at}.vat_cents", "must be the sum of the VAT per rate" + which)
+    if inv["gross_cents"] != inv["net_cents"] + inv["vat_cents"]:
+        raise InvalidInput(f"{at}.gross_cents", "must be net_cents + vat_cents" + which)
+    if inv["paid_cents"] != sum(y["amount_cents"] for y in inv["payments"] if not y.get("voided_at")):
+        raise InvalidInput(f"{at}.paid_cents", "must be the sum of the payments that are not voided" + which)
 
 
 def _tables() -> dict[str, Table]:
@@ -194,12 +240,49 @@ def _next_imported_seq(uow: UnitOfWork) -> int:
 
 def _vat_category(line: dict[str, Any]) -> str:
     """A line's VAT category (:data:`vetcards.vocab.VAT_CATEGORIES`): as exported, else from its rate."""
-    from .vocab import VAT_CATEGORIES
-
     given = line.get("vat_category")
-    if given in VAT_CATEGORIES:
-        return str(given)
+    if given is not None:
+        return str(given)  # v2: as exported (the schema allows only VAT_CATEGORIES)
     return "charged" if line["vat_rate"] else "zero"
+
+
+def _void(rec: dict[str, Any]) -> dict[str, Any]:
+    """The void fields of a record (v2); none in a v1 file."""
+    voided = rec.get("voided_at")
+    return {"voided_at": _dt(voided) if voided else None, "void_reason": rec.get("void_reason")}
+
+
+def _link_corrections(uow: UnitOfWork, pets: list[dict[str, Any]], pet_ids: dict[str, int]) -> None:
+    """Point each imported correction at the record it replaces (``corrects``: a pet and a place in
+    its list) by the new ids, read back in insert order (the pets are new: all their rows are ours)."""
+    t = _tables()
+    for key, table in (("visits", "visit"), ("vaccinations", "vaccination")):
+        wanted = [(p["number"], n, r["corrects"]) for p in pets for n, r in enumerate(p[key]) if r.get("corrects")]
+        if not wanted:
+            continue
+        tbl = t[table]
+        ids: dict[int, list[int]] = {}
+        for pet_id, rid in uow.execute(select(tbl.c.pet_id, tbl.c.id).where(tbl.c.pet_id.in_(pet_ids.values()))
+                                       .order_by(tbl.c.id)):
+            ids.setdefault(pet_id, []).append(rid)
+        for number, n, corrects in wanted:
+            original = ids.get(pet_ids.get(corrects["pet_number"], -1), [])
+            if corrects["index"] >= len(original):
+                raise InvalidInput(f"pets.{key}.corrects", "names a record that is not in the file")
+            uow.execute(update(tbl).where(tbl.c.id == ids[pet_ids[number]][n])
+                        .values(corrects_id=original[corrects["index"]]))
+
+
+def _link_medicine_corrections(uow: UnitOfWork, client_id: int, records: list[dict[str, Any]]) -> None:
+    wanted = [(n, r["corrects_index"]) for n, r in enumerate(records) if r.get("corrects_index") is not None]
+    if not wanted:
+        return
+    tbl = _tables()["medicine_record"]
+    ids = list(uow.execute(select(tbl.c.id).where(tbl.c.client_id == client_id).order_by(tbl.c.id)).scalars())
+    for n, index in wanted:
+        if index >= len(ids):
+            raise InvalidInput(f"medicine_records[{n}].corrects_index", "names a record that is not in the file")
+        uow.execute(update(tbl).where(tbl.c.id == ids[n]).values(corrects_id=ids[index]))
 
 
 def imported_number(seq: int, original: str) -> str:
@@ -209,7 +292,7 @@ def imported_number(seq: int, original: str) -> str:
 
 def import_client(uow: UnitOfWork, data: Any, *, today: Optional[date] = None,
                   counts_out: Optional[dict[str, int]] = None) -> str:
-    """Read a vetcards export (schema v1) of another practice; returns the new client number.
+    """Read a vetcards export (schema v1 or v2) of another practice; returns the new client number.
 
     Validates the whole file first (schema, then every field with this
     practice's rules); writes nothing unless all of it is valid. Commits.
@@ -220,7 +303,7 @@ def import_client(uow: UnitOfWork, data: Any, *, today: Optional[date] = None,
     t = _tables()
 
     today = today or date.today()
-    validate_document(data)
+    version = validate_document(data)
     fixed = _check_fields(uow, data, today)
     now = utcnow()
     c = data["client"]
@@ -229,7 +312,8 @@ def import_client(uow: UnitOfWork, data: Any, *, today: Optional[date] = None,
     cf = fixed["client"]
     client_id = uow.execute(insert(t["client"]).values(
         number=number, name=cf["name"], street=cf["street"], postcode=cf["postcode"], city=cf["city"],
-        phone=cf["phone"], email=cf["email"], birth_date=cf["birth_date"], created_at=_dt(c["created_at"]),
+        phone=cf["phone"], landline=cf["landline"], country=cf["country"], email=cf["email"],
+        birth_date=cf["birth_date"], created_at=_dt(c["created_at"]),
         updated_at=now, legal_hold_reason=c["legal_hold_reason"], restricted=c["restricted"],
     )).inserted_primary_key[0]
 
@@ -241,7 +325,7 @@ def import_client(uow: UnitOfWork, data: Any, *, today: Optional[date] = None,
         consent_ids.append(uow.execute(insert(t["consent"]).values(
             client_id=client_id, purpose=k["purpose"], given_on=_d(k["given_on"]),
             statement_version=k["statement_version"], method=k["method"], withdrawn_on=_d(k["withdrawn_on"]),
-            controller=other_controller, created_at=now,
+            controller=k.get("controller") or other_controller, created_at=now,
         )).inserted_primary_key[0])
 
     pet_ids: dict[str, int] = {}
@@ -258,20 +342,22 @@ def import_client(uow: UnitOfWork, data: Any, *, today: Optional[date] = None,
                     for w in p["weights"]]
         visits += [{"pet_id": pid, "visit_date": _d(v["visit_date"]), "reason": v["reason"],
                     "findings": v["findings"], "diagnosis": v["diagnosis"], "treatment": v["treatment"],
-                    "vet": v["vet"], "created_at": now} for v in p["visits"]]
+                    "vet": v["vet"], "created_at": now, **_void(v)} for v in p["visits"]]
         vaccs += [{"pet_id": pid, "given_on": _d(x["given_on"]), "vaccine": x["vaccine"], "batch": x["batch"],
-                   "next_due": _d(x["next_due"]), "created_at": now} for x in p["vaccinations"]]
+                   "next_due": _d(x["next_due"]), "created_at": now, **_void(x)} for x in p["vaccinations"]]
     for table, rows in (("weight", weights), ("visit", visits), ("vaccination", vaccs)):
         if rows:
             uow.execute(insert(t[table]), rows)
+    _link_corrections(uow, data["pets"], pet_ids)
 
     meds = [{"pet_id": pet_ids.get(m["pet_number"]) if m["pet_number"] else None, "client_id": client_id,
              "record_date": _d(m["record_date"]), "product": m["product"], "batch": m["batch"],
              "quantity": m["quantity"], "expiry": _d(m["expiry"]), "vet": m["vet"], "dispensed": m["dispensed"],
              "owner_name": m["owner_name"], "owner_address": m["owner_address"], "restricted": m["restricted"],
-             "created_at": now} for m in data["medicine_records"]]
+             "created_at": now, **_void(m)} for m in data["medicine_records"]]
     if meds:
         uow.execute(insert(t["medicine_record"]), meds)
+        _link_medicine_corrections(uow, client_id, data["medicine_records"])
 
     inv_ids: dict[str, int] = {}
     credits: list[tuple[int, str]] = []
@@ -283,9 +369,11 @@ def import_client(uow: UnitOfWork, data: Any, *, today: Optional[date] = None,
             number=imported_number(seq, inv["number"]), year=IMPORTED_YEAR, seq=seq,
             kind=IMPORTED_KIND_PREFIX + inv["kind"], client_id=client_id,
             pet_id=pet_ids.get(inv["pet_number"]) if inv["pet_number"] else None,
-            invoice_date=_d(inv["invoice_date"]), payment_method=inv["payment_method"], status=inv["status"],
+            invoice_date=_d(inv["invoice_date"]), supply_date=_d(inv.get("supply_date")),
+            payment_method=inv["payment_method"], status=inv["status"],
             customer_name=cust["name"], customer_street=cust["street"], customer_postcode=cust["postcode"],
-            customer_city=cust["city"], customer_birth_date=_d(cust["birth_date"]),
+            customer_city=cust["city"], customer_country=cust.get("country") or "NL",
+            customer_birth_date=_d(cust["birth_date"]),
             supplier_name=sup["name"], supplier_address=sup["address"], supplier_vat_number=sup["vat_number"],
             supplier_kvk=sup["kvk"], supplier_iban=sup["iban"], net_cents=inv["net_cents"],
             vat_cents=inv["vat_cents"], gross_cents=inv["gross_cents"], reason=inv["reason"],
@@ -300,7 +388,7 @@ def import_client(uow: UnitOfWork, data: Any, *, today: Optional[date] = None,
                    "vat_rate": ln["vat_rate"], "vat_category": _vat_category(ln),
                    "net_cents": ln["net_cents"]} for ln in inv["lines"]]
         pays += [{"invoice_id": iid, "paid_on": _d(y["paid_on"]), "amount_cents": y["amount_cents"],
-                  "method": y["method"], "created_at": now} for y in inv["payments"]]
+                  "method": y["method"], "created_at": now, **_void(y)} for y in inv["payments"]]
     for iid, credited in credits:
         if credited in inv_ids:
             uow.execute(update(t["invoice"]).where(t["invoice"].c.id == iid)
@@ -349,7 +437,7 @@ def import_client(uow: UnitOfWork, data: Any, *, today: Optional[date] = None,
         "recipients_created": created_recipients, "requests": len(reqs),
         "requests_open_not_carried": len(data["requests"]) - len(reqs),
     }
-    audit.record(uow, "import", "client", [number], {"schema_version": SCHEMA_VERSION, **counts})
+    audit.record(uow, "import", "client", [number], {"schema_version": version, **counts})
     uow.commit()
     if counts_out is not None:
         counts_out.update(counts)

@@ -12,125 +12,172 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any, Optional
 
-from . import settings
-from .recipients import DATA_CATEGORIES, list_recipients, required_purpose
+from . import settings, vocab
+from .recipients import list_recipients, required_purpose
 
 if TYPE_CHECKING:  # pragma: no cover
     from .db import UnitOfWork
 
-SECURITY_MEASURES: tuple[str, ...] = (
-    "encryption at rest of the whole database: SQLCipher 4 (AES-256, HMAC-SHA512 page authentication); "
-    "a passphrase is stretched with PBKDF2-HMAC-SHA512, 256,000 iterations; key files hold a random "
-    "256-bit key and are refused when readable by group or others",
-    "no plaintext on disk: secure_delete on, temporary storage in memory, new files and exports mode 0600",
-    "hash-chained audit log of every change, access, export, disclosure, erasure and purge "
-    "(ids and counts only; `vetcards audit verify` checks the chain)",
-    "consent recorded per purpose with date, statement version and method; withdrawal in one command",
-    "disclosure log of every transfer to a recipient (who, what categories, when, basis or consent)",
-    "restriction of processing (art. 18): data kept only for a legal hold are hidden from lists, "
-    "reminders and statistics",
-    "statistics are aggregate counts with cells under 5 suppressed",
-    "erasure ledger kept apart from the database, re-applied after a backup restore",
+#: A text of the register in Dutch and English.
+Text = tuple[str, str]
+
+SECURITY_MEASURES: tuple[Text, ...] = (
+    ("versleuteling van de hele database: SQLCipher 4 (AES-256, HMAC-SHA512-authenticatie per pagina); een "
+     "wachtwoordzin wordt versterkt met PBKDF2-HMAC-SHA512, 256.000 iteraties; sleutelbestanden bevatten een "
+     "willekeurige sleutel van 256 bits en worden geweigerd als groep of anderen ze kunnen lezen",
+     "encryption at rest of the whole database: SQLCipher 4 (AES-256, HMAC-SHA512 page authentication); "
+     "a passphrase is stretched with PBKDF2-HMAC-SHA512, 256,000 iterations; key files hold a random "
+     "256-bit key and are refused when readable by group or others"),
+    ("geen onversleutelde gegevens op schijf: secure_delete aan, tijdelijke opslag in het geheugen, nieuwe "
+     "bestanden en exports met modus 0600",
+     "no plaintext on disk: secure_delete on, temporary storage in memory, new files and exports mode 0600"),
+    ("auditlog met hashketen van elke wijziging, inzage, export, verstrekking, wissing en opschoning "
+     "(alleen nummers en aantallen; `vetcards audit verify` controleert de keten)",
+     "hash-chained audit log of every change, access, export, disclosure, erasure and purge "
+     "(ids and counts only; `vetcards audit verify` checks the chain)"),
+    ("toestemming per doel vastgelegd met datum, versie van de privacyverklaring en manier; intrekken met "
+     "één opdracht",
+     "consent recorded per purpose with date, statement version and method; withdrawal in one command"),
+    ("verstrekkingenlogboek van elke verstrekking aan een ontvanger (wie, welke gegevens, wanneer, grondslag "
+     "of toestemming)",
+     "disclosure log of every transfer to a recipient (who, what categories, when, basis or consent)"),
+    ("beperking van de verwerking (art. 18): gegevens die alleen voor een wettelijke bewaarplicht bewaard "
+     "blijven, staan niet in lijsten, herinneringen en statistieken",
+     "restriction of processing (art. 18): data kept only for a legal hold are hidden from lists, "
+     "reminders and statistics"),
+    ("statistieken zijn totalen; cellen onder 5 worden onderdrukt",
+     "statistics are aggregate counts with cells under 5 suppressed"),
+    ("wisregister apart van de database, na het terugzetten van een back-up opnieuw toegepast",
+     "erasure ledger kept apart from the database, re-applied after a backup restore"),
 )
+
+_CLIENTS: Text = ("klanten (eigenaren van dieren)", "clients (animal owners)")
+_CONSENTED: Text = ("klanten (eigenaren van dieren) die toestemming gaven", "clients (animal owners) who consented")
 
 
 def _activities(periods: dict[str, str]) -> list[dict[str, Any]]:
-    inactive = f"{periods['inactivity_years']} years after the client's last activity"
+    """The activities, each text in Dutch and English; a data category is its code (a vocabulary label)."""
+    y = periods
+    inactive: Text = (f"{y['inactivity_years']} jaar na de laatste activiteit van de klant",
+                      f"{y['inactivity_years']} years after the client's last activity")
     return [
-        {
-            "id": "care",
-            "name": "Care and administration (client and patient cards, medical record)",
-            "purpose": "treating animals and keeping the patient's medical history",
-            "legal_basis": "consent (care) and contract (treatment agreement); legal obligation "
-                           "for the medicine record (EU Regulation 2019/6 art. 103)",
-            "data_subjects": ["clients (animal owners)", "practice staff (treating vet named in the record)"],
-            "categories": ["naw", "contact", "animal", "chip", "record"],
-            "retention": f"{inactive}; medicine records {periods['medicine_years']} years "
-                         "(kept restricted after an erasure)",
-        },
-        {
-            "id": "invoicing",
-            "name": "Invoicing, payments and collection",
-            "purpose": "billing the services rendered and collecting unpaid invoices",
-            "legal_basis": "contract; legal obligation (fiscal retention, AWR art. 52; invoice rules, "
-                           "Wet OB art. 35a)",
-            "data_subjects": ["clients (animal owners)"],
-            "categories": ["naw", "financial", "birth date (only for invoices paid on account)"],
-            "retention": f"{periods['fiscal_years']} years from the end of the invoice's calendar year; "
-                         "not purged while an invoice is unpaid or in collection",
-        },
-        {
-            "id": "reminders",
-            "name": "Vaccination reminder cards",
-            "purpose": "posting a recall card when a vaccination is due",
-            "legal_basis": "consent (reminders)",
-            "data_subjects": ["clients (animal owners) who consented"],
-            "categories": ["naw", "animal (name and species only)", "recall"],
-            "retention": f"{inactive}; the printer keeps nothing",
-        },
-        {
-            "id": "chip-registration",
-            "name": "Chip registration at the Dutch pet database (NDG)",
-            "purpose": "registering a chipped animal and its owner",
-            "legal_basis": "consent (chip-registration)",
-            "data_subjects": ["clients (animal owners) who consented"],
-            "categories": ["naw", "animal", "chip"],
-            "retention": inactive,
-        },
-        {
-            "id": "referral",
-            "name": "Referral to a specialist",
-            "purpose": "referring one patient, at the client's request",
-            "legal_basis": "consent (referral), at the client's request",
-            "data_subjects": ["clients (animal owners) who asked for the referral"],
-            "categories": ["naw", "animal", "record", "contact and chip when the register allows"],
-            "retention": inactive,
-        },
-        {
-            "id": "lab",
-            "name": "Laboratory tests",
-            "purpose": "having samples analysed",
-            "legal_basis": "consent (lab)",
-            "data_subjects": ["clients (animal owners) who consented"],
-            "categories": ["naw", "animal", "record"],
-            "retention": inactive,
-        },
-        {
-            "id": "pharmacy",
-            "name": "Pharmacy orders",
-            "purpose": "supplying prescribed medicines",
-            "legal_basis": "consent (pharmacy)",
-            "data_subjects": ["clients (animal owners) who consented"],
-            "categories": ["naw", "animal", "record"],
-            "retention": inactive,
-        },
-        {
-            "id": "statistics",
-            "name": "Anonymised statistics",
-            "purpose": "practice statistics from aggregate counts (no person identifiable)",
-            "legal_basis": "legitimate interest; only anonymised aggregates leave (cells under 5 suppressed)",
-            "data_subjects": ["clients (animal owners)"],
-            "categories": ["animal (species, breed, age band)", "region (first two postcode digits)",
-                           "visit counts per year"],
-            "retention": "not stored; computed on demand",
-        },
-        {
-            "id": "rights",
-            "name": "Data-subject requests, erasure ledger and audit log",
-            "purpose": "answering access, erasure, rectification and portability requests; accountability",
-            "legal_basis": "legal obligation (GDPR art. 5(2), 12-20)",
-            "data_subjects": ["clients (animal owners)", "practice staff (user name in the audit log)"],
-            "categories": ["client numbers, dates and request types only"],
-            "retention": "as long as the database is kept; no names or free text",
-        },
+        {"id": "care",
+         "name": ("Zorg en administratie (klant- en patiëntenkaarten, medisch dossier)",
+                  "Care and administration (client and patient cards, medical record)"),
+         "purpose": ("dieren behandelen en de medische geschiedenis van de patiënt bijhouden",
+                     "treating animals and keeping the patient's medical history"),
+         "legal_basis": ("toestemming (zorg) en overeenkomst (behandelovereenkomst); wettelijke plicht voor "
+                         "de registratie van diergeneesmiddelen (EU-verordening 2019/6 art. 103)",
+                         "consent (care) and contract (treatment agreement); legal obligation "
+                         "for the medicine record (EU Regulation 2019/6 art. 103)"),
+         "data_subjects": [_CLIENTS, ("medewerkers van de praktijk (behandelend dierenarts in het dossier)",
+                                      "practice staff (treating vet named in the record)")],
+         "categories": ["naw", "contact", "animal", "chip", "record"],
+         "retention": (f"{inactive[0]}; registratie van diergeneesmiddelen {y['medicine_years']} jaar "
+                       "(na een wissing beperkt bewaard)",
+                       f"{inactive[1]}; medicine records {y['medicine_years']} years "
+                       "(kept restricted after an erasure)")},
+        {"id": "invoicing",
+         "name": ("Facturering, betalingen en incasso", "Invoicing, payments and collection"),
+         "purpose": ("de geleverde diensten factureren en onbetaalde facturen innen",
+                     "billing the services rendered and collecting unpaid invoices"),
+         "legal_basis": ("overeenkomst; wettelijke plicht (fiscale bewaarplicht, AWR art. 52; factuurregels, "
+                         "Wet OB art. 35a)",
+                         "contract; legal obligation (fiscal retention, AWR art. 52; invoice rules, "
+                         "Wet OB art. 35a)"),
+         "data_subjects": [_CLIENTS],
+         "categories": ["naw", "financial", ("geboortedatum (alleen bij betaling op rekening)",
+                                             "birth date (only for invoices paid on account)")],
+         "retention": (f"{y['fiscal_years']} jaar na het einde van het kalenderjaar van de factuur; niet "
+                       "opgeschoond zolang een factuur onbetaald of in incasso is",
+                       f"{y['fiscal_years']} years from the end of the invoice's calendar year; "
+                       "not purged while an invoice is unpaid or in collection")},
+        {"id": "reminders",
+         "name": ("Herinneringskaarten voor vaccinaties", "Vaccination reminder cards"),
+         "purpose": ("een herinneringskaart sturen als een vaccinatie nodig is",
+                     "posting a recall card when a vaccination is due"),
+         "legal_basis": ("toestemming (herinneringskaarten)", "consent (reminders)"),
+         "data_subjects": [_CONSENTED],
+         "categories": ["naw", ("gegevens van het dier (alleen naam en soort)", "animal (name and species only)"),
+                        "recall"],
+         "retention": (f"{inactive[0]}; de drukkerij bewaart niets", f"{inactive[1]}; the printer keeps nothing")},
+        {"id": "chip-registration",
+         "name": ("Chipregistratie bij de Nederlandse Databank Gezelschapsdieren (NDG)",
+                  "Chip registration at the Dutch pet database (NDG)"),
+         "purpose": ("een gechipt dier en de eigenaar registreren", "registering a chipped animal and its owner"),
+         "legal_basis": ("toestemming (chipregistratie)", "consent (chip-registration)"),
+         "data_subjects": [_CONSENTED],
+         "categories": ["naw", "animal", "chip"],
+         "retention": inactive},
+        {"id": "referral",
+         "name": ("Doorverwijzing naar een specialist", "Referral to a specialist"),
+         "purpose": ("één patiënt doorverwijzen, op verzoek van de klant",
+                     "referring one patient, at the client's request"),
+         "legal_basis": ("toestemming (doorverwijzing), op verzoek van de klant",
+                         "consent (referral), at the client's request"),
+         "data_subjects": [("klanten (eigenaren van dieren) die om de doorverwijzing vroegen",
+                            "clients (animal owners) who asked for the referral")],
+         "categories": ["naw", "animal", "record", ("telefoon, e-mail en chipnummer als het register dat toestaat",
+                                                    "contact and chip when the register allows")],
+         "retention": inactive},
+        {"id": "lab",
+         "name": ("Laboratoriumonderzoek", "Laboratory tests"),
+         "purpose": ("monsters laten onderzoeken", "having samples analysed"),
+         "legal_basis": ("toestemming (laboratorium)", "consent (lab)"),
+         "data_subjects": [_CONSENTED],
+         "categories": ["naw", "animal", "record"],
+         "retention": inactive},
+        {"id": "pharmacy",
+         "name": ("Bestellingen bij de apotheek", "Pharmacy orders"),
+         "purpose": ("voorgeschreven geneesmiddelen leveren", "supplying prescribed medicines"),
+         "legal_basis": ("toestemming (apotheek)", "consent (pharmacy)"),
+         "data_subjects": [_CONSENTED],
+         "categories": ["naw", "animal", "record"],
+         "retention": inactive},
+        {"id": "statistics",
+         "name": ("Geanonimiseerde statistiek", "Anonymised statistics"),
+         "purpose": ("praktijkstatistiek uit totalen (geen persoon herkenbaar)",
+                     "practice statistics from aggregate counts (no person identifiable)"),
+         "legal_basis": ("gerechtvaardigd belang; alleen geanonimiseerde totalen (cellen onder 5 onderdrukt)",
+                         "legitimate interest; only anonymised aggregates leave (cells under 5 suppressed)"),
+         "data_subjects": [_CLIENTS],
+         "categories": [("gegevens van het dier (soort, ras, leeftijdsgroep)", "animal (species, breed, age band)"),
+                        ("regio (eerste twee cijfers van de postcode)", "region (first two postcode digits)"),
+                        ("aantal bezoeken per jaar", "visit counts per year")],
+         "retention": ("niet opgeslagen; berekend wanneer nodig", "not stored; computed on demand")},
+        {"id": "rights",
+         "name": ("Verzoeken van betrokkenen, wisregister en auditlog",
+                  "Data-subject requests, erasure ledger and audit log"),
+         "purpose": ("verzoeken om inzage, wissing, rectificatie en overdraagbaarheid beantwoorden; "
+                     "verantwoording",
+                     "answering access, erasure, rectification and portability requests; accountability"),
+         "legal_basis": ("wettelijke plicht (AVG art. 5 lid 2, 12-20)", "legal obligation (GDPR art. 5(2), 12-20)"),
+         "data_subjects": [_CLIENTS, ("medewerkers van de praktijk (gebruikersnaam in de auditlog)",
+                                      "practice staff (user name in the audit log)")],
+         "categories": [("alleen klantnummers, datums en soorten verzoek",
+                         "client numbers, dates and request types only")],
+         "retention": ("zolang de database bestaat; geen namen of vrije tekst",
+                       "as long as the database is kept; no names or free text")},
     ]
 
 
-def build(uow: UnitOfWork, *, today: Optional[date] = None) -> dict[str, Any]:
-    """The register as a plain dict (JSON-ready)."""
+def _in(value: Any, lang: str) -> Any:
+    """The ``lang`` side of a text pair (lists and dicts of them too); a category code as its label in
+    Dutch and as its code in English (the form scripts read)."""
+    i = 0 if lang == "nl" else 1
+    if isinstance(value, tuple):
+        return value[i]
+    if isinstance(value, list):
+        return [_in(v, lang) for v in value]
+    return value
+
+
+def build(uow: UnitOfWork, *, today: Optional[date] = None, lang: str = "en") -> dict[str, Any]:
+    """The register as a plain dict (JSON-ready), its texts in ``lang``. Codes (data categories,
+    recipient kinds) stay codes: :func:`render_text` shows them as labels."""
     s = settings.get_all(uow)
     recipients = list_recipients(uow)
-    activities = _activities(s)
+    activities = [{k: _in(v, lang) for k, v in act.items()} for act in _activities(s)]
     by_purpose: dict[Optional[str], list[dict[str, Any]]] = {}
     for r in recipients:
         by_purpose.setdefault(required_purpose(r), []).append(r)
@@ -142,61 +189,104 @@ def build(uow: UnitOfWork, *, today: Optional[date] = None) -> dict[str, Any]:
         ]
     address = ", ".join(x for x in (s["street"], f"{s['postcode']} {s['city']}".strip()) if x)
     return {
-        "title": "Record of processing activities (GDPR art. 30(1))",
+        "title": _in(TITLE, lang),
         "generated_on": (today or date.today()).isoformat(),
         "controller": {"name": s["name"] or None, "address": address or None,
-                       "kvk": s["kvk"] or None, "vat_number": s["vat_number"] or None},
+                       "kvk": s["kvk"] or None, "vat_number": s["vat_number"] or None,
+                       **{k: s[k] or None for k in ("phone", "email", "privacy_contact", "privacy_email")}},
         "privacy_statement_version": s["privacy_statement_version"],
         "retention_settings": {"inactivity_years": int(s["inactivity_years"]),
                                "fiscal_years": int(s["fiscal_years"]),
                                "medicine_years": int(s["medicine_years"])},
-        "data_categories": dict(DATA_CATEGORIES),
+        "data_categories": dict(vocab.descriptions("data_category", lang)),
         "activities": activities,
         "other_recipients": [
             {"name": r["name"], "kind": r["kind"], "agreement_date": r["agreement_date"],
              "categories": r["categories"]}
             for r in by_purpose.get(None, [])
         ],
-        "transfers_outside_eea": "none recorded",
-        "security_measures": list(SECURITY_MEASURES),
+        "transfers_outside_eea": _in(NO_TRANSFERS, lang),
+        "security_measures": _in(list(SECURITY_MEASURES), lang),
     }
 
 
-def render_text(reg: dict[str, Any]) -> str:
-    """The register as plain text for printing."""
+TITLE: Text = ("Register van verwerkingsactiviteiten (AVG art. 30 lid 1)",
+               "Record of processing activities (GDPR art. 30(1))")
+NO_TRANSFERS: Text = ("geen vastgelegd", "none recorded")
+#: The labels of the printed register.
+_W: dict[str, Text] = {
+    "generated": ("Opgesteld op", "Generated on"),
+    "controller": ("Verwerkingsverantwoordelijke", "Controller"),
+    "not_set": ("(niet ingesteld: vetcards practice set --name ...)", "(not set: vetcards practice set --name ...)"),
+    "address": ("Adres", "Address"), "kvk": ("KvK", "KvK"), "vat_number": ("Btw-nummer", "VAT number"),
+    "phone": ("Telefoon", "Phone"), "email": ("E-mail", "E-mail"),
+    "privacy_contact": ("Contactpersoon gegevensbescherming", "Data-protection contact"),
+    "privacy_email": ("E-mail gegevensbescherming", "Data-protection e-mail"),
+    "statement": ("Versie privacyverklaring", "Privacy statement version"),
+    "retention_settings": ("Bewaartermijnen: inactiviteit {0} jaar, fiscaal {1} jaar, diergeneesmiddelen {2} jaar",
+                           "Retention settings: inactivity {0} years, fiscal {1} years, medicine records {2} years"),
+    "categories": ("Categorieën van gegevens", "Data categories"),
+    "purpose": ("Doel", "Purpose"), "legal_basis": ("Grondslag", "Legal basis"),
+    "data_subjects": ("Betrokkenen", "Data subjects"), "act_categories": ("Gegevens", "Data categories"),
+    "recipients": ("Ontvangers", "Recipients"), "none": ("geen", "none"),
+    "retention": ("Bewaartermijn", "Retention"),
+    "agreement": ("overeenkomst van {0}", "agreement {0}"),
+    "no_agreement": ("geen datum van overeenkomst vastgelegd", "no agreement date recorded"),
+    "may_receive": ("mag ontvangen", "may receive"),
+    "other": ("Overige ontvangers (grondslag per verstrekking: overeenkomst of wettelijke plicht)",
+              "Other recipients (basis per disclosure: contract or legal obligation)"),
+    "transfers": ("Doorgifte buiten de EER", "Transfers outside the EEA"),
+    "security": ("Beveiligingsmaatregelen", "Security measures"),
+}
+
+
+def render_text(reg: dict[str, Any], lang: str = "nl") -> str:
+    """The register as plain text for printing, in ``lang`` (codes as their labels, dates written out).
+
+    ``reg`` is :func:`build` in the same language."""
+    from .dutch import format_date
+
+    def w(key: str) -> str:
+        return str(_in(_W[key], lang))
+
+    def category(c: str) -> str:
+        return vocab.label("data_category", c, lang)
+
     c = reg["controller"]
     lines = [reg["title"], "=" * len(reg["title"]), ""]
-    lines.append(f"Generated on: {reg['generated_on']}")
-    lines.append(f"Controller: {c['name'] or '(not set: vetcards practice set --name ...)'}")
-    for label, key in (("Address", "address"), ("KvK", "kvk"), ("VAT number", "vat_number")):
-        if c[key]:
-            lines.append(f"{label}: {c[key]}")
-    lines.append(f"Privacy statement version: {reg['privacy_statement_version']}")
+    lines.append(f"{w('generated')}: {format_date(reg['generated_on'], lang)}")
+    lines.append(f"{w('controller')}: {c['name'] or w('not_set')}")
+    for key in ("address", "kvk", "vat_number", "phone", "email", "privacy_contact", "privacy_email"):
+        if c.get(key):
+            lines.append(f"{w(key)}: {c[key]}")
+    lines.append(f"{w('statement')}: {reg['privacy_statement_version']}")
     r = reg["retention_settings"]
-    lines.append(f"Retention settings: inactivity {r['inactivity_years']} years, fiscal "
-                 f"{r['fiscal_years']} years, medicine records {r['medicine_years']} years")
-    lines += ["", "Data categories:"]
-    lines += [f"  {k}: {v}" for k, v in reg["data_categories"].items()]
+    lines.append(w("retention_settings").format(r["inactivity_years"], r["fiscal_years"], r["medicine_years"]))
+    lines += ["", f"{w('categories')}:"]
+    lines += [f"  {category(k)}: {v}" for k, v in reg["data_categories"].items()]
 
     def recipient_line(x: dict[str, Any]) -> str:
-        agreement = f"agreement {x['agreement_date']}" if x["agreement_date"] else "no agreement date recorded"
-        return f"    - {x['name']} ({x['kind']}; {agreement}; may receive: {x['categories'] or '-'})"
+        agreement = (w("agreement").format(format_date(x["agreement_date"], lang)) if x["agreement_date"]
+                     else w("no_agreement"))
+        cats = ", ".join(category(v) for v in x["categories"].split(",") if v) or "-"
+        return f"    - {x['name']} ({vocab.label('recipient_kind', x['kind'], lang)}; {agreement}; " \
+               f"{w('may_receive')}: {cats})"
 
     for act in reg["activities"]:
         lines += ["", f"{act['name']}", "-" * len(act["name"])]
-        lines.append(f"  Purpose: {act['purpose']}")
-        lines.append(f"  Legal basis: {act['legal_basis']}")
-        lines.append(f"  Data subjects: {'; '.join(act['data_subjects'])}")
-        lines.append(f"  Data categories: {', '.join(act['categories'])}")
+        lines.append(f"  {w('purpose')}: {act['purpose']}")
+        lines.append(f"  {w('legal_basis')}: {act['legal_basis']}")
+        lines.append(f"  {w('data_subjects')}: {'; '.join(act['data_subjects'])}")
+        lines.append(f"  {w('act_categories')}: {', '.join(category(x) for x in act['categories'])}")
         if act["recipients"]:
-            lines.append("  Recipients:")
+            lines.append(f"  {w('recipients')}:")
             lines += [recipient_line(x) for x in act["recipients"]]
         else:
-            lines.append("  Recipients: none")
-        lines.append(f"  Retention: {act['retention']}")
+            lines.append(f"  {w('recipients')}: {w('none')}")
+        lines.append(f"  {w('retention')}: {act['retention']}")
     if reg["other_recipients"]:
-        lines += ["", "Other recipients (basis per disclosure: contract or legal obligation):"]
+        lines += ["", f"{w('other')}:"]
         lines += [recipient_line(x) for x in reg["other_recipients"]]
-    lines += ["", f"Transfers outside the EEA: {reg['transfers_outside_eea']}", "", "Security measures:"]
+    lines += ["", f"{w('transfers')}: {reg['transfers_outside_eea']}", "", f"{w('security')}:"]
     lines += [f"  - {m}" for m in reg["security_measures"]]
     return "\n".join(lines) + "\n"

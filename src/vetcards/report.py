@@ -2,9 +2,15 @@
 
 Input is an export document (:func:`vetcards.export.export_client`);
 output is one self-contained HTML page (no scripts, no external files) that
-prints well on A4: the data, the purposes, the recipients from the disclosure
-log, the retention periods, the source and the rights. Every value from the
-database goes through :func:`html.escape`.
+prints well on A4: the data, and every item GDPR art. 15(1)(a)-(h) and 15(2)
+asks for under its own heading (:data:`ARTICLE_15`): purposes, categories,
+recipients (the disclosure log, with the register's names), retention periods,
+rights, complaint, source, automated decision-making, transfers outside the
+EEA; and how to reach the practice and its data-protection contact. Codes are
+shown as their labels (:mod:`vetcards.vocab`), dates as ``2 december 2026``
+(:mod:`vetcards.dutch`), amounts as ``€ 1.234,56`` and weights as ``31,45``.
+Voided and corrected records are shown, marked. Every value from the database
+goes through :func:`html.escape`.
 """
 
 from __future__ import annotations
@@ -14,10 +20,47 @@ from html import escape
 from typing import Any, Optional
 
 from . import vocab
+from .dutch import format_date
 from .vocab import LANGS
 
 T: dict[str, dict[str, str]] = {
     "title": {"nl": "Inzage in uw persoonsgegevens", "en": "Access to your personal data"},
+    "contact": {"nl": "Contact met de praktijk", "en": "Contacting the practice"},
+    "not_set": {"nl": "niet ingesteld", "en": "not set"},
+    "privacy_contact": {"nl": "Contactpersoon gegevensbescherming", "en": "Data-protection contact"},
+    "privacy_contact_none": {
+        "nl": "De praktijk heeft geen aparte contactpersoon voor gegevensbescherming opgegeven; "
+              "u kunt uw vragen en verzoeken aan de praktijk zelf richten.",
+        "en": "The practice has not named a separate data-protection contact; you can send your "
+              "questions and requests to the practice itself."},
+    "categories": {"nl": "Categorieën van persoonsgegevens", "en": "Categories of personal data"},
+    "categories_intro": {"nl": "Wij verwerken de volgende soorten gegevens over u en uw dieren:",
+                         "en": "We process these kinds of data on you and your animals:"},
+    "recipient_kinds": {"nl": "Soorten ontvangers aan wie wij gegevens kunnen verstrekken, alleen met een "
+                              "grondslag (uw toestemming, een overeenkomst of een wettelijke plicht)",
+                        "en": "Kinds of recipients we may disclose data to, only with a legal basis (your "
+                              "consent, a contract or a legal obligation)"},
+    "automated": {"nl": "Geautomatiseerde besluitvorming en profilering",
+                  "en": "Automated decision-making and profiling"},
+    "automated_text": {
+        "nl": "Wij nemen geen besluiten over u die uitsluitend op geautomatiseerde verwerking berusten, en "
+              "wij maken geen profielen van u (AVG artikel 22). Herinneringskaarten worden alleen verstuurd "
+              "op grond van de datum van de volgende vaccinatie en uw toestemming.",
+        "en": "We take no decisions about you based solely on automated processing, and we do not profile "
+              "you (GDPR article 22). Reminder cards are sent only on the due date of the next vaccination "
+              "and your consent."},
+    "transfers": {"nl": "Doorgifte buiten de EER", "en": "Transfers outside the EEA"},
+    "transfers_none": {
+        "nl": "Geen doorgifte buiten de EER: wij geven uw gegevens niet door aan landen buiten de Europese "
+              "Economische Ruimte of aan internationale organisaties.",
+        "en": "No transfers outside the EEA: we do not transfer your data to countries outside the European "
+              "Economic Area or to international organisations."},
+    "corrects": {"nl": "corrigeert", "en": "corrects"},
+    "supply_date": {"nl": "leverdatum", "en": "date of supply"},
+    "voided": {"nl": "vervallen", "en": "voided"},
+    "correction_of": {"nl": "correctie van de regel van", "en": "correction of the entry of"},
+    "given_to": {"nl": "Gegeven aan", "en": "Given to"},
+    "this_practice": {"nl": "deze praktijk", "en": "this practice"},
     "intro": {
         "nl": "Dit overzicht bevat alle gegevens die wij over u en uw dieren bewaren, waarvoor wij ze gebruiken, "
               "met wie wij ze delen, hoe lang wij ze bewaren en welke rechten u heeft (AVG artikel 15).",
@@ -50,7 +93,8 @@ T: dict[str, dict[str, str]] = {
     "last_activity": {"nl": "Laatste activiteit", "en": "Last activity"},
     "delete_after": {"nl": "Zonder nieuwe activiteit verwijderd na",
                      "en": "Without new activity deleted after"},
-    "complaint": {"nl": "Klacht indienen bij", "en": "Lodge a complaint with"},
+    "complaint": {"nl": "Klacht bij de toezichthouder", "en": "Complaint to the supervisory authority"},
+    "complaint_text": {"nl": "U kunt een klacht indienen bij", "en": "You can lodge a complaint with"},
     "yes": {"nl": "ja", "en": "yes"},
     "no": {"nl": "nee", "en": "no"},
 }
@@ -62,6 +106,10 @@ COLS: dict[str, dict[str, str]] = {
     "postcode": {"nl": "Postcode", "en": "Postcode"},
     "city": {"nl": "Plaats", "en": "City"},
     "phone": {"nl": "Telefoon", "en": "Phone"},
+    "landline": {"nl": "Vaste telefoon", "en": "Landline"},
+    "country": {"nl": "Land", "en": "Country"},
+    "controller_name": {"nl": "Gegeven aan", "en": "Given to"},
+    "marked": {"nl": "Opmerking", "en": "Note"},
     "email": {"nl": "E-mail", "en": "E-mail"},
     "birth_date": {"nl": "Geboortedatum", "en": "Birth date"},
     "created_at": {"nl": "Ingeschreven", "en": "Registered"},
@@ -135,7 +183,38 @@ CODE_COLUMNS: dict[str, str] = {
     "basis": "disclosure_basis",
     "categories": "data_category",
     "type": "request_type",
+    "country": "country",
 }
+
+#: Columns holding a date (or a moment), shown as ``2 december 2026``.
+DATE_COLUMNS = frozenset({
+    "birth_date", "created_at", "given_on", "withdrawn_on", "deceased_on", "measured_on", "visit_date",
+    "next_due", "record_date", "expiry", "invoice_date", "paid_on", "disclosed_on", "received_on", "due_on",
+    "closed_on",
+})
+
+#: GDPR art. 15(1)(a)-(h) and 15(2): each item, the heading (key of :data:`T`) that answers it.
+ARTICLE_15: dict[str, str] = {
+    "15(1)(a)": "purposes", "15(1)(b)": "categories", "15(1)(c)": "recipients", "15(1)(d)": "retention",
+    "15(1)(e)": "rights", "15(1)(f)": "complaint", "15(1)(g)": "source", "15(1)(h)": "automated",
+    "15(2)": "transfers",
+}
+
+
+def _art(item: str, lang: str) -> str:
+    """``15(1)(a)`` as the law is cited in ``lang``: ``art. 15 lid 1 onder a`` / ``art. 15(1)(a)``."""
+    if lang == "en":
+        return f"GDPR art. {item}"
+    parts = item.replace(")", "").split("(")
+    out = f"AVG art. {parts[0]} lid {parts[1]}"
+    return out + (f" onder {parts[2]}" if len(parts) > 2 else "")
+
+
+def _h2(key: str, lang: str) -> str:
+    """A section heading; an art. 15 item names its article."""
+    item = next((i for i, k in ARTICLE_15.items() if k == key), None)
+    ref = f' <span class="muted">({_art(item, lang)})</span>' if item else ""
+    return f"<h2>{_t(key, lang)}{ref}</h2>"
 
 CSS = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10.5pt; color: #111; margin: 2em; }
@@ -174,11 +253,24 @@ def _v(value: Any, lang: str) -> str:
 
 
 def _money(cents: Optional[int], lang: str) -> str:
-    from .money import format_cents
+    from .money import format_eur
 
-    if cents is None:
-        return ""
-    return ("€ " if lang == "nl" else "EUR ") + format_cents(cents, dutch=(lang == "nl"))
+    return "" if cents is None else escape(format_eur(cents, lang))
+
+
+def _date(value: Any, lang: str) -> str:
+    return escape(format_date(value, lang))
+
+
+def _number(text: Any, lang: str) -> str:
+    """A decimal as typed (``2.5``) in the document's language (``2,5`` in Dutch)."""
+    value = "" if text is None else str(text)
+    return escape(value.replace(".", ",") if lang == "nl" else value)
+
+
+def _cell(column: str, value: Any, lang: str) -> str:
+    """Any stored value as document text: a code as its label, a date written out, else escaped."""
+    return _code(column, value, lang) or (_date(value, lang) if column in DATE_COLUMNS else _v(value, lang))
 
 
 def _code(column: str, value: Any, lang: str, kind: Optional[str] = None) -> Optional[str]:
@@ -206,9 +298,7 @@ def _table(rows: Sequence[dict[str, Any]], cols: Sequence[str], lang: str,
         for c in cols:
             html = cell(r, c) if cell is not None else None
             if html is None:
-                html = _code(c, r.get(c), lang)
-            if html is None:
-                html = _v(r.get(c), lang)
+                html = _cell(c, r.get(c), lang)
             cls = ' class="num"' if c in num else ""
             tds.append(f"<td{cls}>{html}</td>")
         body.append("<tr>" + "".join(tds) + "</tr>")
@@ -216,8 +306,7 @@ def _table(rows: Sequence[dict[str, Any]], cols: Sequence[str], lang: str,
 
 
 def _dl(rec: dict[str, Any], keys: Sequence[str], lang: str) -> str:
-    items = "".join(f"<dt>{escape(COLS[k][lang])}</dt><dd>{_code(k, rec.get(k), lang) or _v(rec.get(k), lang)}</dd>"
-                    for k in keys)
+    items = "".join(f"<dt>{escape(COLS[k][lang])}</dt><dd>{_cell(k, rec.get(k), lang)}</dd>" for k in keys)
     return f"<dl>{items}</dl>"
 
 
@@ -235,8 +324,104 @@ def _code_text(item: dict[str, str], kind: str, lang: str) -> str:
 
 def _code_section(title: str, items: Sequence[dict[str, str]], kind: str, lang: str) -> str:
     """A heading and a list of coded items (purposes, source, rights) in the report's language."""
-    return "\n".join([f"<h2>{_t(title, lang)}</h2><ul>", *(f"<li>{_code_text(i, kind, lang)}</li>" for i in items),
+    return "\n".join([f"{_h2(title, lang)}<ul>", *(f"<li>{_code_text(i, kind, lang)}</li>" for i in items),
                       "</ul>"])
+
+
+def _status(r: dict[str, Any], lang: str, dated: str) -> str:
+    """The mark of a voided or correcting record (empty for one that stands as it was)."""
+    parts = []
+    if r.get("voided_at"):
+        reason = f": {_v(r.get('void_reason'), lang)}" if r.get("void_reason") else ""
+        parts.append(f"<strong>{_t('voided', lang)}</strong> {_date(r['voided_at'], lang)}{reason}")
+    original = r.get("_corrects")
+    if original is not None:
+        parts.append(f"{_t('correction_of', lang)} {_date(original.get(dated), lang)}")
+    return "; ".join(parts)
+
+
+def _with_corrections(records: Sequence[dict[str, Any]], originals: Sequence[dict[str, Any]],
+                      index_of: Any) -> list[dict[str, Any]]:
+    """Records with ``_corrects``: the original a correction replaces (found by its place)."""
+    out = []
+    for r in records:
+        i = index_of(r)
+        out.append({**r, "_corrects": originals[i] if i is not None and 0 <= i < len(originals) else None})
+    return out
+
+
+def _controller(ctl: dict[str, Any], lang: str) -> list[str]:
+    """Who the controller is and how to reach the practice and its data-protection contact."""
+    from .address import address_line
+
+    def value(key: str) -> str:
+        got = ctl.get(key)
+        return _v(got, lang) if got else f'<span class="muted">{_t("not_set", lang)}</span>'
+
+    rows = [(COLS["name"][lang], value("name")),
+            (COLS["address"][lang], escape(address_line(ctl.get("street"), ctl.get("postcode"), ctl.get("city"),
+                                                         lang=lang)) or value("street")),
+            (COLS["phone"][lang], value("phone")), (COLS["email"][lang], value("email")),
+            (COLS["kvk"][lang], value("kvk")), (COLS["vat_number"][lang], value("vat_number"))]
+    out = [f"<h2>{_t('controller', lang)}</h2>", "<dl>",
+           *(f"<dt>{escape(k)}</dt><dd>{v}</dd>" for k, v in rows), "</dl>",
+           f"<h3>{_t('privacy_contact', lang)}</h3>"]
+    if ctl.get("privacy_contact") or ctl.get("privacy_email"):
+        out.append(f"<dl><dt>{escape(COLS['name'][lang])}</dt><dd>{value('privacy_contact')}</dd>"
+                   f"<dt>{escape(COLS['email'][lang])}</dt><dd>{value('privacy_email')}</dd></dl>")
+    else:
+        out.append(f"<p>{_t('privacy_contact_none', lang)}</p>")
+    return out
+
+
+def _invoice(inv: dict[str, Any], lang: str) -> list[str]:
+    from .address import address_line
+
+    kind = vocab.label("invoice_kind", inv["kind"], lang)
+    status = vocab.label("invoice_state", inv["status"], lang)
+    head = [f"{escape(kind.capitalize())} {_v(inv['number'], lang)}", _date(inv["invoice_date"], lang)]
+    if inv.get("supply_date"):
+        head.append(f"{_t('supply_date', lang)} {_date(inv['supply_date'], lang)}")
+    if inv.get("credits_invoice_number"):
+        head.append(f"{_t('corrects', lang)} {escape(vocab.label('invoice_kind', 'invoice', lang))} "
+                    f"{_v(inv['credits_invoice_number'], lang)}")
+    head.append(escape(status))
+    if inv["restricted"]:
+        head.append(_t("restricted", lang))
+    cust = inv["customer"]
+    where = address_line(cust["street"], cust["postcode"], cust["city"], cust.get("country"), lang)
+    out = [f"<h3>{' · '.join(head)}</h3>",
+           f'<p class="muted">{_v(inv["supplier"]["name"], lang)} → {_v(cust["name"], lang)}, {escape(where)}</p>']
+
+    def line_cell(r: dict[str, Any], k: str) -> Optional[str]:
+        if k == "unit_price":
+            return _money(r["unit_price_cents"], lang)
+        if k == "net":
+            return _money(r["net_cents"], lang)
+        if k == "quantity":
+            return _number(r["quantity"], lang)
+        if k == "vat_rate":
+            category = r.get("vat_category") or ("charged" if r["vat_rate"] else "zero")
+            return escape(f"{r['vat_rate']}%" if category == "charged"
+                          else vocab.label("vat_category", category, lang))
+        return None
+
+    out.append(_table(inv["lines"], ("description", "quantity", "unit_price", "vat_rate", "net"), lang,
+                      cell=line_cell, num=("quantity", "unit_price", "net")))
+    totals = [{"vat_rate": f"{v['rate']}%", "net": v["net_cents"], "vat": v["vat_cents"]} for v in inv["vat_totals"]]
+    totals.append({"vat_rate": "", "net": inv["net_cents"], "vat": inv["vat_cents"], "gross": inv["gross_cents"],
+                   "paid": inv["paid_cents"]})
+    out.append(_table(totals, ("vat_rate", "net", "vat", "gross", "paid"), lang,
+                      cell=lambda r, k: _money(r.get(k), lang) if k in ("net", "vat", "gross", "paid") else None,
+                      num=("vat_rate", "net", "vat", "gross", "paid")))
+    if inv["payments"]:
+        marked = ("marked",) if any(y.get("voided_at") for y in inv["payments"]) else ()
+        out.append(_table(inv["payments"], ("paid_on", "amount", "method", *marked), lang,
+                          cell=lambda r, k: (_money(r["amount_cents"], lang) if k == "amount"
+                                             else _code(k, r["method"], lang, "payment_method") if k == "method"
+                                             else _status(r, lang, "paid_on") if k == "marked" else None),
+                          num=("amount",)))
+    return out
 
 
 def render(doc: dict[str, Any], lang: str = "nl") -> str:
@@ -245,6 +430,8 @@ def render(doc: dict[str, Any], lang: str = "nl") -> str:
         from .errors import InvalidInput
 
         raise InvalidInput("--lang", "must be nl or en")
+    from .address import postcode_display
+
     nl = lang == "nl"
     c = doc["client"]
     out: list[str] = []
@@ -253,17 +440,18 @@ def render(doc: dict[str, Any], lang: str = "nl") -> str:
     add(f"<title>{_t('title', lang)} — {escape(c['number'])}</title><style>{CSS}</style></head><body>")
     add(f"<h1>{_t('title', lang)}</h1>")
     add(f"<p>{_t('intro', lang)}</p>")
-    add(f'<p class="muted">{_t("generated", lang)}: {_v(doc["generated_at"][:10], lang)} · '
+    add(f'<p class="muted">{_t("generated", lang)}: {_date(doc["generated_at"], lang)} · '
         f'{escape(COLS["number"][lang])}: {_v(c["number"], lang)}</p>')
 
-    ctl = doc["controller"]
-    add(f"<h2>{_t('controller', lang)}</h2>")
-    add(_dl(ctl, ("name", "street", "postcode", "city", "kvk", "vat_number"), lang))
+    out += _controller(doc["controller"], lang)
 
     add(f"<h2>{_t('your_data', lang)}</h2>")
     card = dict(c)
-    card["created_at"] = (c["created_at"] or "")[:10]
-    keys = ["number", "name", "street", "postcode", "city", "phone", "email", "birth_date", "created_at"]
+    card["postcode"] = postcode_display(c["postcode"], c.get("country"))
+    keys = ["number", "name", "street", "postcode", "city", "country", "phone", "landline", "email", "birth_date",
+            "created_at"]
+    card.setdefault("country", "NL")
+    card.setdefault("landline", None)
     if c["legal_hold_reason"]:
         keys.append("legal_hold_reason")
     add(_dl(card, keys, lang))
@@ -271,12 +459,18 @@ def render(doc: dict[str, Any], lang: str = "nl") -> str:
         add(f"<p><strong>{_t('restricted', lang)}</strong></p>")
 
     add(f"<h2>{_t('consents', lang)}</h2>")
-    add(_table(doc["consents"], ("purpose", "given_on", "statement_version", "method", "withdrawn_on"), lang,
-               cell=lambda r, k: _code(k, r["method"], lang, "consent_method") if k == "method" else None))
+    consent_cols = ["purpose", "given_on", "statement_version", "method", "withdrawn_on"]
+    if any(k.get("controller") for k in doc["consents"]):
+        consent_cols.append("controller_name")
+    add(_table(doc["consents"], consent_cols, lang,
+               cell=lambda r, k: (_code(k, r["method"], lang, "consent_method") if k == "method"
+                                  else _v(r.get("controller") or _t("this_practice", lang), lang)
+                                  if k == "controller_name" else None)))
 
     add(f"<h2>{_t('pets', lang)}</h2>")
     if not doc["pets"]:
         add(f'<p class="muted">{_t("none", lang)}</p>')
+    by_number = {p["number"]: p for p in doc["pets"]}
     for p in doc["pets"]:
         add(f"<h3>{_v(p['name'], lang)} ({_v(p['number'], lang)})</h3>")
         add(_dl(p, ("species", "breed", "sex", "birth_date", "chip", "colour", "coat", "insured", "deceased_on"),
@@ -284,44 +478,44 @@ def render(doc: dict[str, Any], lang: str = "nl") -> str:
         add(f"<h3>{_t('weights', lang)}</h3>")
         add(_table(p["weights"], ("measured_on", "grams"), lang,
                    cell=lambda r, k: _kg(r["grams"], lang) if k == "grams" else None, num=("grams",)))
-        add(f"<h3>{_t('visits', lang)}</h3>")
-        add(_table(p["visits"], ("visit_date", "reason", "findings", "diagnosis", "treatment", "vet"), lang))
-        add(f"<h3>{_t('vaccinations', lang)}</h3>")
-        add(_table(p["vaccinations"], ("given_on", "vaccine", "batch", "next_due"), lang))
+        for key, cols, dated in (("visits", ("visit_date", "reason", "findings", "diagnosis", "treatment", "vet"),
+                                  "visit_date"),
+                                 ("vaccinations", ("given_on", "vaccine", "batch", "next_due"), "given_on")):
+            rows = []
+            for r in p[key]:
+                ref = r.get("corrects")
+                target = by_number.get(ref["pet_number"]) if ref else None
+                orig = target[key][ref["index"]] if target and ref and ref["index"] < len(target[key]) else None
+                rows.append({**r, "_corrects": orig})
+            add(f"<h3>{_t(key, lang)}</h3>")
+            marked = any(r.get("voided_at") or r["_corrects"] for r in rows)
+            add(_table(rows, (*cols, "marked") if marked else cols, lang,
+                       cell=lambda r, k, d=dated: _status(r, lang, d) if k == "marked" else None))
 
     add(f"<h2>{_t('medicines', lang)}</h2>")
-    add(_table(doc["medicine_records"], ("record_date", "pet_number", "product", "batch", "quantity", "expiry",
-                                         "vet", "dispensed", "restricted"), lang))
+    meds = _with_corrections(doc["medicine_records"], doc["medicine_records"], lambda r: r.get("corrects_index"))
+    med_cols = ["record_date", "pet_number", "product", "batch", "quantity", "expiry", "vet", "dispensed",
+                "restricted"]
+    if any(m.get("voided_at") or m["_corrects"] for m in meds):
+        med_cols.append("marked")
+    add(_table(meds, med_cols, lang,
+               cell=lambda r, k: _status(r, lang, "record_date") if k == "marked" else None))
 
     add(f"<h2>{_t('invoices', lang)}</h2>")
     if not doc["invoices"]:
         add(f'<p class="muted">{_t("none", lang)}</p>')
     for inv in doc["invoices"]:
-        kind = vocab.label("invoice_kind", inv["kind"], lang)
-        status = vocab.label("invoice_state", inv["status"], lang)
-        add(f"<h3>{escape(kind.capitalize())} {_v(inv['number'], lang)} · {_v(inv['invoice_date'], lang)} · "
-            f"{escape(status)}{' · ' + _t('restricted', lang) if inv['restricted'] else ''}</h3>")
-        cust = inv["customer"]
-        add(f'<p class="muted">{_v(inv["supplier"]["name"], lang)} → {_v(cust["name"], lang)}, '
-            f'{_v(cust["street"], lang)}, {_v(cust["postcode"], lang)} {_v(cust["city"], lang)}</p>')
-        add(_table(inv["lines"], ("description", "quantity", "unit_price", "vat_rate", "net"), lang,
-                   cell=lambda r, k: (_money(r["unit_price_cents"], lang) if k == "unit_price"
-                                      else _money(r["net_cents"], lang) if k == "net" else None),
-                   num=("quantity", "unit_price", "vat_rate", "net")))
-        totals = [{"vat_rate": v["rate"], "net": v["net_cents"], "vat": v["vat_cents"]} for v in inv["vat_totals"]]
-        totals.append({"vat_rate": "", "net": inv["net_cents"], "vat": inv["vat_cents"], "gross": inv["gross_cents"],
-                       "paid": inv["paid_cents"]})
-        add(_table(totals, ("vat_rate", "net", "vat", "gross", "paid"), lang,
-                   cell=lambda r, k: _money(r.get(k), lang) if k in ("net", "vat", "gross", "paid") else None,
-                   num=("vat_rate", "net", "vat", "gross", "paid")))
-        if inv["payments"]:
-            add(_table(inv["payments"], ("paid_on", "amount", "method"), lang,
-                       cell=lambda r, k: (_money(r["amount_cents"], lang) if k == "amount"
-                                          else _code(k, r["method"], lang, "payment_method") if k == "method"
-                                          else None),
-                       num=("amount",)))
+        out += _invoice(inv, lang)
 
-    add(f"<h2>{_t('recipients', lang)}</h2>")
+    add(_code_section("purposes", doc["purposes"], "processing_purpose", lang))
+
+    add(_h2("categories", lang))
+    add(f"<p>{_t('categories_intro', lang)}</p><ul>")
+    for code in vocab.codes("data_category"):
+        add(f"<li>{escape(vocab.describe('data_category', code, lang))}</li>")
+    add("</ul>")
+
+    add(_h2("recipients", lang))
     if doc["disclosures"]:
         add(_table(doc["disclosures"], ("disclosed_on", "recipient", "categories", "basis", "at_client_request"),
                    lang,
@@ -330,27 +524,32 @@ def render(doc: dict[str, Any], lang: str = "nl") -> str:
                                       if k == "recipient" else None)))
     else:
         add(f"<p>{_t('no_recipients', lang)}</p>")
-
-    add(_code_section("purposes", doc["purposes"], "processing_purpose", lang))
+    add(f"<p>{_t('recipient_kinds', lang)}: "
+        f"{escape(vocab.labels('recipient_kind', vocab.codes('recipient_kind'), lang))}.</p>")
 
     ret = doc["retention"]
-    add(f"<h2>{_t('retention', lang)}</h2><ul>")
+    add(_h2("retention", lang) + "<ul>")
     for item in ret["rules"]:
         add(f"<li>{escape(_retention_nl(item['code'], ret)) if nl else escape(item['description'])}</li>")
     add("</ul>")
-    add(f"<p>{_t('last_activity', lang)}: {_v(ret['last_activity'], lang) or _t('none', lang)}"
-        + (f" · {_t('delete_after', lang)}: {_v(ret['delete_after'], lang)}" if ret["delete_after"] else "")
+    add(f"<p>{_t('last_activity', lang)}: {_date(ret['last_activity'], lang) or _t('none', lang)}"
+        + (f" · {_t('delete_after', lang)}: {_date(ret['delete_after'], lang)}" if ret["delete_after"] else "")
         + "</p>")
 
+    add(_code_section("rights", doc["rights"], "right", lang))
+    sa = doc["supervisory_authority"]
+    add(_h2("complaint", lang))
+    add(f"<p>{_t('complaint_text', lang)} {_v(sa['name'], lang)}, {_v(sa['website'], lang)}.</p>")
+
     add(_code_section("source", doc["source"], "data_source", lang))
+    add(_h2("automated", lang))
+    add(f"<p>{_t('automated_text', lang)}</p>")
+    add(_h2("transfers", lang))
+    add(f"<p>{_t('transfers_none', lang)}</p>")
 
     if doc["requests"]:
         add(f"<h2>{_t('requests', lang)}</h2>")
         add(_table(doc["requests"], ("type", "received_on", "due_on", "closed_on"), lang))
-
-    add(_code_section("rights", doc["rights"], "right", lang))
-    sa = doc["supervisory_authority"]
-    add(f"<p>{_t('complaint', lang)}: {_v(sa['name'], lang)}, {_v(sa['website'], lang)}</p>")
     add("</body></html>\n")
     return "\n".join(out)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import stat
 from datetime import date
 from pathlib import Path
@@ -124,11 +125,11 @@ def test_report_is_dutch_by_default_english_on_request_and_escaped(practice):
     assert '<html lang="nl">' in nl and '<html lang="en">' in en
     for heading in ("Inzage in uw persoonsgegevens", "Uw gegevens", "Uw dieren", "Doeleinden",
                     "Ontvangers van uw gegevens", "Bewaartermijnen", "Herkomst van de gegevens", "Uw rechten"):
-        assert f">{heading}</h" in nl, heading
+        assert re.search(f">{heading}( <span[^<]*</span>)?</h", nl), heading  # an art. 15 item names its article
         assert heading not in en
     for heading in ("Access to your personal data", "Your details", "Your animals", "Purposes",
                     "Recipients of your data", "Retention periods", "Source of the data", "Your rights"):
-        assert f">{heading}</h" in en, heading
+        assert re.search(f">{heading}( <span[^<]*</span>)?</h", en), heading
     for right in ("Recht op inzage", "rectificatie", "vergetelheid", "beperking", "overdraagbaarheid",
                   "bezwaar", "Autoriteit Persoonsgegevens"):
         assert right in nl, right
@@ -253,5 +254,5 @@ def test_restricted_data_of_an_erased_client_with_a_claim_are_exported_marked(ve
     assert "beperkt (alleen bewaard vanwege een wettelijke plicht)" in report
     from jsonschema import Draft202012Validator, FormatChecker
 
-    schema = json.loads((ROOT / "docs" / "export-schema-v1.json").read_text())
+    schema = json.loads((ROOT / "docs" / "export-schema-v2.json").read_text())
     assert Draft202012Validator(schema, format_checker=FormatChecker()).is_valid(doc)

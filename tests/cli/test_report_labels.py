@@ -110,3 +110,28 @@ def test_purposes_rights_and_sources_come_from_the_vocabulary(doc):
         for item in doc[key]:
             if item["code"] in vocab.codes(kind) and item["code"] != "other-practice":
                 assert escape(vocab.describe(kind, item["code"], "nl")) in html, (kind, item["code"])
+
+
+def test_every_country_is_shown_as_its_dutch_name(doc):
+    for code in vocab.codes("country"):
+        d = copy.deepcopy(doc)
+        d["client"]["country"] = code
+        d["invoices"][0]["customer"]["country"] = code
+        html = report.render(d, "nl")
+        assert_translated(html, "country", code)
+        if code != vocab.DEFAULT_COUNTRY:  # an address abroad names its country on the invoice line too
+            assert html.count(escape(vocab.label("country", code, "nl"))) >= 2, code
+
+
+def test_zero_rate_categories_and_voided_payments_are_shown_in_words(doc):
+    d = copy.deepcopy(doc)
+    inv = d["invoices"][0]
+    for code in vocab.ZERO_VAT_CATEGORIES:
+        inv["lines"][0].update(vat_rate=0, vat_category=code)
+        html = report.render(d, "nl")
+        assert escape(vocab.label("vat_category", code, "nl")) in html, code
+        assert code not in [c.strip() for c in cells(html)], code
+    inv["payments"][0].update(voided_at="2026-11-21T09:00:00Z", void_reason="dubbel geboekt")
+    html = report.render(d, "nl")
+    assert "vervallen</strong> 21 november 2026: dubbel geboekt" in html
+    assert "voided</strong> 21 November 2026" in report.render(d, "en")

@@ -258,7 +258,7 @@ def test_register_from_recipients_and_settings(vet):
     assert "8 years" in acts["care"]["retention"] and "6 years" in acts["care"]["retention"]
     assert any("SQLCipher 4" in m for m in reg["security_measures"])
     assert any("audit log" in m for m in reg["security_measures"])
-    text = vet.ok("register").stdout
+    text = vet.ok("register", "--lang", "en").stdout  # Dutch by default: tests/cli/test_register.py
     assert "Dierenartspraktijk De Hoef" in text and "Specialist BV" in text and "SQLCipher 4" in text
     assert "Record of processing activities" in text.splitlines()[0]
     json.dumps(reg)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -18,19 +18,29 @@ class RegisterFormat(str, Enum):
     json = "json"
 
 
+class RegisterLang(str, Enum):
+    nl = "nl"
+    en = "en"
+
+
 @app.command("register")
 def register(
     ctx: typer.Context,
     fmt: Annotated[RegisterFormat, typer.Option("--format", "-f", help="text (default) or json.",
                                                 case_sensitive=False)] = RegisterFormat.text,
+    lang: Annotated[Optional[RegisterLang], typer.Option(
+        "--lang", help="Language: nl or en (default: Dutch text; json keeps its English texts unless asked).",
+        case_sensitive=False)] = None,
 ) -> None:
     """Print the record of processing activities (GDPR article 30) from the recipients
-    register and the retention settings.
+    register and the retention settings, in Dutch (--lang en for English).
 
     Example: vetcards register --format json
     """
     from .. import processing
 
+    as_json = fmt is RegisterFormat.json
+    language = lang.value if lang is not None else ("en" if as_json else "nl")
     with get_state(ctx).unit(write=False) as uow:
-        reg = processing.build(uow, today=today())
-    Output(fmt is RegisterFormat.json).result(reg, text=processing.render_text(reg))
+        reg = processing.build(uow, today=today(), lang=language)
+    Output(as_json).result(reg, text=processing.render_text(reg, language))
