@@ -36,6 +36,8 @@ class Prepared:
 
     content: bytes
     summary: dict[str, Any] = field(default_factory=dict)
+    #: Files that go with it (the referral letter): name -> content, staged and published with it.
+    extra: dict[str, bytes] = field(default_factory=dict)
 
 
 class Outbox:
@@ -107,7 +109,7 @@ def _practice(uow: UnitOfWork) -> dict[str, Any]:
 
 _PET_CARD = ("client_id", "name", "species", "breed", "sex", "birth_date", "chip", "colour", "coat", "insured",
              "deceased_on")
-_OWNER_CARD = ("name", "street", "postcode", "city", "phone", "email")
+_OWNER_CARD = ("name", "street", "postcode", "city", "country", "phone", "email")
 
 
 def _pet_and_owner(uow: UnitOfWork, pet_ref: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -175,33 +177,46 @@ REFERRAL_REQUIRED = ("naw", "animal", "record")
 REFERRAL_OPTIONAL = ("contact", "chip")
 
 
-def _record_of(uow: UnitOfWork, pid: int) -> dict[str, list[dict[str, Any]]]:
-    """The medical record of one pet, each list oldest first, its date under ``date``."""
+#: The record tables where a record can be voided (entered in error or replaced by a correction).
+_VOIDABLE = ("visit", "vaccination", "medicine_record")
+
+
+def _record_of(uow: UnitOfWork, pid: int) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
+    """The medical record of one pet, each list oldest first, its date under ``date``: as the bundle
+    has always had it (voided records too), and without the voided records (the letter)."""
 
     def rows(name: str, dated: str, *cols: str) -> list[dict[str, Any]]:
-        t = table(name, *(column(c) for c in ("id", "pet_id", dated, *cols)))
-        stmt = (select(t.c[dated].label("date"), *(t.c[c] for c in cols))
+        extra = ("voided_at",) if name in _VOIDABLE else ()
+        t = table(name, *(column(c) for c in ("id", "pet_id", dated, *cols, *extra)))
+        stmt = (select(t.c[dated].label("date"), *(t.c[c] for c in (*cols, *extra)))
                 .where(t.c.pet_id == pid).order_by(t.c[dated], t.c.id))
         return [dict(r._mapping) for r in uow.execute(stmt)]
 
     meds = rows("medicine_record", "record_date", "product", "batch", "quantity", "expiry", "vet", "dispensed")
     for m in meds:
         m["dispensed"] = bool(m["dispensed"])
-    return {
+    every = {
         "weights": rows("weight", "measured_on", "grams"),
         "visits": rows("visit", "visit_date", "reason", "findings", "diagnosis", "treatment", "vet"),
         "vaccinations": rows("vaccination", "given_on", "vaccine", "batch", "next_due"),
         "medicines": meds,
     }
+    current = {k: [r for r in v if r.get("voided_at") is None] for k, v in every.items()}
+    for records in every.values():
+        for r in records:
+            r.pop("voided_at", None)
+    return every, current
 
 
 def referral(uow: UnitOfWork, pet_ref: str, recipient_ref: str, *, today: date,
-             note: Optional[str] = None) -> Prepared:
+             note: Optional[str] = None, letter: bool = False, lang: str = "nl") -> Prepared:
     """A referral bundle of one patient for a specialist, at the client's request.
 
     It holds the patient card, the medical record and the owner's name and
     address; phone/e-mail and the chip number only when the register allows
     the recipient to receive them. Needs the owner's current referral consent.
+    With ``letter``, the letter a specialist reads goes with it (PDF, in ``lang``:
+    :mod:`vetcards.referral_letter`) as ``extra["letter"]``: one disclosure for both.
     """
     recipient = get_recipient(uow, recipient_ref)
     if recipient["kind"] in ("printer", "chip-registry"):
@@ -229,8 +244,16 @@ def referral(uow: UnitOfWork, pet_ref: str, recipient_ref: str, *, today: date,
         "note": note,
         "owner": owner_out,
         "patient": patient,
-        "record": _record_of(uow, pet["id"]),
     }
+    every, current = _record_of(uow, pet["id"])
+    bundle["record"] = every
+    extra: dict[str, bytes] = {}
+    if letter:
+        from . import referral_letter
+
+        voided = sum(len(every[k]) - len(current[k]) for k in every)
+        extra["letter"] = referral_letter.render(bundle, settings.get_all(uow), record=current,
+                                                 owner_country=owner["country"], voided=voided, lang=lang)
     [did] = log(uow, [Entry(client_id=owner["id"], recipient_id=recipient["id"], disclosed_on=today,
                              categories=cats, basis="consent", consent_id=consent_id, pet_id=pet["id"],
                              at_client_request=True)])
@@ -238,4 +261,4 @@ def referral(uow: UnitOfWork, pet_ref: str, recipient_ref: str, *, today: date,
                  {"recipient_id": recipient["id"], "consent_id": consent_id, "categories": cats})
     return Prepared(to_json_bytes(bundle), {"disclosure_id": did, "pet": pet["number"],
                                             "client": owner["number"], "recipient_id": recipient["id"],
-                                            "categories": cats})
+                                            "categories": cats}, extra)

@@ -76,3 +76,16 @@ ExcelOpt = Annotated[
     typer.Option("--excel", help="CSV for a Dutch spreadsheet: UTF-8 with BOM, ';' between cells, decimal comma "
                                  "(implies --format csv)."),
 ]
+
+
+class Lang(str, Enum):
+    """The language of a document for people (:data:`vetcards.vocab.LANGS`)."""
+
+    nl = "nl"
+    en = "en"
+
+
+LangOpt = Annotated[
+    Lang,
+    typer.Option("--lang", help="Language of the document: nl (default) or en.", case_sensitive=False),
+]

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from . import output
-from .options import ClientArg, ExcelOpt, FormatOpt, JsonOpt, PetArg
+from .options import ClientArg, ExcelOpt, FormatOpt, JsonOpt, Lang, LangOpt, PetArg
 from .output import Output
 from .state import get_state, today
 from .words import count
@@ -35,24 +35,33 @@ DISCLOSURE_COLUMNS = ("id", "disclosed_on", "client", "pet", "recipient", "categ
 
 
 def _deliver(ctx: typer.Context, out: Optional[Path], build: Callable[[Any], Any],
-             around: Optional[ExitStack] = None) -> Any:
+             around: Optional[ExitStack] = None, extra: Optional[dict[str, tuple[Path, str]]] = None) -> Any:
     """Build the file and log its disclosures in one transaction; publish after the commit.
 
-    ``around`` (e.g. a progress bar) is closed before anything is published.
+    ``around`` (e.g. a progress bar) is closed before anything is published. ``extra``
+    names the files that go with it (``Prepared.extra``: name -> (path, option)), staged and
+    published with it.
     """
     from ..sharing import Outbox
 
     box = Outbox(out)
+    boxes = {name: Outbox(path, option) for name, (path, option) in (extra or {}).items()}
     try:
         with around or ExitStack():
             with get_state(ctx).unit() as uow:
                 prepared = build(uow)
-                # Committed only once the file is staged; published after the commit.
+                # Committed only once the files are staged; published after the commit.
                 box.stage(prepared.content)
+                for name, data in prepared.extra.items():
+                    boxes[name].stage(data)
                 uow.commit()
     except BaseException:
         box.discard()
+        for b in boxes.values():
+            b.discard()
         raise
+    for b in boxes.values():
+        b.publish()
     box.publish(sys.stdout.buffer)
     return prepared
 
@@ -217,23 +226,40 @@ def refer(
     pet: PetArg,
     to: ToOpt = None,
     out: OutOpt = None,
-    note: Annotated[Optional[str], typer.Option("--note", help="Question or note for the specialist.")] = None,
+    note: Annotated[Optional[str], typer.Option("--note", help="Reason for referral: question or note for the specialist.")] = None,
+    letter: Annotated[
+        Optional[Path],
+        typer.Option("--letter", help="Write the referral letter (PDF) to this file (default with --out FILE: "
+                                      "beside it, FILE with .pdf).", dir_okay=False, show_default=False),
+    ] = None,
+    lang: LangOpt = Lang.nl,
 ) -> None:
     """Write a referral bundle of one patient (card, record, owner contact) as JSON.
 
+    Beside it the letter a specialist reads (PDF, Dutch; English with --lang en).
     Only at the client's request: needs the owner's current referral consent;
-    the disclosure is logged.
+    one disclosure is logged for the bundle and the letter.
 
     Example: vetcards refer P000001 --to "Dierenkliniek Specialisten BV" --out verwijzing.json
     """
     from .. import sharing as sharing_lib
     from .. import validation
-    from ..errors import InvalidInput
+    from ..errors import InvalidInput, UsageError
 
     if not to:
         raise InvalidInput("--to", validation.RULE_REQUIRED)
-    prepared = _deliver(ctx, out, lambda uow: sharing_lib.referral(uow, pet, to, today=today(), note=note))
-    output.message(f"referral of pet {prepared.summary['pet']} written to {_where(out)}; "
+    target = out if out is not None and str(out) != "-" else None
+    if letter is None and target is not None:
+        letter = target.with_suffix(".pdf")  # beside the JSON
+        if letter == target:
+            raise UsageError("--out ends in .pdf: name the JSON file otherwise, or the letter with --letter FILE")
+    if letter is not None and target is not None and letter.expanduser().absolute() == target.expanduser().absolute():
+        raise UsageError("--letter and --out name the same file")
+    extra = {"letter": (letter, "--letter")} if letter is not None else {}
+    prepared = _deliver(ctx, out, lambda uow: sharing_lib.referral(
+        uow, pet, to, today=today(), note=note, letter=letter is not None, lang=lang.value), extra=extra)
+    written = f" and the letter to {letter}" if letter is not None else " (no letter: give --letter FILE)"
+    output.message(f"referral of pet {prepared.summary['pet']} written to {_where(out)}{written}; "
                    f"disclosure {prepared.summary['disclosure_id']} logged")
 
 
