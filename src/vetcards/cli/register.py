@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from .output import Output
+from .rights import Lang
 from .state import get_state, today
 
 app = typer.Typer()
@@ -18,17 +19,12 @@ class RegisterFormat(str, Enum):
     json = "json"
 
 
-class RegisterLang(str, Enum):
-    nl = "nl"
-    en = "en"
-
-
 @app.command("register")
 def register(
     ctx: typer.Context,
     fmt: Annotated[RegisterFormat, typer.Option("--format", "-f", help="text (default) or json.",
                                                 case_sensitive=False)] = RegisterFormat.text,
-    lang: Annotated[Optional[RegisterLang], typer.Option(
+    lang: Annotated[Optional[Lang], typer.Option(
         "--lang", help="Language: nl or en (default: Dutch text; json keeps its English texts unless asked).",
         case_sensitive=False)] = None,
 ) -> None:
