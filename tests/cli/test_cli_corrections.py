@@ -212,3 +212,14 @@ def test_pet_move_is_activity_of_both_clients(vet, pet):
     vet.ok("pet", "move", p, "--to", new, "--yes")
     for k in (old, new):
         assert vet.ok("client", "show", k, "--format", "json").json()["last_activity"] != "2010-01-01"
+
+
+
+def test_erase_keeps_a_voided_medicine_record_for_its_hold_without_the_reason(vet, pet):
+    k, p = pet
+    m = vet.ok("medicine", p, "--product", "M", "--batch", "B", "--quantity", "1", "--vet", "V", "--json").json()["id"]
+    vet.ok("record", "void", "medicine", str(m), "--reason", "wrong owner Pietersen")
+    vet.ok("erase", k, "--verified-by", "Jet Balie", "--id-document", "passport", "--yes")
+    rows = vet.sql("SELECT restricted, pet_id, client_id, voided_at IS NOT NULL, void_reason FROM medicine_record")
+    assert rows == [(1, None, None, 1, None)]
+    assert "Pietersen" not in " ".join(str(r) for r in vet.sql("SELECT * FROM medicine_record"))
