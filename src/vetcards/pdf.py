@@ -17,8 +17,9 @@ used: no light, maintained package offers one (a CJK font is 15 MB or more).
 **The layout kit.** A :class:`Document` is a list of blocks (lines of text, gaps, tables,
 amount rows) rendered in one go on A4, so the characters are known before the font is made.
 
-**The formats.** :func:`format_date` (``2 december 2026``), :func:`format_eur`
-(``€ 1.234,56``, the rule of :func:`vetcards.money.format_eur`), in Dutch or English.
+**The formats** (re-exported for the documents): :func:`format_date` (``2 december 2026``, the rule
+of :mod:`vetcards.dutch`), :func:`format_eur` (``€ 1.234,56``, of :mod:`vetcards.money`),
+:func:`format_kg` (``4,25 kg``), in Dutch or English.
 """
 
 from __future__ import annotations
@@ -28,18 +29,18 @@ import tempfile
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Optional
 
+from .dutch import format_date
 from .errors import InvalidInput
 from .money import format_eur
 
 __all__ = ["FONT_FAMILY", "Document", "format_date", "format_eur", "format_kg", "missing_characters",
            "printable"]
 
-#: The family name inside the PDF (``pdffonts`` shows ``ABCDEF+NotoSans-...``).
+#: The family name inside the PDF (``pdffonts`` shows ``MPDFAA+NotoSans`` and ``MPDFAA+NotoSansBold``).
 FONT_FAMILY = "NotoSans"
 _FONT_PACKAGE = "fontpkg_noto_sans"
 _FONT_FILE = "files/NotoSans[wdth,wght].ttf"
@@ -48,34 +49,9 @@ _STYLES: dict[str, dict[str, float]] = {"": {"wght": 400, "wdth": 100}, "B": {"w
 #: Characters every document may use in its own labels, always in the subset.
 _BASE = "".join(chr(c) for c in range(0x20, 0x7F)) + "€ëéèïöüäÉ–—‘’“”…·×"
 
-_MONTHS = {
-    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-           "oktober", "november", "december"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"),
-}
-
-
 # --------------------------------------------------------------------------
 # Formats
 # --------------------------------------------------------------------------
-
-
-def format_date(value: Union[date, str, None], lang: str = "nl") -> str:
-    """A date for people: ``2 december 2026`` (``2 December 2026`` in English); an ISO string is
-    read first; None and an unreadable value print as they are (a document never breaks on data)."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, str):
-        try:
-            day = date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    else:
-        day = value
-    return f"{day.day} {_MONTHS[lang][day.month - 1]} {day.year}"
 
 
 def format_kg(grams: Optional[int], lang: str = "nl") -> str:
