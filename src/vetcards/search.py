@@ -5,10 +5,11 @@
 ignoring case and accents (:func:`vetcards.names.fold`), and a phone however it
 is typed (``06-1234 5678``, ``+316...``, ``0031...``, ``+32470``, a Belgian
 ``0470 12 34 56``, a German ``+49 (0)30 ...``): see :class:`Query`. Every
-word of the text must match some field. The folding cannot be done by SQLite,
-so the candidates (every visible client, one Core read of the client and pet
-columns) are matched in Python; on the 20,000-client benchmark practice that
-is measured in ``benchmarks/bench_search.py``.
+word of the text must match some field. The folding cannot be done by SQLite:
+SQLite keeps the candidates (``LIKE`` where folding changes nothing but ASCII
+case, every client whose text it could change), Python folds and matches them;
+on the 20,000-client benchmark practice that is measured in
+``benchmarks/bench_search.py``.
 
 :func:`look_alikes` is the duplicate warning of ``client add``: a client with
 the same name and postcode (in the same country), or the same phone (mobile or
@@ -21,6 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
+from .address import postcode_display
 from .names import fold
 from .vocab import DEFAULT_COUNTRY
 
@@ -95,49 +97,84 @@ class Query:
 
 def _tables() -> tuple[Any, Any]:
     """The client and pet columns read here (light Core tables: no ORM import)."""
-    from sqlalchemy import column, table
+    from sqlalchemy import Integer, String, column, table
 
-    client = table("client", *(column(n) for n in ("id", "number", "name", "street", "postcode", "city",
-                                                   "country", "phone", "landline", "email", "restricted")))
-    pet = table("pet", column("client_id"), column("name"), column("chip"))
+    client = table("client", column("id", Integer), *(column(n, String) for n in (
+        "number", "name", "street", "postcode", "city", "country", "phone", "landline", "email")),
+        column("restricted", Integer))
+    pet = table("pet", column("client_id", Integer), column("name", String), column("chip", String))
     return client.c, pet.c
 
 
 #: What a search returns per client (the ``client list`` row, with its id).
 ROW_KEYS = ("id", "number", "name", "street", "postcode", "city", "country", "phone", "landline", "email", "pets")
+#: Between the fields of a client's searched text (never in a query word: ``str.split`` splits on it).
+_SEP = "\x1f"
 
 
 def find(uow: UnitOfWork, text: str) -> list[dict[str, Any]]:
     """The visible clients that match a search text, as ``client list`` rows with their id,
     in id order (no audit: the caller's use case logs it).
 
-    Two Core reads (clients; pets' client, name and chip); every client's
-    fields are folded in one :func:`~vetcards.names.fold` of one joined text.
+    One Core read: each visible client with its searched text (number, name, street,
+    postcode also without its space, city, e-mail, its pets' names and chips, joined
+    by ``\\x1f``) and pet count. SQLite first keeps the candidates (:func:`_candidates`:
+    a superset of the matches, found by ``LIKE`` where folding cannot change the
+    answer); every candidate's text is then folded (:func:`~vetcards.names.fold`, all
+    in one call) and matched by :meth:`Query.matches`, which decides.
     """
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
     query = Query.of(text)
     if not query.words:
         return []
     c, p = _tables()
-    clients = uow.execute(select(c.id, c.number, c.name, c.street, c.postcode, c.city, c.country, c.phone,
-                                 c.landline, c.email).where(c.restricted == 0).order_by(c.id)).all()
-    pets: dict[int, list[str]] = {}
-    counts: dict[int, int] = {}
-    for client_id, name, chip in uow.execute(select(p.client_id, p.name, p.chip)).all():
-        pets.setdefault(client_id, []).extend(v for v in (name, chip) if v)
-        counts[client_id] = counts.get(client_id, 0) + 1
-    texts = []
-    for cid, number, name, street, postcode, city, _country, _phone, _landline, email in clients:
-        compact = postcode.replace(" ", "") if postcode else ""
-        texts.append("\x1f".join([number, name, street or "", postcode or "", compact, city or "", email or "",
-                                   *pets.get(cid, ())]))
-    folded = fold("\x1e".join(texts)).split("\x1e")
-    found = []
-    for row, hay in zip(clients, folded):
-        if query.matches(hay, row.phone, row.landline):
-            found.append(dict(zip(ROW_KEYS, (*row, counts.get(row[0], 0)))))
-    return found
+    pets = (select(p.client_id, func.count().label("n"),
+                   func.group_concat(func.coalesce(p.name, "") + _SEP + func.coalesce(p.chip, ""), _SEP)
+                   .label("text"))
+            .group_by(p.client_id).subquery())
+    hay = c.number
+    for part in (c.name, c.street, c.postcode, func.replace(c.postcode, " ", ""), c.city, c.email, pets.c.text):
+        hay = hay + _SEP + func.coalesce(part, "")
+    stmt = (select(c.id, c.number, c.name, c.street, c.postcode, c.city, c.country, c.phone, c.landline,
+                   c.email, func.coalesce(pets.c.n, 0), hay)
+            .select_from(c.id.table.outerjoin(pets, pets.c.client_id == c.id))
+            .where(c.restricted == 0, *_candidates(query, hay, c)).order_by(c.id))
+    rows = uow.execute(stmt).all()
+    folded = fold("\x1e".join(row[-1] for row in rows)).split("\x1e") if rows else []
+    return [dict(zip(ROW_KEYS, row[:-1])) for row, text in zip(rows, folded)
+            if query.matches(text, row.phone, row.landline)]
+
+
+def _candidates(query: Query, hay: Any, c: Any) -> list[Any]:
+    """The SQL condition that keeps every client :meth:`Query.matches` may accept (and few others).
+
+    For a text of printable ASCII without a backtick, :func:`~vetcards.names.fold`
+    is ``lower()``, and SQLite's ``LIKE`` ignores ASCII case: there ``LIKE`` gives
+    the same answer as the match. A client whose text holds any other character
+    (``Ölçer``, ``van `t Hek``: about 3 % on the benchmark practice; :data:`_FOLDED`)
+    is always a candidate; so is one whose phone or landline holds a digit form of
+    the query. A query word that is not ASCII after folding (``Σ``) reads every client."""
+    from sqlalchemy import and_, or_
+
+    if not all(w.isascii() for w in query.words):
+        return []
+
+    def like(expr: Any, part: str) -> Any:
+        escaped = part.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return expr.like(f"%{escaped}%", escape="\\")
+
+    either = [and_(*(like(hay, w) for w in query.words)), hay.op("GLOB")(_FOLDED)]
+    if len(query.words) > 1:
+        either.append(like(hay, query.compact))
+    for digits in query.phones:
+        either += [like(c.phone, digits), like(c.landline, digits)]
+    return [or_(*either)]
+
+
+#: A ``GLOB`` that holds for a text :func:`~vetcards.names.fold` may change other than by ASCII case:
+#: one character that is not the separator, not printable ASCII, or is the backtick (0x60).
+_FOLDED = "*[^" + _SEP + " -_a-~]*"
 
 
 def look_alikes(uow: UnitOfWork, fields: dict[str, Any]) -> list[dict[str, Any]]:
@@ -146,7 +183,7 @@ def look_alikes(uow: UnitOfWork, fields: dict[str, Any]) -> list[dict[str, Any]]
     same phone (the new card's mobile or landline as another card's mobile or landline),
     or same e-mail.
 
-    Returns ``number``, ``name``, ``postcode`` and ``why`` (the fields that are the same).
+    Returns ``number``, ``name``, ``postcode`` (as printed) and ``why`` (the fields that are the same).
     """
     from sqlalchemy import func, or_, select
 
@@ -174,5 +211,6 @@ def look_alikes(uow: UnitOfWork, fields: dict[str, Any]) -> list[dict[str, Any]]
         if email and row.email and row.email.lower() == email.lower():
             why.append("e-mail")
         if why:
-            found.append({"number": row.number, "name": row.name, "postcode": row.postcode, "why": why})
+            found.append({"number": row.number, "name": row.name,
+                          "postcode": postcode_display(row.postcode, row.country), "why": why})
     return found
