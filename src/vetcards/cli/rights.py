@@ -72,7 +72,7 @@ def export(
     ctx: typer.Context,
     client: Annotated[Optional[str], typer.Argument(help="Client number (K000012) or numeric id.",
                                                     show_default=False)] = None,
-    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="json (schema v1, default), csv (a zip "
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="json (schema v2, default), csv (a zip "
                                               "with one CSV per record type) or report (printable HTML).",
                                               case_sensitive=False)] = ExportFormat.json,
     out: Annotated[Optional[str], typer.Option("--out", "-o", help="File or directory to write (mode 0600); "
@@ -148,7 +148,7 @@ def _too_deep(data: object) -> bool:
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    file: Annotated[str, typer.Argument(help="A vetcards JSON export (schema v1) of another practice; - for stdin.",
+    file: Annotated[str, typer.Argument(help="A vetcards JSON export (schema v1 or v2) of another practice; - for stdin.",
                                         show_default=False)],
     json_out: JsonOpt = False,
 ) -> None:
