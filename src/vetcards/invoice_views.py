@@ -10,6 +10,12 @@ read only for their purpose: ``invoice show`` shows one (``restricted:
 true``; audited as ``invoice.fiscal_read``) and ``invoice list --restricted``
 lists them (audited as ``invoice.list.restricted``).
 
+Payments count while they are not voided (:mod:`vetcards.daybook`, the one
+rule for what is owed): ``paid`` and ``balance`` leave a voided payment out;
+the card lists every payment with its ``id`` (what ``invoice void-payment``
+takes), a voided one marked (``voided``, ``voided_on``, ``void_reason``). A
+credit note's card also has ``refunded`` and ``refundable``.
+
 Amounts are integer cents (``*_cents``); each also comes formatted as a
 string with two decimals (``net``, ``vat``, ``total`` ...) for people.
 """
