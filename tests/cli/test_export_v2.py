@@ -208,3 +208,48 @@ def test_a_v1_file_with_a_rate_outside_the_vocabulary_is_refused_too(vet, tmp_pa
     r = vet.run("import", str(path))
     assert r.exit_code == 1 and "invoices[0].lines[0].vat_rate: must be one of: 21, 9, 0" in r.stderr, r.stderr
     assert vet.sql("SELECT count(*) FROM client") == [(0,)]
+
+
+def test_corrections_voids_and_refunds_made_at_the_desk_export_import_and_report(vet, tmp_path):
+    """The trail made by the real commands (record correct/void, invoice void-payment/refund) is in the
+    export (v2-valid), survives an import, and the access report shows it marked."""
+    vet.set_practice()
+    k = vet.add_client("Anna de Vries", birth_date="1980-03-04")
+    p = vet.add_pet(k, "Bello")
+    visit = vet.ok("visit", "add", p, "--date", "2026-10-01", "--reason", "mank", "--json").json()["id"]
+    vacc = vet.ok("vaccinate", p, "--vaccine", "Nobivac", "--date", "2026-09-01", "--next-due", "2027-09-01",
+                  "--json").json()["id"]
+    vet.ok("record", "void", "visit", str(visit), "--reason", "verkeerd dier")
+    vet.ok("record", "correct", "vaccination", str(vacc), "--next-due", "2027-10-01", "--why", "verkeerde datum")
+    inv = vet.ok("invoice", "create", k, "--line", "Shampoo;1;12,00", "--payment", "account",
+                 "--json").json()["number"]
+    vet.ok("invoice", "pay", inv, "--amount", "1,00", "--method", "cash")
+    card = vet.ok("invoice", "show", inv, "--format", "json").json()
+    vet.ok("invoice", "void-payment", inv, str(card["payments"][0]["id"]), "--reason", "dubbel")
+    vet.ok("invoice", "pay", inv, "--amount", "14,52", "--method", "transfer")
+    note = vet.ok("invoice", "credit", inv, "--reason", "retour", "--json").json()["number"]
+    vet.ok("invoice", "refund", note, "--amount", "14,52", "--method", "cash")
+    doc = vet.ok("export", k, "--out", "-").json()
+    errors = list(validator("2").iter_errors(doc))
+    assert errors == [], [e.message for e in errors[:3]]
+    pet = doc["pets"][0]
+    assert pet["visits"][0]["void_reason"] == "verkeerd dier"
+    assert pet["vaccinations"][0]["voided_at"] is not None
+    assert pet["vaccinations"][1]["corrects"] == {"pet_number": p, "index": 0}
+    assert pet["vaccinations"][1]["next_due"] == "2027-10-01"
+    by_number = {i["number"]: i for i in doc["invoices"]}
+    assert [y["void_reason"] for y in by_number[inv]["payments"]] == ["dubbel", None]
+    assert by_number[inv]["paid_cents"] == card["gross_cents"]
+    assert by_number[note]["paid_cents"] == -1452
+    html = vet.ok("export", k, "--format", "report", "--out", "-").stdout
+    assert "verkeerd dier" in html and "dubbel" in html and "correctie van de regel van 1 september 2026" in html
+    (tmp_path / "a.json").write_text(json.dumps(doc), "utf-8")
+    b = second_practice(vet, tmp_path, "b")
+    number = b.ok("import", str(tmp_path / "a.json")).stdout.strip()
+    again = b.ok("export", number, "--out", "-").json()
+    assert again["invoices"] == doc["invoices"]
+    assert [v["corrects"] for v in again["pets"][0]["vaccinations"]] == [None, {"pet_number": again["pets"][0]["number"],
+                                                                            "index": 0}]
+    # an imported voided vaccination makes no reminder here either
+    cards = b.ok("reminders", "export", "--due-before", "2030-01-01", "--dry-run").stdout
+    assert "2027-09-01" not in cards and "1 september 2027" not in cards
