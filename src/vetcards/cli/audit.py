@@ -10,6 +10,7 @@ from . import output
 from .options import FormatOpt
 from .output import Output
 from .state import get_state
+from .words import count
 
 app = typer.Typer(help="The audit log: show entries, verify the hash chain.", no_args_is_help=True)
 
@@ -51,7 +52,7 @@ def verify(ctx: typer.Context, json_out: Annotated[bool, typer.Option("--json", 
     Output(json_out).result({"ok": ok, "entries": result.entries, "first_broken_id": result.first_broken_id,
                              "problem": result.problem or None, "ledger_ok": check.ok,
                              "ledger_problem": check.problems[0] if check.problems else None},
-                            f"audit log OK: {result.entries} entries, hash chain intact; erasure ledger OK, "
+                            f"audit log OK: {count(result.entries, 'entry')}, hash chain intact; erasure ledger OK, "
                             "latest anchor present" if ok else None)
     if not result.ok:
         if result.first_broken_id is None:
