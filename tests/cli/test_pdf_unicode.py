@@ -149,3 +149,16 @@ def test_decomposed_accents_print_composed(practice, tmp_path):
     out = tmp_path / "f.pdf"
     practice.ok("invoice", "show", inv["number"], "--format", "pdf", "--out", str(out))
     assert "José Muñoz" in pypdf_text(out)
+
+
+def test_an_invoice_in_english_on_request(practice, tmp_path):
+    if "--lang" not in practice.ok("invoice", "show", "--help").stdout:
+        pytest.skip("invoice show has no --lang yet (cli/options.LangOpt; the lead wires it)")
+    k = client(practice, "Παπαδόπουλος")
+    inv = invoice(practice, k, "Consult;1;1234,56", extra=("--date", "2026-03-02"))
+    out = tmp_path / "en.pdf"
+    practice.ok("invoice", "show", inv["number"], "--format", "pdf", "--out", str(out), "--lang", "en")
+    text = pypdf_text(out)
+    assert "Invoice date: 2 March 2026" in text and "€ 1,493.82" in text and "Παπαδόπουλος" in text
+    r = practice.run("invoice", "show", inv["number"], "--format", "pdf", "--out", str(out), "--excel")
+    assert r.exit_code == 2 and "--excel" in r.stderr

@@ -127,8 +127,9 @@ def emit_json(obj: Any) -> None:
     sys.stdout.write(to_json(obj) + "\n")
 
 
-def _csv_format(fmt: Optional[Format], excel: bool) -> Optional[Format]:
-    """``--excel`` is CSV for a spreadsheet: it implies ``--format csv`` and goes with no other."""
+def excel_format(fmt: Optional[Format], excel: bool) -> Optional[Format]:
+    """The format of a listing given ``--excel`` (:data:`options.ExcelOpt`): CSV for a spreadsheet,
+    so it implies ``--format csv`` and goes with no other (a usage error)."""
     if excel and fmt not in (None, Format.csv):
         from ..errors import UsageError
 
@@ -160,7 +161,7 @@ def rows(data: Sequence[dict[str, Any]], columns: Sequence[str], fmt: Optional[F
     every column and the exact values; CSV neutralises spreadsheet formulas,
     and ``excel`` writes it for a Dutch spreadsheet (:data:`options.ExcelOpt`).
     """
-    fmt = resolve(_csv_format(fmt, excel))
+    fmt = resolve(excel_format(fmt, excel))
     if fmt is Format.json:
         emit_json([{c: r.get(c) for c in columns} for r in data])
     elif fmt is Format.csv:
@@ -206,7 +207,7 @@ def record(card: dict[str, Any], fields: Sequence[str], fmt: Optional[Format], t
     JSON prints the whole card (sections included); CSV prints the card's own
     fields as one row (use the matching ``list`` command for the sections).
     """
-    fmt = resolve(_csv_format(fmt, excel))
+    fmt = resolve(excel_format(fmt, excel))
     sections = list(sections)
     if fmt is Format.json:
         emit_json(card)
