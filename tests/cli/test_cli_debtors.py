@@ -46,6 +46,8 @@ def test_debtors_ages_and_totals(practice):
     csv_rows = vet.ok("debtors", "--as-of", "2026-04-16", "--format", "csv").stdout.splitlines()
     assert csv_rows[0].startswith("invoice,client,name,invoice_date,due_date,days_overdue,bucket")
     assert csv_rows[1].startswith(f"{a},{anna},Anna Jansen,2026-01-01,2026-01-15,91,over_90,in_collection,1210")
+    excel = vet.ok("debtors", "--as-of", "2026-04-16", "--excel").stdout
+    assert excel.startswith("\ufeffinvoice;client;name") and f"{a};{anna};Anna Jansen;" in excel
 
 
 def test_erased_client_claim_is_a_debtor_marked_restricted(practice):

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from . import output
-from .options import Format, FormatOpt, JsonOpt, WideOpt
+from .options import ExcelOpt, Format, FormatOpt, JsonOpt, WideOpt
 from .state import get_state, today
 
 app = typer.Typer()
@@ -35,6 +35,7 @@ def debtors(
         = None,
     json_out: JsonOpt = False,
     fmt: FormatOpt = None,
+    excel: ExcelOpt = False,
     wide: WideOpt = False,
 ) -> None:
     """List the open invoices by age past their due date (0-30, 31-60, 61-90, over 90 days).
@@ -45,11 +46,12 @@ def debtors(
     """
     from .. import daybook, validation
 
+    fmt = output.excel_format(fmt, excel)
     day = validation.parse_date(as_of, field="--as-of") if as_of else today()
     with get_state(ctx).unit() as uow:
         result = daybook.debtors(uow, day)
     if json_out or fmt in (Format.json, Format.csv):
-        output.rows(result["invoices"], KEYS, Format.json if json_out else fmt)
+        output.rows(result["invoices"], KEYS, Format.json if json_out else fmt, excel=excel)
         return
     data = [dict(r, note=_note(r), open=output.euros(r["open_cents"], "open_cents")) for r in result["invoices"]]
     output.rows(data, COLUMNS, fmt, title=f"Debtors on {result['as_of']} (payment term "
