@@ -335,7 +335,7 @@ class Payment(SQLModel, table=True):
 
     id: Optional[int] = Field(default=None, primary_key=True)
     invoice_id: int = _fk("invoice.id", "CASCADE")
-    paid_on: date
+    paid_on: date = Field(index=True)  # cashup, books export (migration 0009)
     amount_cents: int
     method: str = Field(max_length=20)
     created_at: datetime = Field(default_factory=utcnow)
