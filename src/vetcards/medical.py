@@ -2,7 +2,8 @@
 
 Each use case takes a :class:`~vetcards.db.UnitOfWork`, validates every field before writing,
 appends an audit entry (ids and numbers only) in the same transaction and
-commits. Reads are in :func:`vetcards.views.pet_card` (``pet show``).
+commits. Reads are in :func:`vetcards.views.pet_card` (``pet show``);
+voiding and correcting a record (SPEC §9) in :mod:`vetcards.corrections`.
 
 All three records are activity of the owning client (SPEC §3): the activity
 query in :mod:`vetcards.activity` picks them up by date. A medicine record

@@ -139,7 +139,11 @@ def test_records_of_a_restricted_client_are_not_found(uow, pet):
 def test_remove_a_pet_without_records_keeps_its_number_taken(vet, uow):
     k = vet.add_client()
     p = vet.add_pet(k, weight="4,2")  # the weight given with pet add is part of the card
+    uow.execute(text("UPDATE client SET updated_at = '2010-01-01 00:00:00'"))
+    uow.commit()
     done = patients.remove_pet(uow, p)
+    # activity of the owner, as adding the pet was
+    assert uow.execute(text("SELECT updated_at > '2020-01-01' FROM client")).scalar() == 1
     assert done["removed"] == p and done["client"] == k
     assert uow.execute(text("SELECT count(*) FROM pet")).scalar() == 0
     assert uow.execute(text("SELECT count(*) FROM weight")).scalar() == 0
