@@ -116,12 +116,11 @@ def find(uow: UnitOfWork, text: str) -> list[dict[str, Any]]:
     """The visible clients that match a search text, as ``client list`` rows with their id,
     in id order (no audit: the caller's use case logs it).
 
-    One Core read: each visible client with its searched text (number, name, street,
-    postcode also without its space, city, e-mail, its pets' names and chips, joined
-    by ``\\x1f``) and pet count. SQLite first keeps the candidates (:func:`_candidates`:
-    a superset of the matches, found by ``LIKE`` where folding cannot change the
-    answer); every candidate's text is then folded (:func:`~vetcards.names.fold`, all
-    in one call) and matched by :meth:`Query.matches`, which decides.
+    One Core read: SQLite keeps the candidates (:func:`_candidates`: a superset of
+    the matches) and gives each with its searched text (number, name, street,
+    postcode also without its space, city, e-mail, then its pets' names and chips,
+    joined by ``\\x1f``) and pet count; the texts are folded
+    (:func:`~vetcards.names.fold`, all in one call) and :meth:`Query.matches` decides.
     """
     from sqlalchemy import func, select
 
@@ -129,33 +128,35 @@ def find(uow: UnitOfWork, text: str) -> list[dict[str, Any]]:
     if not query.words:
         return []
     c, p = _tables()
-    pets = (select(p.client_id, func.count().label("n"),
-                   func.group_concat(func.coalesce(p.name, "") + _SEP + func.coalesce(p.chip, ""), _SEP)
-                   .label("text"))
-            .group_by(p.client_id).subquery())
-    hay = c.number
-    for part in (c.name, c.street, c.postcode, func.replace(c.postcode, " ", ""), c.city, c.email, pets.c.text):
-        hay = hay + _SEP + func.coalesce(part, "")
+    own = c.number
+    for part in (c.name, c.street, c.postcode, func.replace(c.postcode, " ", ""), c.city, c.email):
+        own = own + _SEP + func.coalesce(part, "")
+    of_client = p.client_id == c.id
+    pets_text = (select(func.group_concat(func.coalesce(p.name, "") + _SEP + func.coalesce(p.chip, ""), _SEP))
+                 .where(of_client).scalar_subquery())
+    pet_count = select(func.count()).where(of_client).scalar_subquery()
     stmt = (select(c.id, c.number, c.name, c.street, c.postcode, c.city, c.country, c.phone, c.landline,
-                   c.email, func.coalesce(pets.c.n, 0), hay)
-            .select_from(c.id.table.outerjoin(pets, pets.c.client_id == c.id))
-            .where(c.restricted == 0, *_candidates(query, hay, c)).order_by(c.id))
+                   c.email, pet_count, own + _SEP + func.coalesce(pets_text, ""))
+            .where(c.restricted == 0, *_candidates(query, own, c, p)).order_by(c.id))
     rows = uow.execute(stmt).all()
     folded = fold("\x1e".join(row[-1] for row in rows)).split("\x1e") if rows else []
     return [dict(zip(ROW_KEYS, row[:-1])) for row, text in zip(rows, folded)
             if query.matches(text, row.phone, row.landline)]
 
 
-def _candidates(query: Query, hay: Any, c: Any) -> list[Any]:
+def _candidates(query: Query, own: Any, c: Any, p: Any) -> list[Any]:
     """The SQL condition that keeps every client :meth:`Query.matches` may accept (and few others).
 
     For a text of printable ASCII without a backtick, :func:`~vetcards.names.fold`
     is ``lower()``, and SQLite's ``LIKE`` ignores ASCII case: there ``LIKE`` gives
-    the same answer as the match. A client whose text holds any other character
-    (``Ölçer``, ``van `t Hek``: about 3 % on the benchmark practice; :data:`_FOLDED`)
-    is always a candidate; so is one whose phone or landline holds a digit form of
-    the query. A query word that is not ASCII after folding (``Σ``) reads every client."""
-    from sqlalchemy import and_, or_
+    the same answer as the match. So a word must be ``LIKE`` the client's own text
+    (``own``) or one of its pets' names or chips (one ``IN`` set per word), unless
+    the client's text or a pet's name holds a character folding may change
+    (``Ölçer``, ``van `t Hek``: about 3 % on the benchmark practice; :data:`_FOLDED`):
+    such a client is always a candidate. So is one whose phone or landline holds a
+    digit form of the query. A query word that is not ASCII after folding (``Σ``)
+    reads every client."""
+    from sqlalchemy import and_, or_, select
 
     if not all(w.isascii() for w in query.words):
         return []
@@ -164,9 +165,12 @@ def _candidates(query: Query, hay: Any, c: Any) -> list[Any]:
         escaped = part.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return expr.like(f"%{escaped}%", escape="\\")
 
-    either = [and_(*(like(hay, w) for w in query.words)), hay.op("GLOB")(_FOLDED)]
-    if len(query.words) > 1:
-        either.append(like(hay, query.compact))
+    def found(part: str) -> Any:
+        return or_(like(own, part), c.id.in_(select(p.client_id).where(or_(like(p.name, part), like(p.chip, part)))))
+
+    either = [and_(*(found(w) for w in query.words)), own.op("GLOB")(_FOLDED),
+              c.id.in_(select(p.client_id).where(p.name.op("GLOB")(_FOLDED)))]
+    # (No clause for the compact form: every word is a part of it, so the words' clause holds whenever it does.)
     for digits in query.phones:
         either += [like(c.phone, digits), like(c.landline, digits)]
     return [or_(*either)]

@@ -23,13 +23,15 @@ CLIENTS = [
     ("Sam Smith", "10 Downing Street", "SW1A2AA", "London", "GB", None, None, "sam@example.co.uk", 0, []),
     ("Verborgen Jansen", "Geheim 1", "1234 AB", "Utrecht", "NL", "+31611111111", None, None, 1, []),
     ("Zoë de Boer", "Laan 2", "3811 AA", "Amersfoort", "NL", None, None, None, 0, [("Ωmega", None)]),
+    ("Kees Bakker", "Markt 3", "5611 AB", "Eindhoven", "NL", None, None, None, 0, [("Fléur", "528210000000003")]),
 ]
 
 QUERIES = ["jansen", "JANSEN utrecht", "olcer", "Ölçer", "ayşe", "van 't hek", "van `t hek", "hek", "bleki",
            "528210000000002", "bello jansen", "a_b%c", "a_b", "%", "_", "4818ja", "4818 JA", "sw1a 2aa",
            "sw1a2aa", "+32470", "0470 12 34 56", "+49 (0)30 1234567", "030 1234567", "06 1234 5678",
            "0687654321", "strasse", "hauptstraße", "müller", "MULLER", "zoe", "ωmega", "Ω", "k000003", "1234 ab",
-           "e", "de boer", "2000 antwerpen", "nobody", "verborgen", "\\", "'"]
+           "e", "de boer", "2000 antwerpen", "nobody", "verborgen", "\\", "'", "fleur", "FLÉUR bakker",
+           "528 210 000 000 002", "jansen minoes", "bakker 528210000000003", "minoes bello"]
 
 
 @pytest.fixture
