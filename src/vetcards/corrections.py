@@ -124,7 +124,7 @@ class Voided:
     voided_at: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "voided": self.id, "pet": self.pet, "voided_at": self.voided_at}
+        return {"kind": self.kind, "id": self.id, "voided": self.id, "pet": self.pet, "voided_at": self.voided_at}
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ def test_a_voided_vaccination_makes_no_recall(vet, pet):
                  "--json").json()["id"]
     assert "Bello" in vet.ok("reminders", "export", "--due-before", "2026-01-01", "--dry-run").stdout
     r = vet.ok("record", "void", "vaccination", str(vid), "--reason", "booked on the wrong animal", "--json").json()
-    assert r["voided"] == vid and r["pet"] == p and r["kind"] == "vaccination"
+    assert r["id"] == r["voided"] == vid and r["pet"] == p and r["kind"] == "vaccination"
     assert "Bello" not in vet.ok("reminders", "export", "--due-before", "2026-01-01", "--dry-run").stdout
     entry = _record(vet, p)[0]
     assert entry["id"] == vid and entry["void_reason"] == "booked on the wrong animal"
