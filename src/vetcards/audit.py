@@ -24,7 +24,7 @@ from typing import Any, Optional
 
 from sqlalchemy import text
 
-from .db import UnitOfWork
+from .db import AUDIT_WRITTEN, UnitOfWork
 
 GENESIS = "0" * 64
 
@@ -160,6 +160,10 @@ def record_many(
     else:  # an ORM session
         keys = ("ts", "actor", "action", "entity", "ids", "details", "prev", "hash", "os_user")
         conn.execute(text(_INSERT_SQL), [dict(zip(keys, row)) for row in rows])
+    # The commit of this transaction moves the audit head (UnitOfWork.commit).
+    info = conn.info if isinstance(conn, UnitOfWork) else (
+        conn.connection().info if hasattr(conn, "get_bind") else conn.info)
+    info[AUDIT_WRITTEN] = True
     return hashes
 
 
@@ -169,10 +173,18 @@ class VerifyResult:
     entries: int
     first_broken_id: Optional[int] = None
     problem: str = ""
+    #: the problem is the audit head's (:mod:`vetcards.audit_head`): entries deleted from the end, a
+    #: rolled-back database, or a head missing, edited or symlinked; the chain itself is intact
+    head_problem: bool = False
 
 
-def verify(conn: Any) -> VerifyResult:
-    """Recompute the chain; name the first entry that does not fit."""
+def verify(conn: Any, *, head: bool = True) -> VerifyResult:
+    """Recompute the chain; name the first entry that does not fit.
+
+    With ``head`` (and ``conn`` a unit of work on a file) the log's end is
+    also checked against the audit head beside the database, which a chain
+    that merely lost its last entries still passes.
+    """
     rows = conn.execute(
         text("SELECT id, ts, actor, action, entity, entity_ids, details, prev_hash, hash, os_user "
              "FROM audit_log ORDER BY id")
@@ -191,6 +203,12 @@ def verify(conn: Any) -> VerifyResult:
     if count == 0:
         # Every vetcards database starts with its `init` entry.
         return VerifyResult(False, 0, None, "the audit log is empty: its entries were deleted")
+    if head and isinstance(conn, UnitOfWork):
+        from .audit_head import check
+
+        found = check(conn)
+        if not found.ok:
+            return VerifyResult(False, count, None, str(found.problem), head_problem=True)
     return VerifyResult(True, count)
 
 

@@ -95,7 +95,7 @@ def _now_iso() -> str:
 def backup(database: Database, key: Key, out: Path, *, out_key: Optional[Key] = None,
            actor: str = "unknown") -> BackupResult:
     """Write an encrypted, checked, consistent copy of ``database`` to ``out`` (never overwritten)."""
-    from . import audit
+    from . import audit, audit_head
     from .db import open_database
 
     started = time.monotonic()
@@ -128,9 +128,11 @@ def backup(database: Database, key: Key, out: Path, *, out_key: Optional[Key] = 
             raw.close()
         # 2. Record in the copy when it was taken (restore reads it back).
         copy = open_database(tmp, out_key, write=True)
+        copy.anchor = None  # a backup needs no audit head (restore writes the head of what it restores)
         try:
             with copy.unit(actor) as uow:
                 audit.record(uow, "backup", "database", [], {"taken_at": taken_at})
+                audit_head.unmark(uow)  # checked as it is, not against the source's head
                 uow.commit()
         finally:
             copy.close()

@@ -31,9 +31,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy.engine import Connection, Engine
     from sqlmodel import Session
 
+    from .audit_head import Anchor
+
 #: The Alembic revision this version of vetcards writes. A test checks that it
 #: equals the head of ``vetcards/migrations``; keep them in step.
 SCHEMA_HEAD = "0009"
+
+#: Set on a connection's ``info`` by :func:`vetcards.audit.record_many`: this transaction added audit
+#: entries, so its commit moves the audit head (:mod:`vetcards.audit_head`).
+AUDIT_WRITTEN = "vetcards.audit_written"
 
 #: Seconds a writer waits for another writer before giving up.
 BUSY_TIMEOUT_MS = 60_000
@@ -163,14 +169,29 @@ class UnitOfWork:
         return self.conn.info
 
     def commit(self) -> None:
-        """Commit everything done so far; the unit stays usable (a new transaction)."""
+        """Commit everything done so far; the unit stays usable (a new transaction).
+
+        When the transaction added audit entries, the audit head beside the
+        database (:mod:`vetcards.audit_head`) is prepared before the commit
+        and moved after it (never before: a head is never ahead of the file).
+        """
+        self.flush()
+        anchor = self.database.anchor if self.conn.info.pop(AUDIT_WRITTEN, False) else None
+        if anchor is not None:
+            anchor.before_commit(self)
         if self._session is not None:
             self._session.commit()
         else:
             self.conn.commit()
         self.committed = True
+        if anchor is not None:
+            try:
+                anchor.after_commit(self.conn.connection.driver_connection)
+            except Exception:  # noqa: BLE001 - the commit stands; a head left behind is harmless
+                pass
 
     def rollback(self) -> None:
+        self.conn.info.pop(AUDIT_WRITTEN, None)
         if self._session is not None:
             self._session.rollback()
         else:
@@ -240,6 +261,12 @@ class Database:
         self.path = path
         self.engine = engine
         self.write = write
+        #: The audit head kept beside the file; None for a working copy (backup, restore) that needs none.
+        self.anchor: Optional[Anchor] = None
+        if str(path) != ":memory:":
+            from .audit_head import Anchor
+
+            self.anchor = Anchor(path)
 
     @contextmanager
     def unit(self, actor: str = "system", *, write: Optional[bool] = None) -> Iterator[UnitOfWork]:
@@ -253,6 +280,7 @@ class Database:
             with self.engine.connect() as conn:
                 conn.info["actor"] = actor
                 conn.info["write"] = self.write if write is None else write
+                conn.info.pop(AUDIT_WRITTEN, None)
                 uow = UnitOfWork(self, conn, actor)
                 try:
                     yield uow
@@ -265,6 +293,16 @@ class Database:
             raise translate_db_error(self.path, exc) from exc
 
     def close(self) -> None:
+        """Write the audit head still pending (:class:`~vetcards.audit_head.Anchor`), then close."""
+        if self.anchor is not None and self.anchor.pending:
+            try:
+                raw = self.engine.raw_connection()
+                try:
+                    self.anchor.close(raw.driver_connection)
+                finally:
+                    raw.close()
+            except Exception:  # noqa: BLE001 - a head left behind is harmless
+                pass
         self.engine.dispose()
 
 

@@ -74,14 +74,18 @@ def _mode_problem(path: Path) -> Optional[str]:
 
 
 def _check_permissions(report: Report, path: Path, ledger: Optional[Path]) -> None:
+    from .audit_head import head_path_for
+
     files = [path] + [Path(str(path) + s) for s in ("-wal", "-shm", "-journal")]
-    if ledger is not None and not ledger.is_symlink():  # never followed: the ledger check says so
-        files.append(ledger)
+    for kept in (ledger, head_path_for(path)):
+        if kept is not None and not kept.is_symlink():  # never followed: their own checks say so
+            files.append(kept)
     problems = [p for p in (_mode_problem(f) for f in files) if p]
     if problems:
         report.add("permissions", False, "; ".join(problems))
     else:
-        report.add("permissions", True, "database, WAL/SHM and erasure ledger are private to the owner (0600)")
+        report.add("permissions", True, "database, WAL/SHM, erasure ledger and audit head are private to the "
+                   "owner (0600)")
 
 
 def _check_key_file(report: Report, key_file: Optional[Path], db_path: Path) -> None:
@@ -188,6 +192,8 @@ def run(path: Path, key: Key, *, key_file: Optional[Path] = None, today: Optiona
         try:
             with writer.unit(actor) as uow:
                 done = repair_ledger(uow, ledger, today, actor)
+            with writer.unit(actor) as uow:
+                done += repair_head(uow, actor)
         finally:
             writer.close()
         report.add("repair", True, "; ".join(done) if done else "nothing to repair")
@@ -207,19 +213,26 @@ def run(path: Path, key: Key, *, key_file: Optional[Path] = None, today: Optiona
 def _db_checks(report: Report, uow: UnitOfWork, today: date, ledger: Optional[Path]) -> None:
     from sqlalchemy import column, func, select, table
 
-    from . import audit
+    from . import audit, audit_head
 
     log = table("audit_log", column("action"), column("ts")).c
     requests = table("subject_request", column("id"), column("client_number"), column("type"), column("due_on"),
                      column("closed_on"))
     req = requests.c
 
-    result = audit.verify(uow)
+    result = audit.verify(uow, head=False)
     if result.ok:
         report.add("audit log", True, f"hash chain intact ({result.entries} entries)")
     else:
         report.add("audit log", False, f"broken at entry {result.first_broken_id}: {result.problem}; "
                    "the log was tampered with: compare with a backup (vetcards audit verify)")
+    head = audit_head.check(uow)
+    if head.ok:
+        report.add("audit head", True, head.summary)
+    else:
+        report.add("audit head", False, f"{head.problem}; compare with a backup (vetcards restore BACKUP "
+                   "--dry-run says what it holds); vetcards doctor --repair accepts the database as it is "
+                   "and writes the head again")
 
     last = uow.execute(select(func.max(log.ts)).where(log.action == "purge")).scalar()
     first = uow.execute(select(func.min(log.ts))).scalar()
@@ -277,6 +290,29 @@ def _check_recipients(report: Report, uow: UnitOfWork) -> None:
     report.add("recipients", True, f"{len(left)} still under a placeholder name: {listed}: register the real "
                "party of each kind the practice uses (vetcards recipient add --kind KIND), so the register and "
                "access reports name it", warning=True)
+
+
+def repair_head(uow: UnitOfWork, actor: str) -> list[str]:
+    """Write the audit head again at the log's last entry when it does not fit (``doctor --repair``);
+    audited, commits; returns what was done, saying what the log lacks."""
+    from . import audit, audit_head
+
+    found = audit_head.check(uow)
+    anchor = uow.database.anchor
+    if found.ok or anchor is None:
+        return []
+    before = found.head
+    audit.record(uow, "doctor.repair", "database", [], {"audit_head": 1, "head_entry": before.id if before else 0},
+                 actor=actor)
+    anchor.force = True
+    uow.commit()
+    after = audit_head.check(uow)
+    if not after.ok or after.head is None:
+        raise DatabaseError(f"the audit head could not be written again: {after.problem or 'not written'}")
+    if before is not None:
+        return [f"audit head written again at entry {after.head.id}; it recorded entry {before.id} of "
+                f"{before.when}, which the log lacked: entries up to then are lost (compare with a backup)"]
+    return [f"audit head written again at entry {after.head.id} (it was: {str(found.problem).split(':')[0]})"]
 
 
 def repair_ledger(uow: UnitOfWork, path: Path, today: date, actor: str) -> list[str]:

@@ -323,18 +323,26 @@ def ledger_key(uow: UnitOfWork) -> Optional[bytes]:
         raise LedgerTampered("the ledger key in the database is damaged") from None
 
 
-def ensure_key(uow: UnitOfWork, key: Optional[bytes] = None) -> bytes:
+def put_setting(uow: UnitOfWork, name: str, value: str) -> None:
+    """Store an internal setting (never shown by ``practice show``) in the caller's transaction."""
+    _put(uow, name, value)
+
+
+def ensure_key(uow: UnitOfWork, key: Optional[bytes] = None, *, commit: bool = True) -> bytes:
     """The ledger key, created (random, 256 bits) and committed on first use.
 
     Committed on its own, before any line is written under it, so a crash can
     never leave a line whose key was lost. Call it in a writing unit before
     its own writes (it commits). With ``key``, that key is stored instead
     (``restore`` carries the ledger's key into a backup made before it existed).
+    ``commit=False``: stored in the caller's transaction (the audit head, written after the commit).
     """
     current = ledger_key(uow)
     if current is not None and (key is None or current == key):
         return current
     _put(uow, KEY_SETTING, (key or secrets.token_bytes(32)).hex())
+    if not commit:
+        return bytes.fromhex(str(_get(uow, KEY_SETTING)))
     uow.commit()
     result = ledger_key(uow)
     assert result is not None

@@ -35,6 +35,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
+from .audit_head import AuditHeadProblem
 from .backup import _seal_and_check, _unlink_quietly, private_temp
 from .db import check_file, open_raw, raw_connect, raw_schema_version
 from .errors import Conflict, DatabaseError, KeyFailure
@@ -99,6 +100,8 @@ class Facts:
     audit: set[str]
     invoices: set[str]
     payments: set[tuple[Any, ...]]
+    #: what the audit head check found on the database being replaced (None: fits)
+    head_problem: Optional[str] = None
 
 
 def _facts(uow: UnitOfWork) -> Facts:
@@ -119,6 +122,7 @@ def _facts(uow: UnitOfWork) -> Facts:
 
 def _live_facts(db_path: Path, key: Key) -> Optional[Facts]:
     """Facts of the database being replaced, or None when there is none or it does not open."""
+    from . import audit_head
     from .db import open_database
 
     if not db_path.exists():
@@ -129,7 +133,9 @@ def _live_facts(db_path: Path, key: Key) -> Optional[Facts]:
         return None
     try:
         with live.unit() as uow:
-            return _facts(uow)
+            facts = _facts(uow)
+            facts.head_problem = audit_head.check(uow).problem
+            return facts
     except Exception:  # noqa: BLE001 - damaged: it is set aside, not read
         return None
     finally:
@@ -287,7 +293,7 @@ def restore(db_path: Path, key: Key, backup_path: Path, *, actor: str = "unknown
             today: Optional[date] = None, ledger_path: Optional[Path] = None,
             dry_run: bool = False) -> RestoreResult:
     """Replace the database at ``db_path`` with ``backup_path``; see the module docstring."""
-    from . import audit, ledger
+    from . import audit, audit_head, ledger
     from .db import open_database
 
     started = time.monotonic()
@@ -308,11 +314,16 @@ def restore(db_path: Path, key: Key, backup_path: Path, *, actor: str = "unknown
     for stale in db_path.parent.glob(f".{db_path.name}.*.restoring"):  # left by a killed restore
         _unlink_quietly(stale)
     live = _live_facts(db_path, key)
+    if live is not None and live.head_problem:
+        raise AuditHeadProblem(f"the database being replaced: {live.head_problem}; not restored, nothing was "
+                               "changed: see vetcards doctor; vetcards doctor --repair accepts that database as "
+                               "it is, then restore again")
     result = RestoreResult(db_path, backup_path, taken_at, ledger=source, dry_run=dry_run)
     tmp = _working_copy(db_path, backup_path, key)
     live_conn: Any = None
     try:
         work = open_database(tmp, key, write=True)
+        work.anchor = None  # a working copy: its head is written for the database once it is in place
         try:
             with work.unit(actor) as uow:
                 copy = _facts(uow)
@@ -341,6 +352,7 @@ def restore(db_path: Path, key: Key, backup_path: Path, *, actor: str = "unknown
                                       {"taken_at": taken_at, "reapplied": len(result.replayed),
                                        "ledger_entries": result.ledger_entries}, actor=actor)
                 ledger.append(uow, target, "restore", anchor=anchor, seed=seed)  # write-ahead
+                audit_head.prepare(uow)
                 uow.commit()
         finally:
             work.close()
@@ -365,8 +377,16 @@ def restore(db_path: Path, key: Key, backup_path: Path, *, actor: str = "unknown
             except Exception:  # noqa: BLE001
                 pass
         _unlink_quietly(tmp)
+    # The restore rolled the database back on purpose (confirmed): the audit head moves to its last entry.
     final = open_database(db_path, key)
-    final.close()
+    try:
+        raw = final.engine.raw_connection()
+        try:
+            audit_head.write_now(raw.driver_connection, db_path, force=True)
+        finally:
+            raw.close()
+    finally:
+        final.close()
     result.seconds = time.monotonic() - started
     return result
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import getpass
 import json
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -398,4 +399,7 @@ def test_entries_from_before_the_os_user_column_still_verify(vet):
                      first["entity_ids"], first["details"])  # the hash as 0004 computed it
     sql_write(vet, "DELETE FROM audit_log WHERE id > 1")
     sql_write(vet, "UPDATE audit_log SET os_user = NULL, hash = ? WHERE id = 1", (old,))
+    # A database of that time kept no audit head either (that one would name the entries deleted here).
+    sql_write(vet, "DELETE FROM practice_setting WHERE key = 'audit_head_since'")
+    Path(str(vet.db) + ".audit-head").unlink()
     assert vet.ok("audit", "verify").exit_code == 0

@@ -159,8 +159,9 @@ def test_shortened_audit_log_is_detected(practice):
     vet.sql_write("DELETE FROM audit_log WHERE id >= (SELECT id FROM audit_log WHERE hash = ?)", (anchor,))
     r = vet.run("doctor")
     assert r.exit_code == 1 and "the audit log lacks the hash anchored in ledger line 1" in r.stdout
-    r = vet.run("audit", "verify")
-    assert r.exit_code == 1 and "the audit log lacks the hash anchored in ledger line 1" in r.stderr
+    r = vet.run("audit", "verify", "--json")
+    assert r.exit_code == 1 and "the audit log lacks the hash anchored in ledger line 1" in r.json()["ledger_problem"]
+    assert "audit log shortened or database rolled back since" in r.json()["problem"]  # the audit head, too
 
 
 def test_rolled_back_database_is_detected_and_repaired(vet):
@@ -282,7 +283,8 @@ def test_legacy_v1_ledger_is_read_as_a_prefix(practice):
     erased_at = vet.sql("SELECT erased_at FROM erasure")[0][0]
     v1 = json.dumps({"v": 1, "client_number": "K000002", "erased_at": erased_at[:19].replace(" ", "T") + "Z"})
     ledger_of(vet).write_text(v1 + "\n")
-    vet.sql_write("DELETE FROM practice_setting WHERE key IN ('ledger_key', 'ledger_head')")
+    vet.sql_write("DELETE FROM practice_setting WHERE key IN ('ledger_key', 'ledger_head', 'audit_head_since')")
+    Path(str(vet.db) + ".audit-head").unlink()
     r = vet.ok("doctor")
     assert "1 legacy unauthenticated (v1) line(s) accepted as a prefix" in r.stdout
     assert "doctor --repair to seal them" in r.stdout

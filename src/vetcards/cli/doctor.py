@@ -17,7 +17,8 @@ def doctor(
     ctx: typer.Context,
     repair: Annotated[bool, typer.Option("--repair", help="First make the erasure ledger and the database agree: "
                                                           "re-apply erasures the database lacks, record the ones "
-                                                          "the ledger lacks.")] = False,
+                                                          "the ledger lacks; and write the audit head again at "
+                                                          "the log's last entry when it does not fit.")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Check the database: integrity, encryption, permissions, migrations, purge, requests, audit.
@@ -27,7 +28,10 @@ def doctor(
     check fails, 1 otherwise (3 when the database cannot be opened at all). The
     erasure ledger is checked against the database both ways (an edited,
     shortened, emptied, symlinked or forged ledger; a rolled-back database;
-    a shortened audit log); --repair re-applies what the database lacks.
+    a shortened audit log); so is the audit head beside the database (a
+    database rolled back or shortened since its last write; a head missing,
+    edited or symlinked); --repair re-applies what the database lacks and
+    accepts the database as it is (the head written again).
 
     Example: vetcards doctor --json
     """
