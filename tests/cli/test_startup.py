@@ -119,3 +119,64 @@ def test_no_import_cycle_among_the_cli_modules():
 
     cycles = [m for m in graph if reaches(m, m, {m})]
     assert not cycles, cycles
+
+
+#: What a read command must not import (issue 15): the ORM and its models, pydantic
+#: (Typer's option adapters: vetcards.cli.fastparams), migrations and the write-side
+#: libraries. SQLAlchemy Core, sqlcipher3 and tabulate are the floor of a read.
+READ_MUST_NOT_IMPORT = ("pydantic", "sqlmodel", "alembic", "jsonschema", "phonenumbers", "email_validator",
+                        "dateutil", "fpdf", "prompt_toolkit", "rich", "vetcards.models")
+
+
+@pytest.fixture
+def read_practice(vet):
+    """A practice with one client, one pet and one paid invoice."""
+    vet.set_practice()
+    number = vet.add_client("Anna de Vries")
+    vet.add_pet(number)
+    vet.ok("invoice", "create", number, "--line", "Consult;1;42,50", "--payment", "pin")
+    return vet
+
+
+def _modules_of(v, *args: str) -> list[str]:
+    import json
+
+    r = subprocess.run([sys.executable, "-c", PROBE.replace('{m.split(".")[0] for m in sys.modules}', "sys.modules"),
+                        json.dumps(["--db", str(v.db), "--key-file", str(v.key_file), *args])],
+                       capture_output=True, text=True, env={**_env(), "VETCARDS_ACTOR": "test"}, timeout=120)
+    marker = [line for line in r.stderr.splitlines() if line.startswith("LOADED ")]
+    assert marker, r.stderr
+    info = json.loads(marker[-1][len("LOADED "):])
+    assert info["code"] == 0, r.stderr
+    return info["modules"]
+
+
+@pytest.mark.parametrize("args", [
+    ["client", "show", "K000001", "--format", "plain"],
+    ["client", "search", "vries", "--format", "plain"],
+    ["pet", "show", "P000001", "--format", "plain"],
+    ["invoice", "list", "--client", "K000001", "--format", "plain"],
+    ["invoice", "show", "INVOICE", "--format", "plain"],
+], ids=lambda a: " ".join(a[:2]))
+def test_a_read_imports_only_what_it_uses(read_practice, args):
+    v = read_practice
+    if "INVOICE" in args:
+        args = [a if a != "INVOICE" else v.sql("SELECT number FROM invoice")[0][0] for a in args]
+    modules = _modules_of(v, *args)
+    assert "sqlalchemy" in modules  # the probe sees a command that ran
+    loaded = [m for m in READ_MUST_NOT_IMPORT if m in modules or any(x.startswith(m + ".") for x in modules)]
+    assert not loaded, (args, loaded)
+
+
+def test_option_values_keep_typers_rules_without_pydantic(read_practice):
+    """A bad choice, a path and a repeated text option are refused or taken as Typer would."""
+    v = read_practice
+    r = subprocess.run([sys.executable, "-m", "vetcards", "--db", str(v.db), "--key-file", str(v.key_file),
+                        "client", "show", "K000001", "--format", "xml"], capture_output=True, text=True,
+                       env={**_env(), "VETCARDS_ACTOR": "test"}, timeout=60)
+    assert r.returncode == 2
+    assert r.stderr.strip().startswith("error: --format: must be one of: table, plain, csv, json"), r.stderr
+    r = subprocess.run([sys.executable, "-m", "vetcards", "--db", str(v.db), "--key-file", str(v.key_file),
+                        "client", "show", "K000001", "--format", "JSON"], capture_output=True, text=True,
+                       env={**_env(), "VETCARDS_ACTOR": "test"}, timeout=60)
+    assert r.returncode == 0 and r.stdout.lstrip().startswith("{"), r.stderr

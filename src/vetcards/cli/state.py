@@ -20,6 +20,12 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 
+from . import fastparams
+
+# Option values of the common types (text, path, choice) are coerced without
+# importing pydantic: a read command's start-up is a sixth shorter (issue 15).
+fastparams.install()
+
 if TYPE_CHECKING:  # pragma: no cover
     from ..db import Database, UnitOfWork
     from ..keys import Key
