@@ -223,3 +223,15 @@ def test_erase_keeps_a_voided_medicine_record_for_its_hold_without_the_reason(ve
     rows = vet.sql("SELECT restricted, pet_id, client_id, voided_at IS NOT NULL, void_reason FROM medicine_record")
     assert rows == [(1, None, None, 1, None)]
     assert "Pietersen" not in " ".join(str(r) for r in vet.sql("SELECT * FROM medicine_record"))
+
+
+def test_the_trail_follows_the_pet_in_a_merge(vet, pet):
+    dup, p = pet
+    keep = vet.add_client("Anna Jansen", street="Kerkstraat 2")
+    v = vet.ok("visit", "add", p, "--reason", "limping", "--json").json()["id"]
+    c = vet.ok("record", "correct", "visit", str(v), "--vet", "Dr. B", "--why", "other vet", "--json").json()["id"]
+    vet.ok("client", "merge", keep, dup, "--yes")
+    card = vet.ok("pet", "show", p, "--format", "json").json()
+    assert card["client"] == keep
+    assert [(r["id"], r["corrects_id"], r["status"]) for r in card["record"]] == [
+        (v, None, f"corrected by {c}: other vet"), (c, v, f"corrects {v}")]
