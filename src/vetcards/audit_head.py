@@ -316,7 +316,9 @@ class Anchor:
         self.frozen: Optional[str] = None
         self.pending = False
         self.force = False
-        self._last_write = -INTERVAL
+        #: seconds between two head writes of this process (the rest is written at close)
+        self.interval = INTERVAL
+        self._last_write: Optional[float] = None
 
     def before_commit(self, uow: UnitOfWork) -> None:
         if self.key is None:
@@ -325,7 +327,7 @@ class Anchor:
     def after_commit(self, driver_conn: Any) -> None:
         if self.frozen is not None and not self.force:
             return
-        if not self.force and time.monotonic() - self._last_write < INTERVAL:
+        if not self.force and self._last_write is not None and time.monotonic() - self._last_write < self.interval:
             self.pending = True
             return
         self._write(driver_conn)
