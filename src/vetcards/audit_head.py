@@ -36,7 +36,6 @@ fit is never overwritten by ordinary writes (the evidence stays until
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import os
@@ -50,6 +49,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 from .errors import DatabaseError
+from .ledger import _mac  # one MAC rule (HMAC-SHA256 over canonical JSON) for the ledger and the head
 
 if TYPE_CHECKING:  # pragma: no cover
     from .db import UnitOfWork
@@ -63,7 +63,6 @@ KEY_SETTING = "ledger_key"          # the ledger's key (vetcards.ledger.KEY_SETT
 SINCE_SETTING = "audit_head_since"
 #: At most one head write a second per open database (the last one when it is closed).
 INTERVAL = 1.0
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode
 
 #: ``query(sql, params)`` -> rows: a raw DB-API connection or a unit of work, the same SQL.
 Query = Callable[[str, tuple[Any, ...]], list[Any]]
@@ -94,11 +93,6 @@ def head_path_for(db_path: Optional[Path | str]) -> Optional[Path]:
     if not db_path or str(db_path) == ":memory:":
         return None
     return Path(str(db_path) + SUFFIX)
-
-
-def _mac(key: bytes, data: dict[str, Any]) -> str:
-    body = {k: v for k, v in data.items() if k != "mac"}
-    return hmac.new(key, _CANONICAL(body).encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def _read_bytes(path: Path) -> Optional[bytes]:
