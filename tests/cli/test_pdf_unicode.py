@@ -162,3 +162,13 @@ def test_an_invoice_in_english_on_request(practice, tmp_path):
     assert "Invoice date: 2 March 2026" in text and "€ 1,493.82" in text and "Παπαδόπουλος" in text
     r = practice.run("invoice", "show", inv["number"], "--format", "pdf", "--out", str(out), "--excel")
     assert r.exit_code == 2 and "--excel" in r.stderr
+
+
+def test_the_country_of_a_customer_abroad(practice, tmp_path):
+    k = client(practice, "Jan Peeters", street="Meir 1", postcode="2000", city="Antwerpen", country="BE")
+    inv = invoice(practice, k, "Consult;1;45,00")
+    if "customer_country" not in practice.ok("invoice", "show", inv["number"], "--format", "json").json():
+        pytest.skip("the invoice card has no customer_country yet (invoice_views; the lead adds it)")
+    out = tmp_path / "be.pdf"
+    practice.ok("invoice", "show", inv["number"], "--format", "pdf", "--out", str(out))
+    assert "Meir 1\n2000 Antwerpen\nBelgië" in pypdf_text(out)
