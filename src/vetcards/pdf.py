@@ -131,7 +131,7 @@ def _make_fonts(chars: Iterable[str], folder: Path) -> dict[str, Path]:
     out: dict[str, Path] = {}
     for style, axes in _STYLES.items():  # read again, not deep-copied: five times faster
         with TTFont(io.BytesIO(cut.getvalue())) as font:
-            instancer.instantiateVariableFont(font, axes, inplace=True, static=True)
+            instancer.instantiateVariableFont(font, axes, inplace=True)  # every axis pinned: a static font
             weight = "Bold" if style else "Regular"  # the names the instance is known by (pdffonts)
             for record in font["name"].names:
                 record.string = {2: weight, 4: f"Noto Sans {weight}", 6: f"{FONT_FAMILY}-{weight}"}.get(
