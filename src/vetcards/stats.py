@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Optional
 
-from sqlalchemy import Select, column, func, select, table
+from sqlalchemy import Select, case, column, func, select, table
 
 if TYPE_CHECKING:  # pragma: no cover
     from .db import UnitOfWork
@@ -124,8 +124,8 @@ def suppress(cells: Iterable[tuple[Any, int]], k: int = K,
 
 _pet = table("pet", column("id"), column("client_id"), column("species"), column("breed"), column("birth_date"),
              column("deceased_on"))
-_client = table("client", column("id"), column("postcode"), column("restricted"))
-_visit = table("visit", column("pet_id"), column("visit_date"))
+_client = table("client", column("id"), column("postcode"), column("country"), column("restricted"))
+_visit = table("visit", column("pet_id"), column("visit_date"), column("voided_at"))
 
 
 def _living(*cols: Any) -> Select[Any]:
@@ -168,14 +168,15 @@ def counts(uow: UnitOfWork, by: str, as_of: date) -> tuple[list[str], list[tuple
         labels = [b[0] for b in AGE_BANDS] + ["unknown"]
         return ["age"], [((b,), tally[b]) for b in labels if b in tally], "living animals by age in years"
     if by == "region":
-        region = func.substr(c.postcode, 1, 2).label("region")
+        # Dutch clients by the first two postcode digits; clients abroad by their country code only.
+        region = case((c.country == "NL", func.substr(c.postcode, 1, 2)), else_=c.country).label("region")
         stmt = select(region, n).where(c.restricted == 0).group_by(region).order_by(region)
-        return ["region"], _cells(uow, stmt, 1), "clients by first two postcode digits"
+        return ["region"], _cells(uow, stmt, 1), "clients by first two postcode digits (abroad: by country)"
     if by == "year":
         v = _visit.c
         year = func.substr(v.visit_date, 1, 4).label("year")
         stmt = (select(year, n).select_from(_visit.join(_pet, p.id == v.pet_id).join(_client, c.id == p.client_id))
-                .where(c.restricted == 0).group_by(year).order_by(year))
+                .where(c.restricted == 0, v.voided_at.is_(None)).group_by(year).order_by(year))
         return ["year"], _cells(uow, stmt, 1), "visits (consultations) per year"
     from .errors import InvalidInput
 

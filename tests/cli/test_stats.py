@@ -262,3 +262,21 @@ def test_register_from_recipients_and_settings(vet):
     assert "Dierenartspraktijk De Hoef" in text and "Specialist BV" in text and "SQLCipher 4" in text
     assert "Record of processing activities" in text.splitlines()[0]
     json.dumps(reg)
+
+
+def test_clients_abroad_count_by_country_and_voided_visits_not_at_all(vet):
+    """A Belgian 2000 is not the Dutch region 20; a visit voided as booked in error was no consultation."""
+    for i in range(5):
+        vet.add_client(f"Peeters {i}", street="Meir 1", postcode="2000", city="Antwerpen", country="BE")
+    for i in range(5):
+        vet.add_client(f"Jansen {i}", postcode="2011 AB", city="Haarlem")
+    assert _stats(vet, "region") == [{"region": "20", "count": 5}, {"region": "BE", "count": 5}]
+
+    k = vet.add_client("Visits", postcode="3511 AA")
+    pets = [vet.add_pet(k, f"Dier{i}") for i in range(6)]
+    for p in pets:
+        vet.ok("visit", "add", p, "--reason", "check", "--date", "2024-05-05")
+    assert _stats(vet, "year") == [{"year": "2024", "count": 6}]
+    visit_id = vet.sql("SELECT max(id) FROM visit")[0][0]
+    vet.ok("record", "void", "visit", str(visit_id), "--reason", "wrong animal")
+    assert _stats(vet, "year") == [{"year": "2024", "count": 5}]
