@@ -137,7 +137,7 @@ def document(card: dict[str, Any], lang: str = "nl") -> Document:
         when = f" {t('of')} {format_date(card['credits_date'], lang)}" if card.get("credits_date") else ""
         doc.text(f"{t('credits')} {card.get('credits') or t('unknown')}{when}", bold=True)
         if card.get("reason"):
-            doc.text(f"{t('reason')}: {card['reason']}", field="reason")
+            doc.text(card["reason"], field="reason", label=f"{t('reason')}: ")
     if card.get("client"):
         doc.text(f"{t('client')}: {card['client']}")
     if card.get("pet"):

@@ -188,13 +188,14 @@ class Document:
     author: str = ""
     blocks: list[Any] = field(default_factory=list)
 
-    def text(self, value: Any, *, field: Optional[str] = None, size: float = 10, bold: bool = False,
-             h: float = 5, align: str = "L") -> None:
-        """A paragraph (wraps). Empty text is skipped."""
+    def text(self, value: Any, *, field: Optional[str] = None, label: str = "", size: float = 10,
+             bold: bool = False, h: float = 5, align: str = "L") -> None:
+        """A paragraph (wraps), after ``label`` (``"Reden: "``); empty text is skipped. A character
+        the font lacks is refused, counted within ``value`` (the stored data of ``field``)."""
         value = printable(value)
         if value:
             _check(value, field)
-            self.blocks.append(_Text(value, size, bold, h, align))
+            self.blocks.append(_Text(printable(label) + value, size, bold, h, align))
 
     def heading(self, value: str, size: float = 12) -> None:
         self.gap(2)

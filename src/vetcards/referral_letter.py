@@ -100,7 +100,7 @@ def render(bundle: dict[str, Any], practice: dict[str, Any], *, record: dict[str
     contact = " · ".join(v for v in (practice.get("phone"), practice.get("email")) if v)
     doc.text(contact, field="practice contact")
     doc.gap(6)
-    doc.text(f"{t('to')}: {bundle['recipient']['name']}", field="--to", bold=True)
+    doc.text(bundle["recipient"]["name"], field="--to", label=f"{t('to')}: ", bold=True)
     doc.text(f"{t('date')}: {format_date(bundle['generated_on'], lang)}")
     doc.gap(4)
     doc.text(t("title").upper(), size=18, bold=True, h=9)
@@ -117,18 +117,15 @@ def render(bundle: dict[str, Any], practice: dict[str, Any], *, record: dict[str
               ("coat", pet.get("coat")), ("chip", pet.get("chip")), ("insured", yes_no(pet.get("insured"))),
               ("deceased_on", format_date(pet.get("deceased_on"), lang))]
     for key, value in fields:
-        if value:
-            doc.text(f"{t(key)}: {value}", field=f"pet {key}")
+        doc.text(value, field=f"pet {key}", label=f"{t(key)}: ")
 
     doc.heading(t("owner"))
     doc.text(owner["name"], field="client name")
     for line in address_lines(owner.get("street"), owner.get("postcode"), owner.get("city"), owner_country, lang):
         doc.text(line, field="client address")
     doc.text(f"{t('client')}: {owner['number']}")
-    if owner.get("phone"):
-        doc.text(f"{t('phone')}: {owner['phone']}", field="client phone")
-    if owner.get("email"):
-        doc.text(f"{t('email')}: {owner['email']}", field="client e-mail")
+    doc.text(owner.get("phone"), field="client phone", label=f"{t('phone')}: ")
+    doc.text(owner.get("email"), field="client e-mail", label=f"{t('email')}: ")
 
     def section(key: str, header: list[str], rows: list[list[Any]], widths: tuple[float, ...]) -> None:
         doc.heading(t(key))

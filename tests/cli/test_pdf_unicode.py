@@ -124,11 +124,11 @@ def test_a_credit_note_prints_the_same_way(practice, tmp_path):
     assert "Totaal incl. BTW € -12,10" in text
 
 
-@pytest.mark.parametrize(("name", "line", "field"), [
-    ("王秀英 (Wang Xiuying)", "Consult;1;45,00", "customer_name"),
-    ("Anna Jansen", "Behandeling 🐕;1;10,00", "line 1"),
+@pytest.mark.parametrize(("name", "line", "field", "where"), [
+    ("王秀英 (Wang Xiuying)", "Consult;1;45,00", "customer_name", "character 1 and 2 more"),
+    ("Anna Jansen", "Behandeling 🐕;1;10,00", "line 1", "character 13:"),
 ])
-def test_a_character_the_font_lacks_is_refused_naming_the_field(practice, tmp_path, name, line, field):
+def test_a_character_the_font_lacks_is_refused_naming_the_field(practice, tmp_path, name, line, field, where):
     k = client(practice, name)
     inv = invoice(practice, k, line)
     folder = tmp_path / "out"
@@ -138,6 +138,7 @@ def test_a_character_the_font_lacks_is_refused_naming_the_field(practice, tmp_pa
     assert r.exit_code == 1
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {field}: has a character the PDF font cannot print")
+    assert where in lines[0]  # counted within the field, so it can be found
     assert "Wang" not in r.stderr and "王" not in r.stderr  # no personal data in the error line
     assert list(folder.iterdir()) == []  # no file, no temporary file
 
