@@ -44,7 +44,7 @@ How = Literal["id", "number"]
 #: The largest SQLite row id (a signed 64-bit integer): a larger id cannot exist.
 MAX_ROWID = 2**63 - 1
 
-_INVOICE_NUMBER = re.compile(r"([0-9]{4})-([0-9]{5,})", re.ASCII)
+_INVOICE_NUMBER = re.compile(r"([0-9]{4})-([0-9]{1,})", re.ASCII)
 #: An invoice imported from another practice, as ``invoice list`` prints it: ``IMP1:2026-00001``.
 _IMPORTED_NUMBER = re.compile(IMPORTED_PREFIX + r"([0-9]+):(\S{1,40})", re.ASCII | re.IGNORECASE)
 
@@ -62,8 +62,8 @@ _SEARCH_HINT: dict[str, str] = {
 
 def not_found(kind: Kind, ref: str) -> NotFound:
     """``client K000099 not found``; for something that is not a number at all (a name), where to search."""
-    shown = shown_ref(ref)
-    if shown == str(ref).strip():
+    shown, typed = shown_ref(ref), str(ref).strip()
+    if shown == typed or (kind == "invoice" and _IMPORTED_NUMBER.fullmatch(typed)):  # a number: no hint
         return NotFound(f"{kind} {shown} not found")
     return NotFound(f"{kind} not found ({kind} numbers look like {_FORMS[kind]}); {_SEARCH_HINT[kind]}")
 
@@ -95,11 +95,10 @@ def parse(ref: str, kind: Kind) -> tuple[How, Union[int, str]]:
         if imported is not None:
             return "number", f"{IMPORTED_PREFIX}{int(imported[1])}:{imported[2]}"
         match = _INVOICE_NUMBER.fullmatch(value)
-        if match is None and shown_ref(value) != value:  # a name where the number belongs
-            raise not_found(kind, value)
         if match is None:
+            hint = f"; {_SEARCH_HINT[kind]}" if shown_ref(value) != value else ""  # a name where the number belongs
             raise InvalidInput("INVOICE", "must be an invoice number like 2026-00042 (IMP1:2026-00001 when "
-                                          "imported) or a numeric id")
+                                          f"imported) or a numeric id{hint}")
         return "number", format_invoice_number(int(match[1]), int(match[2]))
     return "number", value.upper()
 

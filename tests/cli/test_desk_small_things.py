@@ -73,11 +73,15 @@ def test_parser_errors_name_the_option_and_the_rule(vet):
         (["export", k, "--lang", "de", "--out", "-"], "error: --lang: must be one of: nl, en"),
         (["export", k, "--format", "xml", "--out", "-"], "error: --format: must be one of: json, csv, report"),
         (["client", "list", "--limit", "0"], "error: --limit: must be at least 1"),
+        (["client", "add", "--name", "Anna", "van", "Dijk", "--street", "Dorpsstraat 1", "--postcode", "1234 AB",
+          "--city", "Utrecht", "--consent"], "error: more words than the command takes: put a value with spaces "
+                                            "in quotes"),
     ]
     for args, start in cases:
         line = _one_error_line(vet.run(*args), 2)
         assert line.startswith(start), (args, line)
-        for library in ("Input should", "Value error", "unable to parse", "Invalid value for", "is not one of"):
+        for library in ("Input should", "Value error", "unable to parse", "Invalid value for", "is not one of",
+                        "Got unexpected", "Dijk"):
             assert library not in line, line
 
 
@@ -229,7 +233,7 @@ def test_a_name_where_a_number_belongs_points_to_client_search(vet):
     cases = [
         (["client", "show", "Jansen"], "client not found (client numbers look like K000012)"),
         (["pet", "show", "Bello"], "pet not found (pet numbers look like P000034)"),
-        (["invoice", "pay", "Jansen", "--amount", "1"], "invoice not found (invoice numbers look like 2026-00042)"),
+        (["invoice", "pay", "Jansen", "--amount", "1"], "INVOICE: must be an invoice number like 2026-00042"),
     ]
     for args, start in cases:
         line = _one_error_line(vet.run(*args), 1)
@@ -269,3 +273,23 @@ def test_audit_verify_counts_agree(vet):
     assert vet.ok("audit", "verify").stderr.startswith("audit log OK: 1 entry, ")  # init's own entry
     vet.add_client()
     assert vet.ok("audit", "verify").stderr.startswith("audit log OK: 2 entries, ")
+
+
+@pytest.mark.xfail(reason="needs the lead's edits in cli/invoice.py (amounts in messages as € 1.234,56); "
+                          "remove this mark then", strict=False)
+def test_amounts_in_messages_read_as_euros(vet):
+    vet.set_practice()
+    k = vet.add_client(birth_date="01-01-1980")
+    r = vet.ok("invoice", "create", k, "--line", "Gebitsbehandeling;10;120,00", "--payment", "account")
+    assert "total € 1.452,00" in r.stderr and "1452.00" not in r.stderr, r.stderr
+    r = vet.ok("invoice", "pay", "1", "--amount", "50,00")
+    assert "still owed € 1.402,00" in r.stderr, r.stderr
+    r = vet.ok("invoice", "credit", "1", "--reason", "wrong client")
+    assert "total € -1.452,00" in r.stderr, r.stderr
+
+
+def test_a_nul_character_in_an_argument_is_a_usage_error(vet):
+    """Not on a real command line, but a shell line or a script may hand one over: one line, exit 2."""
+    for args in (["init", "--new-key-file", "a\x00b"], ["client", "search", "An\x00na"]):
+        line = _one_error_line(vet.run(*args, env={"VETCARDS_KEY_FILE": str(vet.key_file)}), 2)
+        assert "NUL character" in line, line

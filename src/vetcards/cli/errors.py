@@ -96,7 +96,11 @@ def parser_line(exc: Any) -> str:
             return f"{_param_name(exc)}: {_rule(exc)}"
     except Exception:  # noqa: BLE001 - a parser's error is never turned into an internal error
         pass
-    return practice_words(exc.format_message())
+    text = exc.format_message()
+    if text.startswith("Got unexpected extra argument"):  # mostly a name or street typed without quotes
+        return ("more words than the command takes: put a value with spaces in quotes, "
+                "e.g. --name 'Anna de Vries' --street 'Dorpsstraat 12'")
+    return practice_words(text)
 
 
 def _missing_option(exc: VetcardsError, args: Sequence[str]) -> bool:
@@ -161,6 +165,8 @@ def _check_utf8(args: Sequence[str]) -> None:
             arg.encode("utf-8")
         except UnicodeEncodeError:
             raise UsageError(f"argument {position} holds bytes that are not UTF-8; nothing was changed") from None
+        if "\x00" in arg:  # no file name, key or text holds one (a line typed in the shell may)
+            raise UsageError(f"argument {position} holds a NUL character; nothing was changed")
 
 
 class VetcardsGroup(TyperGroup):
