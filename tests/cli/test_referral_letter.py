@@ -101,5 +101,7 @@ def test_refer_letter_refusals(referral, tmp_path):
     assert r.exit_code == 2 and "same file" in r.stderr
     r = vet.run("refer", p, "--to", "Dierenkliniek Specialisten BV", "--letter", str(tmp_path / "no" / "l.pdf"))
     assert r.exit_code == 1 and "--letter" in r.stderr
+    r = vet.run("refer", p, "--to", "Dierenkliniek Specialisten BV", "--letter", "/dev/null")
+    assert r.exit_code == 1 and r.stderr == "error: --letter: is a device; only regular files are written\n"
     assert vet.sql("SELECT count(*) FROM disclosure") == [(0,)]
     assert not [x for x in tmp_path.iterdir() if x.suffix in (".pdf", ".json", ".part")]
