@@ -35,6 +35,9 @@ from typing import Any, Optional
 
 HERE = Path(__file__).resolve().parent
 PY = sys.executable
+#: Groups of lines (``--only``): start-up, reads against bare imports, the
+#: sqlite-utils comparison, the shell, 1,000 invoices, the purge.
+GROUPS = ("help", "show", "peer", "shell", "invoices", "purge")
 
 
 def vetcards_cmd() -> list[str]:
@@ -302,8 +305,9 @@ def print_table(lines: list[Line]) -> None:
         ok = {True: "yes", False: "NO", None: "-"}[ln.ok]
         target = f"<={ln.target:.1f}x" if ln.target else "-"
         rss = f"{ln.peak_rss_mb:6.0f} MB" if ln.peak_rss_mb is not None else ""
+        ratio = f"{ln.ratio:6.2f}x" if ln.ratio is not None else f"{'-':>7}"
         print(f"{ln.name:34} {fmt_s(ln.median_s):>11} {fmt_s(ln.baseline_median_s):>11} "
-              f"{ln.ratio:6.2f}x {target:>7}  {ok:4} {rss}")
+              f"{ratio} {target:>7}  {ok:4} {rss}")
     print()
     for ln in lines:
         if ln.median_s is not None:
@@ -321,7 +325,17 @@ def main(argv: Optional[list[str]] = None) -> int:
     p.add_argument("--as-of", default=None, help="reference date of the practice and the purge (default today)")
     p.add_argument("--workdir", type=Path, default=None, help="keep (and reuse) the generated practice here")
     p.add_argument("--json", type=Path, default=None, help="save the results as JSON")
+    p.add_argument("--only", default=",".join(GROUPS),
+                   help=f"comma-separated groups of lines to run (default all: {','.join(GROUPS)})")
+    p.add_argument("--large", action="store_true",
+                   help="the 200,000-client practice (1 GB, 1 million invoices); same as --clients 200000")
     args = p.parse_args(argv)
+    args.only = {g.strip() for g in args.only.split(",") if g.strip()}
+    unknown = args.only - set(GROUPS)
+    if unknown:
+        p.error(f"--only: unknown group(s) {', '.join(sorted(unknown))}; choose from {', '.join(GROUPS)}")
+    if args.large:
+        args.clients = 200000
     clients = 2000 if args.quick else args.clients
     repeats = args.repeats or (3 if args.quick else 7)
     purge_repeats = min(args.purge_repeats, repeats)
@@ -365,10 +379,40 @@ def _run(args: argparse.Namespace, workdir: Path, clients: int, repeats: int, pu
     py_sqlmodel = [PY, "-c", "import sqlmodel"]
 
     print(f"timing ({repeats} runs each, interleaved with the baseline) ...", flush=True)
+    only = args.only
+    if "help" in only:
+        lines.extend(_help_lines(vc, py_typer, repeats, workdir))
+    if "show" in only:
+        lines.extend(_show_lines(vc, g, picked, py_sqlmodel, repeats, workdir))
+    number = picked["typical"]
+    if "peer" in only:
+        import peer
+
+        print(f"timing against sqlite-utils ({repeats} runs each) ...", flush=True)
+        lines.extend(peer.lines(db, key, number, repeats, workdir))
+    if "shell" in only:
+        import peer
+
+        print("timing 100 client show through one shell against 100 processes ...", flush=True)
+        lines.extend(peer.shell_lines(db, key, 100, 20, workdir))
+    if "invoices" in only or "purge" in only:
+        lines.extend(_write_lines(args, db, key, meta, vc, number, purge_repeats, workdir, info))
+    _finish(args, info, lines)
+    return 0
+
+
+def _help_lines(vc: list[str], py_typer: list[str], repeats: int, workdir: Path) -> list[Line]:
+    lines: list[Line] = []
     lines.append(compare("vetcards --help", vc + ["--help"], py_typer, 1.5, repeats, workdir,
                          cmd_label="vetcards --help", base_label='python -c "import typer"'))
     lines.append(compare("python (empty) vs import typer", [PY, "-c", "pass"], py_typer, None, repeats,
                          workdir, cmd_label='python -c "pass"', base_label='python -c "import typer"'))
+    return lines
+
+
+def _show_lines(vc: list[str], g: list[str], picked: dict[str, str], py_sqlmodel: list[str], repeats: int,
+                workdir: Path) -> list[Line]:
+    lines: list[Line] = []
     for which, number in picked.items():
         ln = compare(f"client show ({which})", vc + g + ["client", "show", number, "--format", "plain"],
                      py_sqlmodel, 1.3, repeats, workdir,
@@ -388,10 +432,14 @@ def _run(args: argparse.Namespace, workdir: Path, clients: int, repeats: int, pu
                              base_label='python -c "import sqlmodel"'))
     else:
         lines.append(Line("invoice list --client", "", "", 1.3, note="`vetcards invoice list` not implemented yet"))
+    return lines
 
+
+def _write_lines(args: argparse.Namespace, db: Path, key: Path, meta: dict, vc: list[str], number: str,
+                 purge_repeats: int, workdir: Path, info: dict) -> list[Line]:
+    lines: list[Line] = []
     as_of = meta["as_of"]
     copy_a, copy_b = workdir / "purge-a.db", workdir / "purge-b.db"
-    hand = [PY, str(HERE / "handpurge.py")]
 
     def fresh(*targets: Path):
         def prepare(_i: int) -> None:
@@ -402,7 +450,9 @@ def _run(args: argparse.Namespace, workdir: Path, clients: int, repeats: int, pu
         return prepare
 
     # Issue 3: 1,000 invoices through the library against DB-API inserts of the same rows.
-    if invoice_library_available():
+    if "invoices" not in args.only:
+        pass
+    elif invoice_library_available():
         print(f"timing 1,000 invoices ({purge_repeats} runs each, on fresh copies) ...", flush=True)
         lines.append(compare_inner(
             "1,000 invoices: library vs DB-API",
@@ -415,6 +465,19 @@ def _run(args: argparse.Namespace, workdir: Path, clients: int, repeats: int, pu
         lines.append(Line("1,000 invoices: library vs DB-API", "", "", 5.0,
                           note="vetcards.invoicing.create_invoice not available"))
 
+    if "purge" in args.only:
+        lines.extend(_purge_lines(db, key, as_of, vc, purge_repeats, workdir, info, fresh))
+    for t in (copy_a, copy_b):
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(t) + suffix).unlink(missing_ok=True)
+    return lines
+
+
+def _purge_lines(db: Path, key: Path, as_of: str, vc: list[str], purge_repeats: int, workdir: Path, info: dict,
+                 fresh) -> list[Line]:
+    lines: list[Line] = []
+    copy_a, copy_b = workdir / "purge-a.db", workdir / "purge-b.db"
+    hand = [PY, str(HERE / "handpurge.py")]
     # Hand-written SQL: default page cache against a 64 MiB cache (SPEC §6).
     print(f"timing the purge ({purge_repeats} runs each, on fresh copies) ...", flush=True)
     sql_default = hand + [str(copy_b), str(key), as_of]
@@ -449,10 +512,10 @@ def _run(args: argparse.Namespace, workdir: Path, clients: int, repeats: int, pu
         lines.append(ln2)
     else:
         lines.append(Line("vetcards purge", "", "", 1.5, note="`vetcards purge` not implemented yet"))
-    for t in (copy_a, copy_b):
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(t) + suffix).unlink(missing_ok=True)
+    return lines
 
+
+def _finish(args: argparse.Namespace, info: dict, lines: list[Line]) -> None:
     info["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     print_table(lines)
     load = max(info["machine"].get("loadavg_start", [0])[0], info["machine"]["loadavg_end"][0])
@@ -463,7 +526,6 @@ def _run(args: argparse.Namespace, workdir: Path, clients: int, repeats: int, pu
     if args.json:
         args.json.write_text(json.dumps(info, indent=2) + "\n")
         print(f"\nsaved {args.json}")
-    return 0
 
 
 if __name__ == "__main__":

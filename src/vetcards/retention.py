@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from sqlalchemy import text
 
 from . import audit, datamap, refs, rules, validation
-from .activity import LAST_ACTIVITY_SQL
+from .activity import last_activity_select
 from .deletion import Deletion, Part, claim_exists_sql
 from .errors import Conflict
 
@@ -144,6 +144,22 @@ def _count(uow: UnitOfWork, sql: str, params: Optional[dict[str, Any]] = None) -
     return int(uow.execute(text(sql), params or {}).scalar() or 0)
 
 
+#: Clients a slice of the last-activity query covers: the query's sorts (one
+#: GROUP BY a source) grow with the clients in a slice, not with the practice.
+LAST_ACTIVITY_SLICE = 20000
+
+
+def _fill_last_activity(uow: UnitOfWork) -> None:
+    """``temp.purge_last``: every client's last activity, in slices of client ids."""
+    from sqlalchemy import column, func, insert, select, table
+
+    last = table("purge_last", column("client_id"), column("last_activity"), schema="temp")
+    top = uow.execute(select(func.max(column("id"))).select_from(table("client"))).scalar() or 0
+    fill = insert(last).from_select(["client_id", "last_activity"], last_activity_select(ranged=True))
+    for lo in range(1, top + 1, LAST_ACTIVITY_SLICE):
+        uow.execute(fill, {"lo": lo, "hi": lo + LAST_ACTIVITY_SLICE})
+
+
 def _build(uow: UnitOfWork, as_of: date, periods: rules.Periods) -> tuple[PurgePlan, Deletion]:
     """Decide per client, stage the deletion for ``as_of`` and return the plan it describes."""
     inactivity_cut = rules.inactivity_cutoff(as_of, periods)
@@ -154,7 +170,7 @@ def _build(uow: UnitOfWork, as_of: date, periods: rules.Periods) -> tuple[PurgeP
     uow.execute(text("CREATE TEMP TABLE purge_last (client_id INTEGER PRIMARY KEY, last_activity TEXT)"))
     uow.execute(text("CREATE TEMP TABLE purge_decision (client_id INTEGER PRIMARY KEY, "
                      "number TEXT NOT NULL, action TEXT NOT NULL)"))
-    uow.execute(text(f"INSERT INTO temp.purge_last (client_id, last_activity) {LAST_ACTIVITY_SQL}"))
+    _fill_last_activity(uow)
     # rules.decide, set-based: candidates are restricted cards and cards whose
     # last activity is before the cut-off (no date: never a candidate);
     # legal hold > claim hold > purge.

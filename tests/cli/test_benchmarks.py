@@ -177,3 +177,45 @@ def test_hand_written_purge_does_the_same_work_as_vetcards_purge(practice, tmp_p
               "SELECT number FROM client ORDER BY number",
               "SELECT count(*) FROM payment", "SELECT count(*) FROM invoice_line", "SELECT count(*) FROM pet"):
         assert hand.sql(q) == ours.sql(q), q
+
+
+def test_generation_keeps_every_index(practice) -> None:
+    """generate.py drops the indexes for the bulk load and makes them again: the same set as a new database."""
+    v, _ = practice
+    indexes = {r[0] for r in v.sql("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+    assert {"ix_visit_pet_id", "ix_invoice_client_id", "ix_client_number", "ix_pet_client_id",
+            "ix_invoice_line_invoice_id", "ix_payment_invoice_id"} <= indexes
+    plan = " ".join(str(r) for r in v.sql("EXPLAIN QUERY PLAN SELECT * FROM visit WHERE pet_id = 3"))
+    assert "ix_visit_pet_id" in plan
+
+
+def test_plain_copy_for_sqlite_utils(practice, tmp_path: Path) -> None:
+    """The sqlite-utils comparison reads a plain copy made in the benchmark's own folder: same rows."""
+    import sqlite3
+
+    sys.path.insert(0, str(BENCH))
+    try:
+        import peer
+    finally:
+        sys.path.remove(str(BENCH))
+    v, _ = practice
+    plain = tmp_path / "plain.db"
+    peer.export_plain(v.db, v.key_file, plain)
+    conn = sqlite3.connect(plain)  # no key: a plain SQLite file
+    try:
+        assert conn.execute("SELECT count(*) FROM client").fetchone()[0] == v.sql("SELECT count(*) FROM client")[0][0]
+        assert conn.execute("SELECT number FROM client WHERE number = 'K000005'").fetchone() == ("K000005",)
+    finally:
+        conn.close()
+    su = peer.sqlite_utils_cmd()
+    if su is None:
+        pytest.skip("sqlite-utils not installed (the bench extra)")
+    r = subprocess.run(su + ["query", str(plain), "select number from client where number = :n", "-p", "n",
+                             "K000005"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and json.loads(r.stdout) == [{"number": "K000005"}], r.stderr
+
+
+def test_run_refuses_an_unknown_group() -> None:
+    r = subprocess.run([sys.executable, str(BENCH / "run.py"), "--only", "nothing"], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 2 and "--only" in r.stderr
