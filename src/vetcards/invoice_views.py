@@ -118,7 +118,7 @@ _PAID_SQL = ("(SELECT coalesce(sum(amount_cents), 0) FROM payment WHERE invoice_
 _HEADER_SQL = """
 SELECT i.id, i.number, i.kind, i.invoice_date, i.supply_date, i.status, i.payment_method,
        c.number AS client, p.number AS pet,
-       i.customer_name, i.customer_street, i.customer_postcode, i.customer_city,
+       i.customer_name, i.customer_street, i.customer_postcode, i.customer_city, i.customer_country,
        i.customer_birth_date,
        i.supplier_name, i.supplier_address, i.supplier_vat_number, i.supplier_kvk,
        i.supplier_iban,
@@ -158,7 +158,7 @@ def invoice_card(uow: UnitOfWork, ref: str) -> dict[str, Any]:
     return card
 
 
-def write_pdf(uow: UnitOfWork, ref: str, out: Path) -> tuple[dict[str, Any], Path]:
+def write_pdf(uow: UnitOfWork, ref: str, out: Path, lang: str = "nl") -> tuple[dict[str, Any], Path]:
     """Write the PDF of one invoice or credit note to ``out`` (mode 0600); returns the card and the path.
 
     A PDF is a copy of personal data outside the encrypted file: it is audited
@@ -167,7 +167,7 @@ def write_pdf(uow: UnitOfWork, ref: str, out: Path) -> tuple[dict[str, Any], Pat
     from . import invoice_pdf
 
     card = _card(uow, ref)
-    path = invoice_pdf.write_pdf(card, out)
+    path = invoice_pdf.write_pdf(card, out, lang=lang)
     audit.record(uow, "invoice.pdf", "invoice", [card["number"]], {"format": "pdf"})
     uow.commit()
     return card, path

@@ -209,7 +209,7 @@ def test_supply_date_is_stored_and_printed_when_it_differs(practice, tmp_path):
     assert (card["invoice_date"], card["supply_date"]) == ("2026-03-02", "2024-02-29")
     plain = practice.ok("invoice", "show", "2026-00001", "--format", "plain").stdout
     assert "supply date" in plain and "2024-02-29" in plain
-    assert "Leverdatum: 2024-02-29" in pdf_text(practice, "2026-00001", tmp_path)
+    assert "Leverdatum: 29 februari 2024" in pdf_text(practice, "2026-00001", tmp_path)
     # The same day as the invoice date (the default): not stored, not printed.
     same = create(practice, k, "--date", "2026-03-03", "--supply-date", "2026-03-03")
     assert same["supply_date"] is None

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import pytest
 
 from vetcards.reminders import COLUMNS
+from vetcards.vocab import label
 
 TODAY = date.today()
 SEEDED_KINDS = {"lab", "pharmacy", "printer", "chip-registry"}
@@ -217,7 +218,9 @@ def _expected_recalls(meta, pet_meta, vac_by_pet, clients, before):
             if newer:
                 continue
             c = clients[cid]
-            out.add((c["name"], c["street"], c["postcode"], c["city"], pet_name, species, vaccine, due))
+            # The printer's file names the species in Dutch (docs/reminder-cards.md).
+            out.add((c["name"], c["street"], c["postcode"], c["city"], pet_name, label("species", species), vaccine,
+                     due))
     return out
 
 

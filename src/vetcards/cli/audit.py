@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import output
-from .options import FormatOpt
+from .options import ExcelOpt, FormatOpt
 from .output import Output
 from .state import get_state
 from .words import count
@@ -22,6 +22,7 @@ def show(
     since: Annotated[Optional[str], typer.Option("--since", help="Only entries on or after this date.")] = None,
     last: Annotated[Optional[int], typer.Option("--last", min=1, help="Only the last N entries.")] = None,
     fmt: FormatOpt = None,
+    excel: ExcelOpt = False,
 ) -> None:
     """Show audit entries (ids, numbers and counts; never names).
 
@@ -33,7 +34,7 @@ def show(
     with get_state(ctx).unit(write=False) as uow:
         data = audit.entries(uow, action=action, since=since_iso, limit=last)
     output.rows(data, ("id", "ts", "actor", "os_user", "action", "entity", "entity_ids", "details"), fmt,
-                title="Audit log")
+                title="Audit log", excel=excel)
 
 
 @app.command("verify")

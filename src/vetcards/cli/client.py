@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from . import output
-from .options import ClientArg, Format, FormatOpt, JsonOpt, WideOpt, YesOpt
+from .options import ClientArg, ExcelOpt, Format, FormatOpt, JsonOpt, WideOpt, YesOpt
 from .output import Output
 from .state import get_state, interactive, today
 
@@ -173,12 +173,15 @@ def edit(
 
 
 @app.command("show")
-def show(ctx: typer.Context, client: ClientArg, fmt: FormatOpt = None, wide: WideOpt = False) -> None:
+def show(ctx: typer.Context, client: ClientArg, fmt: FormatOpt = None, wide: WideOpt = False,
+         excel: ExcelOpt = False) -> None:
     """Show a client card: details, pets, consents, last activity and services rendered.
 
     Example: vetcards client show K000001 --format json
     """
     from .. import views
+
+    fmt = output.excel_format(fmt, excel)
 
     with get_state(ctx).unit() as uow:
         card = views.client_card(uow, client)
@@ -190,7 +193,7 @@ def show(ctx: typer.Context, client: ClientArg, fmt: FormatOpt = None, wide: Wid
         card, fields, fmt, title=f"Client {card['number']}",
         sections=[("pets", "Pets", PET_COLUMNS), ("consents", "Consents", CONSENT_COLUMNS),
                   ("services", "Services rendered", SERVICE_COLUMNS)],
-        wide=wide, drop={"pets": PET_DROP, "services": ("kind", "quantity")},
+        wide=wide, drop={"pets": PET_DROP, "services": ("kind", "quantity")}, excel=excel,
     )
 
 
@@ -200,6 +203,7 @@ def list_(
     fmt: FormatOpt = None,
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many clients.")] = None,
     wide: WideOpt = False,
+    excel: ExcelOpt = False,
 ) -> None:
     """List the clients (restricted records are not shown).
 
@@ -209,7 +213,7 @@ def list_(
 
     with get_state(ctx).unit() as uow:
         data = views.list_clients(uow, limit=limit)
-    _client_rows(data, fmt, "Clients", wide)
+    _client_rows(data, output.excel_format(fmt, excel), "Clients", wide, excel)
 
 
 @app.command("search")
@@ -218,6 +222,7 @@ def search(
     query: Annotated[str, typer.Argument(help="Part of a name, street, postcode, city, phone, e-mail, client number, pet name or chip.")],
     fmt: FormatOpt = None,
     wide: WideOpt = False,
+    excel: ExcelOpt = False,
 ) -> None:
     """Find clients by part of their details or their pets' names or chips.
 
@@ -227,15 +232,16 @@ def search(
 
     with get_state(ctx).unit() as uow:
         data = views.search_clients(uow, query)
-    _client_rows(data, fmt, "Clients found", wide)
+    _client_rows(data, output.excel_format(fmt, excel), "Clients found", wide, excel)
 
 
-def _client_rows(data: list[dict[str, Any]], fmt: Optional[Format], title: str, wide: bool) -> None:
+def _client_rows(data: list[dict[str, Any]], fmt: Optional[Format], title: str, wide: bool,
+                 excel: bool = False) -> None:
     """``client list`` and ``search``: every column in csv and json; for people, see :func:`_for_people`."""
     columns: Sequence[str] = LIST_COLUMNS
     if output.resolve(fmt) is Format.table:
         data, columns = _for_people(data, columns)
-    output.rows(data, columns, fmt, title=title, drop=LIST_DROP, wide=wide)
+    output.rows(data, columns, fmt, title=title, drop=LIST_DROP, wide=wide, excel=excel)
 
 
 def _for_people(data: list[dict[str, Any]],

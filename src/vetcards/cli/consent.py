@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import output
-from .options import ClientArg, FormatOpt, JsonOpt
+from .options import ClientArg, ExcelOpt, FormatOpt, JsonOpt
 from .output import Output
 from .state import get_state, today
 
@@ -68,6 +68,7 @@ def list_(
     client: ClientArg,
     purpose: PurposeOpt = None,
     fmt: FormatOpt = None,
+    excel: ExcelOpt = False,
 ) -> None:
     """List a client's consents, withdrawn ones included, with which are current.
 
@@ -77,4 +78,4 @@ def list_(
 
     with get_state(ctx).unit() as uow:
         data = consents.history(uow, client, purpose, today=today())
-    output.rows(data, COLUMNS, fmt, title="Consents")
+    output.rows(data, COLUMNS, fmt, title="Consents", excel=excel)

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from . import output
-from .options import ClientArg, DateOpt, Format, JsonOpt, WideOpt
+from .options import ClientArg, DateOpt, ExcelOpt, Format, JsonOpt, Lang, LangOpt, WideOpt
 from .output import Output
 from .state import get_state, today
 
@@ -115,6 +115,8 @@ def show(
         Optional[Path],
         typer.Option("--out", dir_okay=False, help="File to write the PDF to (mode 0600)."),
     ] = None,
+    excel: ExcelOpt = False,
+    lang: LangOpt = Lang.nl,
 ) -> None:
     """Show an invoice or credit note: snapshot, lines, VAT per rate, payments, balance.
 
@@ -127,8 +129,10 @@ def show(
     if fmt is ShowFormat.pdf:
         if out is None:
             raise UsageError("--format pdf needs --out FILE")
+        if excel:
+            raise UsageError("--excel writes CSV for a spreadsheet; leave out --format pdf")
         with state.unit() as uow:
-            card, path = invoice_views.write_pdf(uow, invoice, out)
+            card, path = invoice_views.write_pdf(uow, invoice, out, lang=lang.value)
         output.message(f"{'credit note' if card['kind'] == 'credit_note' else 'invoice'} "
                        f"{card['number']} written to {path}")
         return
@@ -144,8 +148,9 @@ def show(
     if card["vat_statements"]:  # why a 0 % line carries no VAT (SPEC §3)
         sections.append(("vat_statements", "VAT statements", invoice_views.STATEMENT_COLUMNS))
     sections.append(("payments", "Payments", invoice_views.PAYMENT_COLUMNS))
-    output.record(card, invoice_views.card_fields(card), None if fmt is None else Format(fmt.value),
-                  title=title, sections=sections)
+    output.record(card, invoice_views.card_fields(card),
+                  output.excel_format(None if fmt is None else Format(fmt.value), excel),
+                  title=title, sections=sections, excel=excel)
 
 
 @app.command("list")
@@ -172,6 +177,7 @@ def list_(
                      help="Output: table (Rich, default on a terminal), plain (default otherwise), csv or json."),
     ] = None,
     wide: WideOpt = False,
+    excel: ExcelOpt = False,
 ) -> None:
     """List invoices and credit notes, oldest first.
 
@@ -184,11 +190,12 @@ def list_(
     with get_state(ctx).unit() as uow:
         data = invoice_views.list_invoices(uow, client=client, pet=pet, status=status, year=year,
                                            overdue=overdue, today=today(), restricted=restricted, **dates)
+    fmt = output.excel_format(fmt, excel)
     columns: tuple[str, ...] = invoice_views.LIST_COLUMNS
     if fmt is Format.json:
         columns = ("id",) + columns + ("gross_cents", "paid_cents", "balance_cents")
     output.rows(data, columns, fmt, title="Restricted invoices (kept for a hold)" if restricted else "Invoices",
-                drop=("pet", "kind", "payment_method", "paid", "due_date", "client"), wide=wide)
+                drop=("pet", "kind", "payment_method", "paid", "due_date", "client"), wide=wide, excel=excel)
 
 
 @app.command("pay")

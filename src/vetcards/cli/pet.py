@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import output
-from .options import ClientArg, DateOpt, FormatOpt, JsonOpt, PetArg, WideOpt, YesOpt
+from .options import ClientArg, DateOpt, ExcelOpt, FormatOpt, JsonOpt, PetArg, WideOpt, YesOpt
 from .output import Output
 from .state import get_state, today
 
@@ -105,7 +105,8 @@ def edit(
 
 
 @app.command("show")
-def show(ctx: typer.Context, pet: PetArg, fmt: FormatOpt = None, wide: WideOpt = False) -> None:
+def show(ctx: typer.Context, pet: PetArg, fmt: FormatOpt = None, wide: WideOpt = False,
+         excel: ExcelOpt = False) -> None:
     """Show a patient card with its weight history and medical record.
 
     Each record shows its id (for vetcards record void/correct) and its
@@ -121,7 +122,7 @@ def show(ctx: typer.Context, pet: PetArg, fmt: FormatOpt = None, wide: WideOpt =
     output.record(card, CARD_FIELDS, fmt, title=f"Pet {card['number']}",
                   sections=[("weights", "Weight history", ("date", "kg")),
                             ("record", "Medical record", RECORD_COLUMNS)],
-                  wide=wide, drop={"record": RECORD_DROP})
+                  wide=wide, drop={"record": RECORD_DROP}, excel=excel)
 
 
 @app.command("list")
@@ -131,6 +132,7 @@ def list_(
     species: Annotated[Optional[str], typer.Option("--species", help="Only this species.")] = None,
     fmt: FormatOpt = None,
     wide: WideOpt = False,
+    excel: ExcelOpt = False,
 ) -> None:
     """List animals, all or one client's.
 
@@ -140,7 +142,7 @@ def list_(
 
     with get_state(ctx).unit() as uow:
         data = views.list_pets(uow, client, species)
-    output.rows(data, LIST_COLUMNS, fmt, title="Pets", drop=LIST_DROP, wide=wide)
+    output.rows(data, LIST_COLUMNS, fmt, title="Pets", drop=LIST_DROP, wide=wide, excel=excel)
 
 
 @app.command("weigh")

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import output
-from .options import FormatOpt
+from .options import ExcelOpt, FormatOpt
 from .state import get_state
 
 app = typer.Typer(help="Practice settings: name, address, BTW, KvK, IBAN, privacy statement, retention.",
@@ -61,7 +61,7 @@ def set_(
 
 
 @app.command("show")
-def show(ctx: typer.Context, fmt: FormatOpt = None) -> None:
+def show(ctx: typer.Context, fmt: FormatOpt = None, excel: ExcelOpt = False) -> None:
     """Show the practice settings.
 
     Example: vetcards practice show --format json
@@ -70,4 +70,4 @@ def show(ctx: typer.Context, fmt: FormatOpt = None) -> None:
 
     with get_state(ctx).unit(write=False) as uow:
         values = settings.get_all(uow)
-    output.record(values, tuple(values), fmt, title="Practice")
+    output.record(values, tuple(values), fmt, title="Practice", excel=excel)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from . import output
-from .options import ClientArg, FormatOpt, JsonOpt
+from .options import ClientArg, ExcelOpt, FormatOpt, JsonOpt
 from .output import Output
 from .state import get_state, today
 
@@ -47,6 +47,7 @@ def request_list(
     overdue: Annotated[bool, typer.Option("--overdue", help="Only open requests past their due date.")] = False,
     open_: Annotated[bool, typer.Option("--open", help="Only open requests.")] = False,
     fmt: FormatOpt = None,
+    excel: ExcelOpt = False,
 ) -> None:
     """List requests, earliest due first, with their status (open, overdue, closed).
 
@@ -57,7 +58,7 @@ def request_list(
     with get_state(ctx).unit(write=False) as uow:
         data = subject_requests.list_requests(uow, today=today(), overdue=overdue, open_only=open_)
     title = "Overdue requests" if overdue else ("Open requests" if open_ else "Requests")
-    output.rows(data, subject_requests.LIST_COLUMNS, fmt, title=title)
+    output.rows(data, subject_requests.LIST_COLUMNS, fmt, title=title, excel=excel)
 
 
 @app.command("extend")

@@ -7,14 +7,14 @@ from typing import Annotated
 import typer
 
 from . import output
-from .options import FormatOpt
+from .options import ExcelOpt, FormatOpt
 from .state import get_state
 
 app = typer.Typer(help="The list of known species used to validate pet cards.", no_args_is_help=True)
 
 
 @app.command("list")
-def list_(ctx: typer.Context, fmt: FormatOpt = None) -> None:
+def list_(ctx: typer.Context, fmt: FormatOpt = None, excel: ExcelOpt = False) -> None:
     """List the known species.
 
     Example: vetcards species list
@@ -23,7 +23,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = None) -> None:
 
     with get_state(ctx).unit(write=False) as uow:
         data = views.list_species(uow)
-    output.rows(data, ("species",), fmt, title="Species")
+    output.rows(data, ("species",), fmt, title="Species", excel=excel)
 
 
 @app.command("add")

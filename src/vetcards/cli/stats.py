@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import output
-from .options import FormatOpt
+from .options import ExcelOpt, FormatOpt
 from .state import get_state, today
 
 app = typer.Typer()
@@ -30,6 +30,7 @@ def stats(
                                    case_sensitive=False)] = By.species,
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Reference date for ages (default: today).")] = None,
     fmt: FormatOpt = None,
+    excel: ExcelOpt = False,
 ) -> None:
     """Anonymised statistics: aggregate counts only, cells under 5 shown as <5, no totals.
 
@@ -44,4 +45,4 @@ def stats(
     on = validation.parse_date(as_of, field="--as-of") if as_of else today()
     with get_state(ctx).unit(write=False) as uow:
         result = stats_lib.statistics(uow, by.value, as_of=on)
-    output.rows(result["rows"], result["columns"], fmt, title=f"Statistics: {result['counting']}")
+    output.rows(result["rows"], result["columns"], fmt, title=f"Statistics: {result['counting']}", excel=excel)
