@@ -184,7 +184,7 @@ def _other_key(tmp_path: Path) -> Path:
 def test_wrong_key_file_exit_3_file_untouched(vet, tmp_path):
     add_secret_client(vet)
     before, names = sha256(vet.db), siblings(vet.db)
-    assert names == {vet.db.name}
+    assert names == {vet.db.name, vet.db.name + ".audit-head"}  # the database and its audit head
     other = _other_key(tmp_path)
     for r in (vet.run("--key-file", str(other), "client", "list"),
               vet.run("client", "show", "K000001", env={"VETCARDS_KEY_FILE": str(other)}),
