@@ -240,13 +240,21 @@ class _Section:
         """A reader of these columns (one value for one name, a tuple for several)."""
         return itemgetter(*(self._index[n] for n in names))
 
-    def record(self, fields: Sequence[str], prefix: str = "") -> Callable[[Sequence[Any]], dict[str, Any]]:
-        """A reader of a row as ``{field: value}``, from the columns named ``prefix + field``."""
+    def record(self, fields: Sequence[str], prefix: str = "", *, null: Sequence[str] = ()
+               ) -> Callable[[Sequence[Any]], dict[str, Any]]:
+        """A reader of a row as ``{field: value}``, from the columns named ``prefix + field``.
+
+        A ``voided_at`` field is written as ISO 8601 UTC; the fields ``null``
+        are added as None (set later, e.g. a correction's reference)."""
         # A dict display compiled once per query: as fast as ``{"a": row[0], ...}``
         # written by hand, with the positions found from the names (our own
         # constants and select labels, never data).
-        body = ", ".join(f"{n!r}: row[{self._index[prefix + n]}]" for n in fields)
-        return eval(f"lambda row: {{{body}}}")  # type: ignore[no-any-return]  # noqa: S307
+        def value(n: str) -> str:
+            at = f"row[{self._index[prefix + n]}]"
+            return f"(None if {at} is None else _iso_dt({at}))" if n == "voided_at" else at
+
+        body = ", ".join([*(f"{n!r}: {value(n)}" for n in fields), *(f"{n!r}: None" for n in null)])
+        return eval(f"lambda row: {{{body}}}", {"_iso_dt": _iso_dt})  # type: ignore[no-any-return]  # noqa: S307
 
     def rest(self) -> Iterator[Sequence[Any]]:
         """Every row not taken yet."""
@@ -322,17 +330,11 @@ def _invoices(invoices: _Section, lines: _Section, payments: _Section,
             doc["vat_totals"] = [{"rate": rate, "net_cents": net, "vat_cents": round_half_up_div(net * rate, 100)}
                                  for rate, net in sorted(nets.items(), reverse=True)]
             doc["lines"] = [line(r) for r in inv_lines]
-            doc["payments"] = [_voided(payment(r)) for r in inv_pays]
+            doc["payments"] = [payment(r) for r in inv_pays]
             out.append(doc)
         return out
 
     return build
-
-
-def _voided(rec: dict[str, Any]) -> dict[str, Any]:
-    """A record's ``voided_at`` as ISO 8601 UTC (the other fields are JSON already)."""
-    rec["voided_at"] = _iso_dt(rec["voided_at"])
-    return rec
 
 
 def _pets(pets: _Section, weights: _Section, visits: _Section,
@@ -344,16 +346,18 @@ def _pets(pets: _Section, weights: _Section, visits: _Section,
     position in that pet's list), null for an original.
     """
     pet, pet_id = pets.record(PET_FIELDS), pets.get("pet_id")
-    weight, visit = weights.record(WEIGHT_FIELDS), visits.record(VISIT_FIELDS)
-    vaccination = vaccinations.record(VACCINATION_FIELDS)
-    visit_ids, vaccination_ids = visits.get("id", "corrects_id"), vaccinations.get("id", "corrects_id")
+    weight = weights.record(WEIGHT_FIELDS)
+    kinds = tuple((key, section, section.record(fields, null=("corrects",)), section.get("corrects_id"))
+                  for key, section, fields in (("visits", visits, VISIT_FIELDS),
+                                               ("vaccinations", vaccinations, VACCINATION_FIELDS)))
 
     def build(cid: int) -> list[dict[str, Any]]:
         w_by_pet = weights.by(cid, "pet_id")
         v_by_pet = visits.by(cid, "pet_id")
         x_by_pet = vaccinations.by(cid, "pet_id")
-        places: dict[str, dict[int, dict[str, Any]]] = {"visits": {}, "vaccinations": {}}
-        pending: list[tuple[str, dict[str, Any], int]] = []
+        by_pet = {"visits": v_by_pet, "vaccinations": x_by_pet}
+        lists: list[tuple[str, _Section, str, list[Sequence[Any]], list[dict[str, Any]]]] = []
+        corrections = False
         out = []
         for p in pets.take(cid):
             pid = pet_id(p)
@@ -361,20 +365,22 @@ def _pets(pets: _Section, weights: _Section, visits: _Section,
             doc["insured"] = None if doc["insured"] is None else bool(doc["insured"])
             doc["created_at"] = _iso_dt(doc["created_at"])
             doc["weights"] = [weight(r) for r in w_by_pet.get(pid, ())]
-            for key, rows, read, ids in (("visits", v_by_pet, visit, visit_ids),
-                                         ("vaccinations", x_by_pet, vaccination, vaccination_ids)):
-                doc[key] = []
-                for n, r in enumerate(rows.get(pid, ())):
-                    rec = _voided(read(r))
-                    rec["corrects"] = None
-                    rid, corrects_id = ids(r)
-                    places[key][rid] = {"pet_number": doc["number"], "index": n}
-                    if corrects_id is not None:
-                        pending.append((key, rec, corrects_id))
-                    doc[key].append(rec)
+            for key, section, read, corrects_of in kinds:
+                rows = by_pet[key].get(pid, [])
+                doc[key] = [read(r) for r in rows]
+                corrections = corrections or any(map(corrects_of, rows))
+                lists.append((key, section, doc["number"], rows, doc[key]))
             out.append(doc)
-        for key, rec, corrects_id in pending:
-            rec["corrects"] = places[key].get(corrects_id)
+        if corrections:  # rare: find each original's place only then
+            places: dict[tuple[str, int], dict[str, Any]] = {}
+            for key, section, number, rows, _ in lists:
+                ids = section.get("id")
+                places.update({(key, ids(r)): {"pet_number": number, "index": n} for n, r in enumerate(rows)})
+            for key, section, _, rows, recs in lists:
+                corrects_of = section.get("corrects_id")
+                for r, rec in zip(rows, recs):
+                    if corrects_of(r) is not None:
+                        rec["corrects"] = places.get((key, corrects_of(r)))
         return out
 
     return build
@@ -425,7 +431,8 @@ def iter_exports(uow: UnitOfWork, generated_at: datetime,
     clients, consents, disclosures, medicines = s["client"], s["consent"], s["disclosure"], s["medicine_record"]
     client, client_key = clients.record(CLIENT_FIELDS), clients.get("client_id")
     consent, consent_id = consents.record(CONSENT_FIELDS), consents.get("id")
-    medicine, medicine_ids = medicines.record(MEDICINE_FIELDS), medicines.get("id", "corrects_id")
+    medicine = medicines.record(MEDICINE_FIELDS, null=("corrects_index",))
+    medicine_ids = medicines.get("id", "corrects_id")
     disclosure = disclosures.record(("recipient_name", "recipient_kind", "pet_number", "disclosed_on",
                                      "categories", "basis", "consent_id", "at_client_request"))
     pets_of = _pets(s["pet"], s["weight"], s["visit"], s["vaccination"])
@@ -443,18 +450,17 @@ def iter_exports(uow: UnitOfWork, generated_at: datetime,
         card = client(c)
         card["created_at"] = _iso_dt(card["created_at"])
         card["restricted"] = bool(card["restricted"])
-        meds, med_place, med_corrects = [], {}, []
-        for n, r in enumerate(medicines.take(cid)):
-            m = _voided(medicine(r))
+        med_rows = medicines.take(cid)
+        meds = []
+        for r in med_rows:
+            m = medicine(r)
             m["dispensed"], m["restricted"] = bool(m["dispensed"]), bool(m["restricted"])
-            rid, corrects_id = medicine_ids(r)
-            med_place[rid] = n
-            m["corrects_index"] = None
-            if corrects_id is not None:
-                med_corrects.append((m, corrects_id))
             meds.append(m)
-        for m, corrects_id in med_corrects:
-            m["corrects_index"] = med_place.get(corrects_id)
+        if any(medicine_ids(r)[1] is not None for r in med_rows):  # a correction: its original's place
+            place = {medicine_ids(r)[0]: n for n, r in enumerate(med_rows)}
+            for r, m in zip(med_rows, meds):
+                if medicine_ids(r)[1] is not None:
+                    m["corrects_index"] = place.get(medicine_ids(r)[1])
         discl = []
         for r in disclosures.take(cid):
             d = disclosure(r)
