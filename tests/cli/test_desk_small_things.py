@@ -263,12 +263,6 @@ def test_completion_options_only_on_the_top_level_help(vet):
         assert "--install-completion" not in text and "--show-completion" not in text, args
 
 
-@pytest.mark.parametrize("args", [["--show-completion", "bash"]])
-def test_completion_still_works_from_the_top(vet, args):
-    r = vet.run(*args, env={"SHELL": "/bin/bash"})
-    assert r.exit_code == 0 and "vetcards" in r.stdout
-
-
 def test_audit_verify_counts_agree(vet):
     assert vet.ok("audit", "verify").stderr.startswith("audit log OK: 1 entry, ")  # init's own entry
     vet.add_client()
