@@ -29,7 +29,10 @@ def register(
         case_sensitive=False)] = None,
 ) -> None:
     """Print the record of processing activities (GDPR article 30) from the recipients
-    register and the retention settings, in Dutch (--lang en for English).
+    register and the retention settings.
+
+    The text is Dutch (--lang en for English); --format json keeps its English
+    texts unless --lang nl is given.
 
     Example: vetcards register --format json
     """
