@@ -228,13 +228,6 @@ def check(uow: UnitOfWork, path: Optional[Path] = None) -> Found:
     return _check(_unit_query(uow), Path(path))
 
 
-def check_raw(conn: Any, db_path: Path) -> Found:
-    """:func:`check` on a raw SQLCipher connection (``restore``: the database being replaced)."""
-    path = head_path_for(db_path)
-    assert path is not None
-    return _check(_raw_query(conn), path)
-
-
 # --------------------------------------------------------------------------
 # Keeping it
 # --------------------------------------------------------------------------
