@@ -66,8 +66,10 @@ def retention_rules(periods: dict[str, int]) -> list[dict[str, str]]:
          "description": f"Client and patient cards, medical records, consents and the disclosure log are deleted "
                         f"when there has been no activity for more than {periods['inactivity_years']} years."},
         {"code": "fiscal",
-         "description": f"Invoices are kept {periods['fiscal_years']} years from the end of the year they were "
-                        "issued in (Dutch tax law, AWR art. 52), with the name and address they were addressed to."},
+         "description": f"Invoices are kept {periods['fiscal_years']} years from the end of the latest of the year "
+                        "they were issued in, the year of any payment on them and the year of any credit note that "
+                        "corrects them (Dutch tax law, AWR art. 52), with the name and address they were addressed "
+                        "to; an invoice and its credit note are kept together."},
         {"code": "medicine",
          "description": f"Records of veterinary medicines administered or dispensed are kept "
                         f"{periods['medicine_years']} years (EU Regulation 2019/6 art. 103)."},

@@ -88,10 +88,11 @@ def _activities(periods: dict[str, str]) -> list[dict[str, Any]]:
          "data_subjects": [_CLIENTS],
          "categories": ["naw", "financial", ("geboortedatum (alleen bij betaling op rekening)",
                                              "birth date (only for invoices paid on account)")],
-         "retention": (f"{y['fiscal_years']} jaar na het einde van het kalenderjaar van de factuur; niet "
-                       "opgeschoond zolang een factuur onbetaald of in incasso is",
-                       f"{y['fiscal_years']} years from the end of the invoice's calendar year; "
-                       "not purged while an invoice is unpaid or in collection")},
+         "retention": (f"{y['fiscal_years']} jaar na het einde van het laatste jaar van de factuur, een betaling "
+                       "erop of een creditnota die haar corrigeert; niet opgeschoond zolang een factuur onbetaald "
+                       "of in incasso is",
+                       f"{y['fiscal_years']} years from the end of the latest year of the invoice, a payment on it "
+                       "or a credit note that corrects it; not purged while an invoice is unpaid or in collection")},
         {"id": "reminders",
          "name": ("Herinneringskaarten voor vaccinaties", "Vaccination reminder cards"),
          "purpose": ("een herinneringskaart sturen als een vaccinatie nodig is",

@@ -558,8 +558,10 @@ def _retention_nl(code: str, ret: dict[str, Any]) -> str:
     return {
         "inactivity": f"Klant- en patiëntenkaarten, medische dossiers, toestemmingen en het verstrekkingenlogboek "
                       f"worden verwijderd als er meer dan {ret['inactivity_years']} jaar geen activiteit is geweest.",
-        "fiscal": f"Facturen bewaren wij {ret['fiscal_years']} jaar na het einde van het jaar waarin ze zijn "
-                  "uitgereikt (fiscale bewaarplicht, AWR art. 52), met de naam en het adres waaraan ze gericht waren.",
+        "fiscal": f"Facturen bewaren wij {ret['fiscal_years']} jaar na het einde van het laatste van deze jaren: "
+                  "het jaar waarin ze zijn uitgereikt, het jaar van een betaling erop en het jaar van een creditnota "
+                  "die ze corrigeert (fiscale bewaarplicht, AWR art. 52), met de naam en het adres waaraan ze "
+                  "gericht waren; een factuur en haar creditnota bewaren wij samen.",
         "medicine": f"Gegevens over toegediende of meegegeven diergeneesmiddelen bewaren wij "
                     f"{ret['medicine_years']} jaar (EU-verordening 2019/6 art. 103).",
         "claim": "Zolang een factuur niet betaald is of in incasso is, bewaren wij wat nodig is om haar te innen.",
