@@ -113,7 +113,7 @@ _VOIDED = "date(voided_at)"
 MAP: tuple[Table, ...] = (
     Table("client", "client_card", (), erase=Act.CLAIM, purge=Act.DELETE, merge=Act.DELETE,
           export="client", activity=("date(created_at)", "date(updated_at)"), merge_counted=False,
-          restrict_clears=("phone", "email")),
+          restrict_clears=("phone", "landline", "email")),
     Table("pet", "pets", (Link("client_id", "client"),), erase=Act.DELETE, purge=Act.DELETE,
           merge=Act.MOVE, export="pets", activity=("date(created_at)", "date(updated_at)")),
     Table("weight", "weights", (Link("pet_id", "pet"),), erase=Act.FOLLOW, purge=Act.FOLLOW,

@@ -52,7 +52,8 @@ Mode = Literal["erase", "purge"]
 Part = Literal["reached", "gone", "detach", "claim", "sweep"]
 
 #: The owner's address on a kept record, from the client card ``c``.
-OWNER_ADDRESS_SQL = "c.street || ', ' || c.postcode || ' ' || c.city"
+OWNER_ADDRESS_SQL = ("c.street || ', ' || c.postcode || ' ' || c.city"
+                     " || CASE WHEN c.country <> 'NL' THEN ', ' || c.country ELSE '' END")
 
 _PARAM = {Hold.FISCAL: "fiscal_cut", Hold.MEDICINE: "medicine_cut"}
 

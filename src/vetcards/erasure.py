@@ -248,7 +248,7 @@ class ErasureResult:
         return out
 
 
-_CLIENT_COLUMNS = ("name", "street", "postcode", "city", "phone", "email", "birth_date",
+_CLIENT_COLUMNS = ("name", "street", "postcode", "city", "phone", "landline", "email", "birth_date",
                    "legal_hold_reason", "restricted")
 
 _KEPT_FIELDS = {

@@ -30,7 +30,16 @@ from sqlalchemy import bindparam, text
 
 from . import audit, daybook, refs
 from .errors import InvalidInput, UsageError
-from .vocab import KIND_CREDIT_NOTE, KIND_INVOICE, OPEN_STATES, VAT_CATEGORIES, ZERO_VAT_CATEGORIES, codes, label
+from .vocab import (
+    DEFAULT_COUNTRY,
+    KIND_CREDIT_NOTE,
+    KIND_INVOICE,
+    OPEN_STATES,
+    VAT_CATEGORIES,
+    ZERO_VAT_CATEGORIES,
+    codes,
+    label,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .db import UnitOfWork
@@ -54,7 +63,7 @@ __all__ = [
 #: The card's own fields, in the order people read them.
 CARD_FIELDS = (
     "number", "kind", "invoice_date", "status", "payment_method", "due_date", "client", "pet",
-    "customer_name", "customer_street", "customer_postcode", "customer_city",
+    "customer_name", "customer_street", "customer_postcode", "customer_city", "customer_country",
     "supplier_name", "supplier_address", "supplier_vat_number", "supplier_kvk", "supplier_iban",
     "credits", "credited_by", "reason", "net", "vat", "total", "paid", "balance",
 )
@@ -73,9 +82,11 @@ def card_fields(card: dict[str, Any]) -> tuple[str, ...]:
     """The card's fields for people: the date of supply only when it differs from the invoice date;
     a credit note's refunds."""
     fields: tuple[str, ...] = CARD_FIELDS
+    if card.get("customer_country") in (None, DEFAULT_COUNTRY):
+        fields = tuple(f for f in fields if f != "customer_country")
     if card.get("supply_date"):
         at = CARD_FIELDS.index("invoice_date") + 1
-        fields = CARD_FIELDS[:at] + ("supply_date",) + CARD_FIELDS[at:]
+        fields = fields[:at] + ("supply_date",) + fields[at:]
     if card.get("kind") == KIND_CREDIT_NOTE:
         fields += REFUND_FIELDS
     return fields

@@ -54,7 +54,7 @@ def _merge_counts() -> dict[str, str]:
 MERGE_COUNT_SQL: dict[str, str] = _merge_counts()
 
 #: Fields of the kept card filled from the duplicate when the kept card has none.
-MERGE_FILL_FIELDS: tuple[str, ...] = ("phone", "email", "birth_date")
+MERGE_FILL_FIELDS: tuple[str, ...] = ("phone", "landline", "email", "birth_date")
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ def _services(uow: UnitOfWork, cid: int) -> list[dict[str, Any]]:
         UNION ALL
         SELECT v.visit_date, 'visit', NULL, p.number, v.reason, NULL, NULL
           FROM visit v JOIN pet p ON p.id = v.pet_id
-         WHERE p.client_id = :cid
+         WHERE p.client_id = :cid AND v.voided_at IS NULL
         ORDER BY 1, 2, 3
         """,
         cid=cid,

@@ -184,3 +184,18 @@ def test_same_phone_as_a_landline_is_a_look_alike(vet, abroad):
     # Same name and postcode in another country is not the same address.
     vet.ok("client", "add", "--name", "Lotte Peeters", "--street", "Hauptplatz 1", "--country", "AT",
            "--postcode", "2000", "--city", "Stockerau", "--consent")
+
+
+def test_an_invoice_to_a_client_abroad_names_the_country_a_dutch_one_does_not(vet, abroad):
+    vet.set_practice()
+    be = vet.ok("invoice", "create", abroad["be"], "--line", "Consult;1;45,00", "--payment", "pin",
+                "--json").json()["number"]
+    nl = vet.ok("invoice", "create", abroad["nl"], "--line", "Consult;1;45,00", "--payment", "pin",
+                "--json").json()["number"]
+    assert vet.ok("invoice", "show", be, "--format", "json").json()["customer_country"] == "BE"
+    assert vet.ok("invoice", "show", nl, "--format", "json").json()["customer_country"] == "NL"
+    assert "customer country     BE" in vet.ok("invoice", "show", be, "--format", "plain").stdout
+    assert "customer country" not in vet.ok("invoice", "show", nl, "--format", "plain").stdout
+    # The snapshot stays what it was: the client moving home does not change an issued invoice.
+    vet.ok("client", "edit", abroad["be"], "--country", "NL", "--postcode", "1234 AB")
+    assert vet.ok("invoice", "show", be, "--format", "json").json()["customer_country"] == "BE"

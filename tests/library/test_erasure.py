@@ -37,6 +37,7 @@ STREET = "Kwikstraat 77"
 POSTCODE = "9876 ZX"
 CITY = "Quaxelstad"
 PHONE = "+31611223344"
+LANDLINE = "+31302345678"
 EMAIL = "zeb.quax@example.nl"
 BIRTH = "1970-05-04"
 PET1, PET2 = "Fikkiewoef", "Mauwtje"
@@ -126,7 +127,7 @@ class Seeded:
 def seed(vet) -> Seeded:
     """One client with everything a card can hold, and one other client."""
     k = vet.add_client(NAME, street=STREET, postcode=POSTCODE, city=CITY, phone="06 11223344",
-                       email=EMAIL, birth_date=BIRTH, reminders=True)
+                       landline="030 234 5678", email=EMAIL, birth_date=BIRTH, reminders=True)
     p1 = vet.add_pet(k, PET1, chip=CHIP, weight="12,5")
     p2 = vet.add_pet(k, PET2, species="cat", weight="4")
     cid = client_id(vet, k)
@@ -173,7 +174,7 @@ def other_client_intact(vet, text_dump: str) -> None:
                    "WHERE c.name = ?", (OTHER[0],)) == [(1,)]
 
 
-ERASED_ALWAYS = (PHONE, EMAIL, PET1, PET2, CHIP, *VISIT_TEXTS, VAC_BATCH, MED_OLD_BATCH,
+ERASED_ALWAYS = (PHONE, LANDLINE, EMAIL, PET1, PET2, CHIP, *VISIT_TEXTS, VAC_BATCH, MED_OLD_BATCH,
                  MED_OLD_PRODUCT, OLD_LINE)
 
 
@@ -289,7 +290,7 @@ def test_claim_hold_keeps_what_collection_needs_and_nothing_else(vet, state):
         assert vet.sql(f"SELECT count(*) FROM {table} WHERE client_id = ?", (s.cid,)) == [(0,)], table
     assert result.plan.claim_hold
     assert result.erased["client_card"] == 0
-    assert result.erased["client_phone_email"] == 2
+    assert result.erased["client_phone_email"] == 3  # mobile, landline, e-mail
     kept = {(k.what, k.ref): (k.reason, k.until) for k in result.kept}
     assert kept == {
         ("client_card", s.number): ("claim hold", "until paid"),

@@ -56,10 +56,10 @@ def _cell(value: Any) -> str:
 
 #: Columns that hold an amount: ``*_cents`` (integer cents) and these (a decimal string like ``88.57``).
 AMOUNT_COLUMNS = frozenset({"total", "paid", "balance", "net", "vat", "gross", "unit_price", "amount", "open",
-                            "refunded"})
+                            "refunded", "refundable"})
 #: Columns a table never cuts or wraps (with the amounts and the dates): numbers people read out and type.
 WHOLE_COLUMNS = frozenset({"number", "client", "pet", "invoice", "reference", "credits", "credit_note", "phone",
-                           "chip", "rate", "vat_rate", "quantity", "position", "pets"})
+                           "landline", "kind", "chip", "rate", "vat_rate", "quantity", "position", "pets"})
 #: The narrowest a column that wraps is made before columns are dropped.
 MIN_WRAPPED = 8
 
