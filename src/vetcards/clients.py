@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any, Optional
 
-from . import audit, numbering, refs, settings, validation
+from . import audit, codes, numbering, refs, settings, validation
 from .errors import InvalidInput
 from .models import Client, ClientCreate, Consent, Pet, utcnow
 from .vocab import CONSENT_METHODS, CONSENT_PURPOSES, DEFAULT_COUNTRY
@@ -107,8 +107,7 @@ def add_client(uow: UnitOfWork, raw: dict[str, Optional[str]], *, today: date,
             "the client's explicit consent is required to create a card (privacy statement); "
             "record it with --consent",
         )
-    if consent_method not in CONSENT_METHODS:
-        raise InvalidInput("--consent-method", "must be one of: " + ", ".join(CONSENT_METHODS))
+    consent_method = codes.parse(consent_method, CONSENT_METHODS, "--consent-method")
     # country and landline (migration 0008) go beside the model of the older fields.
     abroad: dict[str, Any] = {k: fields.pop(k) for k in ("country", "landline") if k in fields}
     data = ClientCreate(**fields)

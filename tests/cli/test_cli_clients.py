@@ -197,7 +197,7 @@ def test_add_missing_required_field_is_refused(vet, missing):
     args = list(BASE)
     i = args.index(missing)
     del args[i:i + 2]
-    assert_refused(vet, ["client", "add", *args, "--consent"], missing)
+    assert_refused(vet, ["client", "add", *args, "--consent"], missing, code=2)
 
 
 @pytest.mark.parametrize("option,value", INVALID)

@@ -173,7 +173,7 @@ def test_add_missing_required_field_is_refused(vet, owner, missing):
     args = ["pet", "add", owner, "--name", "Bello", "--species", "dog"]
     i = args.index(missing)
     del args[i:i + 2]
-    assert_refused(vet, args, missing)
+    assert_refused(vet, args, missing, code=2)
 
 
 def test_duplicate_chip_is_refused_on_add_and_edit(vet, owner):

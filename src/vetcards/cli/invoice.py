@@ -98,7 +98,8 @@ def create(
                   "payment_method": inv.payment_method, **_totals_json(inv),
                   "vat_categories": sorted({line.vat_category for line in inv.lines})}
     supplied = f", supplied {result['supply_date']}" if result["supply_date"] else ""
-    Output(json_out).result(result, f"invoice {result['number']} created: total {result['total']} "
+    total = output.euros(result["gross_cents"], "gross_cents")
+    Output(json_out).result(result, f"invoice {result['number']} created: total {total} "
                                     f"({result['status']}{supplied})", text=str(result["number"]))
 
 
@@ -225,7 +226,7 @@ def pay(
                   "method": pay_.method, "balance_cents": balance, "balance": money.format_cents(balance),
                   "status": inv.status}
     Output(json_out).result(result, f"payment recorded on invoice {result['number']}: "
-                                    f"still owed {result['balance']} ({result['status']})")
+                                    f"still owed {output.euros(balance, 'balance_cents')} ({result['status']})")
 
 
 @app.command("collect")
@@ -240,7 +241,8 @@ def collect(ctx: typer.Context, invoice: InvoiceArg, json_out: JsonOpt = False) 
         inv, balance = invoicing.collect(uow, invoice)
         result = {"id": inv.id, "number": inv.number, "status": inv.status,
                   "balance_cents": balance, "balance": money.format_cents(balance)}
-    Output(json_out).result(result, f"invoice {result['number']} is in collection (owed {result['balance']})")
+    Output(json_out).result(result, f"invoice {result['number']} is in collection "
+                                    f"(owed {output.euros(balance, 'balance_cents')})")
 
 
 @app.command("credit")
@@ -266,7 +268,8 @@ def credit(
                   "credits": original.number, "credits_id": original.id,
                   "invoice_date": note.invoice_date.isoformat(), **_totals_json(note)}
     Output(json_out).result(result, f"credit note {result['number']} issued for invoice {result['credits']}: "
-                                    f"total {result['total']}", text=str(result["number"]))
+                                    f"total {output.euros(result['gross_cents'], 'gross_cents')}",
+                            text=str(result["number"]))
 
 
 @app.command("void-payment")

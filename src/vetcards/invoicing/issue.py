@@ -390,7 +390,7 @@ def _resolve(uow: UnitOfWork, requests: Sequence[InvoiceRequest], checked: Seque
             if c.method == "account" and client["birth_date"] is None:
                 raise InvalidInput(
                     "--payment",
-                    "payment on account needs the client's birth date (SPEC §1); record it first with: "
+                    "payment on account needs the client's birth date; record it first with: "
                     f"vetcards client edit {client['number']} --birth-date DATE",
                 )
         except (InvalidInput, NotFound) as error:
