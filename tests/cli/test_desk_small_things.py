@@ -12,8 +12,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 from vetcards.cli import registry
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "vetcards"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from vetcards.cli.words import count, euro, plural
+from vetcards.cli.words import count, plural
+from vetcards.money import format_eur
 
 
 @pytest.mark.parametrize("n,noun,expected", [
@@ -24,5 +25,5 @@ def test_plural_keeps_the_noun_for_one():
 @pytest.mark.parametrize("cents,expected", [
     (8857, "€ 88,57"), (123456, "€ 1.234,56"), (0, "€ 0,00"), (-1250, "€ -12,50"), (100000000, "€ 1.000.000,00"),
 ])
-def test_euro(cents, expected):
-    assert euro(cents) == expected
+def test_format_eur(cents, expected):
+    assert format_eur(cents) == expected

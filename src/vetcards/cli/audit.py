@@ -56,6 +56,8 @@ def verify(ctx: typer.Context, json_out: Annotated[bool, typer.Option("--json", 
                             f"audit log OK: {count(result.entries, 'entry')}, hash chain intact; erasure ledger OK, "
                             "latest anchor present" if ok else None)
     if not result.ok:
+        if result.head_problem:
+            raise Conflict(result.problem)
         if result.first_broken_id is None:
             raise Conflict(f"audit log broken: {result.problem}")
         raise Conflict(f"audit log broken at entry {result.first_broken_id}: {result.problem}")

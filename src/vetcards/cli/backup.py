@@ -9,6 +9,7 @@ import typer
 
 from .output import Output
 from .state import get_state, today
+from .words import count
 
 app = typer.Typer()
 
@@ -45,7 +46,7 @@ def backup(
     database = state.database()
     result = backup_lib.backup(database, key, out, out_key=out_key, actor=state.who())
     Output(json_out).result(result, f"backup written: {result.path} ({result.bytes} bytes, "
-                                    f"{result.clients} clients, taken at {result.taken_at}); encrypted and checked")
+                                    f"{count(result.clients, 'client')}, taken at {result.taken_at}); encrypted and checked")
 
 
 @app.command("restore")

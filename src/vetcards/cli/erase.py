@@ -9,6 +9,7 @@ import typer
 from .options import ClientArg, YesOpt
 from .output import Output
 from .state import get_state, today
+from .words import count
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..erasure import ErasurePlan
@@ -42,7 +43,7 @@ def _human(plan: ErasurePlan, header: str) -> str:
         lines.append("Kept: nothing")
     if plan.notify_recipients:
         lines.append("Tell these recipients of the erasure (GDPR art. 19):")
-        lines += [f"  {r.name} ({r.kind}): {r.disclosures} disclosure(s), last {r.last_disclosed_on}"
+        lines += [f"  {r.name} ({r.kind}): {count(r.disclosures, 'disclosure')}, last {r.last_disclosed_on}"
                   for r in plan.notify_recipients]
     else:
         lines.append("Recipients to tell (GDPR art. 19): none in the disclosure log")

@@ -1,13 +1,14 @@
-"""Words for people in the CLI's messages: counted nouns and amounts.
+"""Words for people in the CLI's messages: counted nouns.
 
-``count(1, "client")`` -> ``"1 client"``, ``count(3, "client")`` -> ``"3 clients"``;
-``euro(8857)`` -> ``"€ 88,57"``. Machine output (``--json``, csv) keeps its exact
-forms; these are only for the lines a person reads. Imports nothing heavy.
+``count(1, "client")`` -> ``"1 client"``, ``count(3, "client")`` -> ``"3 clients"``.
+Amounts for people are :func:`vetcards.money.format_eur`. Machine output
+(``--json``, csv) keeps its exact forms; these are only for the lines a person
+reads. Imports nothing heavy.
 """
 
 from __future__ import annotations
 
-__all__ = ["count", "euro", "plural"]
+__all__ = ["count", "plural"]
 
 #: Nouns whose plural is not the noun + "s".
 _IRREGULAR = {"entry": "entries", "category": "categories", "analysis": "analyses", "copy": "copies",
@@ -28,9 +29,3 @@ def count(n: int, noun: str) -> str:
     """``count(1, "recall")`` -> ``"1 recall"``; ``count(0, "recall")`` -> ``"0 recalls"``."""
     return f"{n} {plural(noun, n)}"
 
-
-def euro(cents: int) -> str:
-    """An amount of integer cents for people: ``€ 1.234,56`` (``€ -12,50`` for a refund)."""
-    from ..money import format_cents
-
-    return "€ " + format_cents(int(cents), dutch=True)
