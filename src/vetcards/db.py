@@ -194,7 +194,8 @@ class UnitOfWork:
                 pass
 
     def rollback(self) -> None:
-        self.conn.info.pop(AUDIT_WRITTEN, None)
+        if not self.conn.invalidated:  # a connection an interrupt left invalid has no state to clear
+            self.conn.info.pop(AUDIT_WRITTEN, None)
         if self._session is not None:
             self._session.rollback()
         else:
