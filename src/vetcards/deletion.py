@@ -178,8 +178,9 @@ def _owner_id(table: Table) -> str:
 class Step:
     """One statement of a deletion: progress text, table counted (None: a detach), SQL.
 
-    ``batched``: the staged table (``gone_NAME``) whose ids the statement takes in slices
-    (``:lo <= id < :hi``, see :data:`BATCH_IDS`), else None (one statement).
+    ``batched``: the table (a staged ``temp.gone_NAME``, or the updated table itself) whose
+    ids the statement takes in slices (``:lo <= id < :hi``, see :data:`BATCH_IDS`), else
+    None (one statement).
     """
 
     description: str
@@ -189,8 +190,8 @@ class Step:
 
 
 #: Ids a slice of a batched step covers. A delete from a table that other rows refer to
-#: (an invoice, a pet, a client) keeps a statement journal of every page it changes, in
-#: memory (``temp_store = MEMORY``): in slices, memory stays that of one slice however large
+#: (an invoice, a pet, a client), or an update of many rows, keeps a statement journal of
+#: every page it changes, in memory (``temp_store = MEMORY``): in slices, memory stays that of one slice however large
 #: the practice (issue 15: the purge of a 200,000-client practice peaked at 361 MB).
 BATCH_IDS = 20000
 
@@ -303,9 +304,10 @@ class Deletion:
         # Detached from the person (client and pet), not from other records.
         sets += [f"{link.column} = NULL" for link in table.links if link.parent in ("client", "pet")]
         assert table.hold is not None
+        # In slices of the table's own ids: the statement journal of an update keeps every page it changes.
         return Step(f"keeping {table.label.replace('_', ' ')} under {table.hold.value} hold", None,
                     f"UPDATE {table.name} SET {', '.join([*sets, 'restricted = 1'])} "
-                    f"WHERE {self.where(table, 'detach')}")
+                    f"WHERE {self.where(table, 'detach')} AND {_SLICE}", table.name)
 
     def steps(self) -> list[Step]:
         """The statements, children before parents (the map backwards)."""
@@ -318,7 +320,7 @@ class Deletion:
             where = self._delete_where(table, sliced)
             if where is None:
                 continue
-            batched = f"gone_{table.name}" if sliced else None
+            batched = f"temp.gone_{table.name}" if sliced else None
             out.append(Step(f"deleting {table.label.replace('_', ' ')}", table.name,
                             f"DELETE FROM {table.name} WHERE {where}", batched))
         return out
@@ -335,7 +337,7 @@ class Deletion:
 
     def _run_batched(self, step: Step) -> int:
         assert step.batched is not None
-        low, high = self.uow.execute(text(f"SELECT min(id), max(id) FROM temp.{step.batched}")).one()
+        low, high = self.uow.execute(text(f"SELECT min(id), max(id) FROM {step.batched}")).one()
         if low is None:
             return 0
         stmt, rowcount = text(step.sql), 0
