@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Optional
 
-from sqlalchemy import ColumnElement, Select, column, select, table, text
+from sqlalchemy import ColumnElement, Select, column, select, table
 from sqlalchemy.sql.expression import TableClause
 
 from . import datamap, vocab
@@ -394,7 +394,7 @@ def iter_exports(uow: UnitOfWork, generated_at: datetime,
     merged), streamed row by row: memory stays at one client's rows plus the
     cursors' pages.
     """
-    from .activity import LAST_ACTIVITY_SQL, last_activity
+    from .activity import last_activity, last_activity_select
 
     number: Optional[str] = None
     if client_id is not None:
@@ -411,7 +411,7 @@ def iter_exports(uow: UnitOfWork, generated_at: datetime,
         return _Section(result, result.keys())
 
     if client_id is None:
-        lasts = section(text(LAST_ACTIVITY_SQL + " ORDER BY client_id"))
+        lasts = section(last_activity_select().order_by("client_id"))
     else:
         last = last_activity(uow, client_id)
         lasts = _Section([(client_id, last.isoformat())] if last else [], ("client_id", "last_activity"))

@@ -111,6 +111,8 @@ class PurgeResult:
     duration_seconds: float
     #: rows deleted per table (empty for a dry run)
     deleted: dict[str, int] = field(default_factory=dict)
+    #: False: another connection's open read kept purged pages in the WAL
+    wal_checkpointed: bool = True
 
     def summary(self) -> dict[str, Any]:
         """The ``purge --json`` object (SPEC §8), numbers and counts only."""
@@ -122,6 +124,7 @@ class PurgeResult:
             out["clients"] = list(self.plan.purge_clients)
         else:
             out["deleted_rows"] = dict(self.deleted)
+            out["wal_checkpointed"] = self.wal_checkpointed
         out["duration_seconds"] = round(self.duration_seconds, 3)
         return out
 
@@ -304,12 +307,13 @@ def purge(
         raise
     _cleanup(uow, deletion, quietly=False)
     uow.commit()
+    checkpointed = True
     if not dry_run:
         from .backup import checkpoint_wal
 
-        checkpoint_wal(uow)  # the purged rows must not linger in the WAL
+        checkpointed = checkpoint_wal(uow)  # the purged rows must not linger in the WAL
     return PurgeResult(plan=plan_, dry_run=dry_run, duration_seconds=time.monotonic() - started,
-                       deleted=deleted)
+                       deleted=deleted, wal_checkpointed=checkpointed)
 
 
 def vacuum(database: Database) -> None:

@@ -183,3 +183,20 @@ def test_restore_of_an_older_backup_re_anchors_the_head(vet):
     vet.ok("doctor")
     vet.ok("audit", "verify")
     assert not list(vet.dir.glob("*.restoring*")) and not list(vet.dir.glob(".*audit-head*"))
+
+
+def test_purge_says_when_another_connection_kept_the_wal(vet):
+    number = vet.add_client(NAME)
+    vet.sql_write("UPDATE client SET created_at = '2010-01-01 10:00:00', updated_at = '2010-01-01 10:00:00' "
+                  "WHERE number = ?", (number,))
+    other = _open_reader(vet)
+    try:
+        r = vet.run("purge", "--json")
+    finally:
+        other.close()
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["purged_clients"] == 1 and r.json()["wal_checkpointed"] is False
+    assert "purged data may remain in the -wal file until that program closes" in r.stderr
+    quiet = vet.run("purge", "--json")
+    assert quiet.json()["wal_checkpointed"] is True and "-wal" not in quiet.stderr
+    assert "wal_checkpointed" not in vet.run("purge", "--dry-run", "--json").json()

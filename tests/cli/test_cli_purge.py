@@ -32,6 +32,8 @@ from vetcards.keys import read_key_file, write_new_key_file
 
 T = models.SQLModel.metadata.tables
 D = date.fromisoformat
+WAL_NOTE = ("note: another program has the database open, so purged data may remain in the -wal file "
+            "until that program closes\n")
 AS_OF = "2026-06-15"  # inactivity cut-off 2019-06-15
 
 
@@ -484,7 +486,8 @@ def test_purge_while_another_process_adds_clients(big, tmp_path):
     assert purge.returncode == 0, p_err
     assert adder.returncode == 0, a_err
     assert "locked" not in p_err + a_err and "busy" not in p_err + a_err
-    assert p_err == ""
+    # The only line allowed: the adder's open read may have kept purged pages in the WAL, and it says so.
+    assert p_err in ("", WAL_NOTE), p_err
     assert json.loads(p_out)["purged_clients"] == big["old"]
     added = [first.strip()] + a_out.split()
     assert len(added) >= 2
@@ -526,7 +529,7 @@ def test_two_purges_at_once_one_waits(big):
     finally:
         probe.close()
     assert (first.returncode, second.returncode) == (0, 0), err1 + err2
-    assert err1 == err2 == ""
+    assert err1 in ("", WAL_NOTE) and err2 in ("", WAL_NOTE), err1 + err2
     r1, r2 = json.loads(out1), json.loads(out2)
     assert sorted([r1["purged_clients"], r2["purged_clients"]]) == [0, big["old"]]
     assert min(r1["duration_seconds"], r2["duration_seconds"]) >= 0.5  # they waited

@@ -18,8 +18,9 @@ app = typer.Typer()
 
 ID_DOC_HELP = ("Type of identity document checked: passport, id-card, driving-licence, "
                "residence-permit or other. Never the document number.")
-#: Said (stderr, with --json too) when another connection blocked the WAL checkpoint after the erase.
-WAL_KEPT = ("note: another program has the database open, so erased data may remain in the -wal file "
+#: Said (stderr, with --json too) when another connection blocked the WAL checkpoint after an erase
+#: or a purge ({what}: "erased", "purged").
+WAL_KEPT = ("note: another program has the database open, so {what} data may remain in the -wal file "
             "until that program closes")
 RequestOpt = Annotated[
     Optional[str],
@@ -103,4 +104,4 @@ def erase(
     if not dry_run and not result.wal_checkpointed:
         from .output import message
 
-        message(WAL_KEPT)
+        message(WAL_KEPT.format(what="erased"))

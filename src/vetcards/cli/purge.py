@@ -121,3 +121,7 @@ def purge(
         lines += [f"held for claims {number}" for number in summary["held_for_claims_clients"]]
         lines += [f"held by legal hold {number}" for number in summary["held_by_legal_hold_clients"]]
     Output(json_out).result(summary, text="\n".join(lines))
+    if not dry_run and not summary.get("wal_checkpointed", True):
+        from .erase import WAL_KEPT
+
+        output.message(WAL_KEPT.format(what="purged"))
