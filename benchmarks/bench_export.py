@@ -32,26 +32,28 @@ from pathlib import Path
 
 # The same rows as vetcards.export reads, each with its client id first.
 BASELINE_QUERIES = {
-    "client": "SELECT id, number, name, street, postcode, city, phone, email, birth_date, created_at, "
+    "client": "SELECT id, number, name, street, postcode, city, country, phone, landline, email, birth_date, created_at, "
               "legal_hold_reason, restricted FROM client",
-    "consents": "SELECT client_id, purpose, given_on, statement_version, method, withdrawn_on FROM consent",
+    "consents": "SELECT client_id, purpose, given_on, statement_version, method, withdrawn_on, controller FROM consent",
     "pets": "SELECT client_id, id, number, name, species, breed, sex, birth_date, chip, colour, coat, insured, "
             "deceased_on, created_at FROM pet",
     "weights": "SELECT p.client_id, w.pet_id, w.measured_on, w.grams FROM weight w JOIN pet p ON p.id = w.pet_id",
-    "visits": "SELECT p.client_id, v.pet_id, v.visit_date, v.reason, v.findings, v.diagnosis, v.treatment, v.vet "
-              "FROM visit v JOIN pet p ON p.id = v.pet_id",
-    "vaccinations": "SELECT p.client_id, x.pet_id, x.given_on, x.vaccine, x.batch, x.next_due "
-                    "FROM vaccination x JOIN pet p ON p.id = x.pet_id",
+    "visits": "SELECT p.client_id, v.pet_id, v.visit_date, v.reason, v.findings, v.diagnosis, v.treatment, v.vet, "
+              "v.voided_at, v.void_reason, v.corrects_id FROM visit v JOIN pet p ON p.id = v.pet_id",
+    "vaccinations": "SELECT p.client_id, x.pet_id, x.given_on, x.vaccine, x.batch, x.next_due, "
+                    "x.voided_at, x.void_reason, x.corrects_id FROM vaccination x JOIN pet p ON p.id = x.pet_id",
     "medicine_records": "SELECT client_id, pet_id, record_date, product, batch, quantity, expiry, vet, dispensed, "
-                        "owner_name, owner_address, restricted FROM medicine_record WHERE client_id IS NOT NULL",
-    "invoices": "SELECT client_id, id, number, kind, credits_invoice_id, pet_id, invoice_date, payment_method, "
-                "status, reason, restricted, customer_name, customer_street, customer_postcode, customer_city, "
+                        "owner_name, owner_address, restricted, voided_at, void_reason, corrects_id "
+                        "FROM medicine_record WHERE client_id IS NOT NULL",
+    "invoices": "SELECT client_id, id, number, kind, credits_invoice_id, pet_id, invoice_date, supply_date, payment_method, "
+                "status, reason, restricted, customer_name, customer_street, customer_postcode, customer_city, customer_country, "
                 "customer_birth_date, supplier_name, supplier_address, supplier_vat_number, supplier_kvk, "
                 "supplier_iban, net_cents, vat_cents, gross_cents FROM invoice WHERE client_id IS NOT NULL",
     "lines": "SELECT i.client_id, l.invoice_id, l.position, l.description, l.quantity, l.unit_price_cents, "
-             "l.vat_rate, l.net_cents FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id "
+             "l.vat_rate, l.vat_category, l.net_cents FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id "
              "WHERE i.client_id IS NOT NULL",
-    "payments": "SELECT i.client_id, y.invoice_id, y.paid_on, y.amount_cents, y.method FROM payment y "
+    "payments": "SELECT i.client_id, y.invoice_id, y.paid_on, y.amount_cents, y.method, y.voided_at, "
+                "y.void_reason FROM payment y "
                 "JOIN invoice i ON i.id = y.invoice_id WHERE i.client_id IS NOT NULL",
     "disclosures": "SELECT d.client_id, r.name, r.kind, d.pet_id, d.disclosed_on, d.categories, d.basis, "
                    "d.consent_id, d.at_client_request FROM disclosure d JOIN recipient r ON r.id = d.recipient_id",

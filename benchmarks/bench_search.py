@@ -40,7 +40,7 @@ SELECT c.number, c.name, c.street, c.postcode, c.city, c.phone, c.email,
   FROM client c
  WHERE c.restricted = 0
    AND (c.name LIKE :q OR c.street LIKE :q OR c.postcode LIKE :q OR c.city LIKE :q
-        OR c.email LIKE :q OR c.number LIKE :q OR c.phone LIKE :tel
+        OR c.email LIKE :q OR c.number LIKE :q OR c.phone LIKE :tel OR c.landline LIKE :tel
         OR EXISTS (SELECT 1 FROM pet p WHERE p.client_id = c.id AND (p.name LIKE :q OR p.chip LIKE :q)))
  ORDER BY lower(c.name), c.id
 """
