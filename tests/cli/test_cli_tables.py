@@ -85,3 +85,22 @@ def test_fit_drops_in_priority_order_and_keeps_the_first_column():
     assert fit(columns, cells, 80) == list(columns)
     assert fit(columns, cells, 31, drop=("street",)) == ["number", "name", "total"]
     assert fit(columns, cells, 5, drop=("street",)) == ["number"]
+
+
+def test_tables_for_people_show_codes_as_words_machine_formats_keep_codes(vet):
+    """SPEC §7: codes are words for people (the vocabulary's English labels at the desk)."""
+    vet.set_practice()
+    k = vet.add_client("Anna Jansen", birth_date="1980-01-01")
+    p = vet.add_pet(k, "Bello", sex="male neutered")
+    number = vet.ok("invoice", "create", k, "--line", "Consult;1;45,00", "--payment", "pin", "--json").json()["number"]
+    vet.ok("invoice", "create", k, "--line", "Consult;1;45,00", "--payment", "account")
+    pet_table = vet.ok("pet", "show", p, "--format", "table", env={"COLUMNS": "120"}).stdout
+    assert "male, neutered" in pet_table
+    invoices = vet.ok("invoice", "list", "--format", "table", "--wide", env={"COLUMNS": "200"}).stdout
+    assert "debit card" in invoices and "on account" in invoices
+    card = vet.ok("invoice", "show", number, "--format", "table", env={"COLUMNS": "120"}).stdout
+    assert "debit card" in card
+    # scripts keep the codes
+    assert vet.ok("pet", "show", p, "--format", "json").json()["sex"] == "male neutered"
+    plain = vet.ok("invoice", "list", "--format", "plain").stdout
+    assert " pin " in plain and "debit card" not in plain

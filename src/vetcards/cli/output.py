@@ -92,8 +92,32 @@ def _header(column: str) -> str:
     return column.removesuffix("_cents").replace("_", " ")
 
 
+#: Columns that hold codes, and the vocabularies (:mod:`vetcards.vocab`) their codes come from, in the
+#: order tried: a table for people shows a code as its label ("in collection", "debit card").
+CODE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sex": ("sex",), "species": ("species",), "country": ("country",), "purpose": ("consent_purpose",),
+    "status": ("invoice_state", "request_state"), "payment_method": ("payment_method",),
+    "method": ("payment_method", "consent_method"), "kind": ("invoice_kind", "recipient_kind"),
+    "vat_category": ("vat_category",), "basis": ("disclosure_basis",), "type": ("request_type",),
+}
+
+
+def _label(value: Any, column: str) -> Optional[str]:
+    """The English label of a code in a code column (the CLI speaks English), or None."""
+    if not isinstance(value, str) or column not in CODE_COLUMNS:
+        return None
+    from ..vocab import codes, label
+
+    for kind in CODE_COLUMNS[column]:
+        if value in codes(kind):
+            return label(kind, value, "en")
+    return None
+
+
 def _human(value: Any, column: str) -> str:
-    return euros(value, column) if is_amount(column) else _cell(value)
+    if is_amount(column):
+        return euros(value, column)
+    return _label(value, column) or _cell(value)
 
 
 def fit(columns: Sequence[str], cells: Sequence[Sequence[str]], width: int,
