@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Optional
 
@@ -109,13 +108,13 @@ def lines(db: Path, key: Path, number: str, repeats: int, workdir: Path) -> list
                        "--postcode", "9999 ZZ", "--city", "Benchdorp", "--phone", f"06 {10000000 + n}",
                        "--consent", "--allow-duplicate", "--json"]
 
-    out.append(_compare_dynamic("client add vs sqlite-utils insert", lambda: vc + gw + add_args, insert, 2.5,
+    out.append(bench.compare("client add vs sqlite-utils insert", lambda: vc + gw + add_args, insert, 2.5,
                                 repeats, workdir, next_row,
                                 "vetcards --db COPY --key-file KEY client add --name ... --consent --json",
                                 insert_label))
     invoice = ["invoice", "create", number, "--line", "Consult;1;42,50", "--line", "Vaccinatie;1;39,50",
                "--payment", "pin", "--json"]
-    out.append(_compare_dynamic("invoice create vs sqlite-utils insert", lambda: vc + gw + invoice, insert, 2.5,
+    out.append(bench.compare("invoice create vs sqlite-utils insert", lambda: vc + gw + invoice, insert, 2.5,
                                 repeats, workdir, next_row,
                                 f"vetcards --db COPY --key-file KEY invoice create {number} --line ... "
                                 "--payment pin --json", insert_label))
@@ -124,29 +123,6 @@ def lines(db: Path, key: Path, number: str, repeats: int, workdir: Path) -> list
             Path(str(path) + suffix).unlink(missing_ok=True)
     row_file.unlink(missing_ok=True)
     return out
-
-
-def _compare_dynamic(name: str, cmd: Callable[[], list[str]], base: list[str], target: float, repeats: int,
-                     workdir: Path, prepare: Callable[[int], None], cmd_label: str, base_label: str) -> bench.Line:
-    """:func:`run.compare` for a command whose arguments change before each pair."""
-    import statistics
-
-    line = bench.Line(name, cmd_label, base_label, target)
-    rss = []
-    for i in range(-1, repeats):
-        prepare(i)
-        a = bench.check(bench.run_once(cmd(), workdir), name)
-        b = bench.check(bench.run_once(base, workdir), f"{name} baseline")
-        if i >= 0:
-            line.samples_s.append(a.seconds)
-            line.baseline_samples_s.append(b.seconds)
-            rss.append(a.maxrss_kb)
-    line.median_s = statistics.median(line.samples_s)
-    line.min_s = min(line.samples_s)
-    line.baseline_median_s = statistics.median(line.baseline_samples_s)
-    line.ratio = line.median_s / line.baseline_median_s
-    line.peak_rss_mb = max(rss) / 1024
-    return line
 
 
 def shell_lines(db: Path, key: Path, count: int, adds: int, workdir: Path) -> list[bench.Line]:

@@ -119,19 +119,21 @@ def check(run: Run, what: str) -> Run:
     return run
 
 
-def compare(name: str, cmd: list[str], base: list[str], target: Optional[float], repeats: int,
+def compare(name: str, cmd, base: list[str], target: Optional[float], repeats: int,
             workdir: Path, prepare=None, cmd_label: str = "", base_label: str = "") -> Line:
     """Median of ``cmd`` against median of ``base``, interleaved, one warm-up each.
 
     ``prepare(i)``, when given, runs before each pair (outside the timing), e.g.
-    to copy a fresh database for a destructive command.
+    to copy a fresh database for a destructive command. ``cmd`` is an argument
+    list, or a function returning one when the arguments change with each pair
+    (then ``cmd_label`` names it).
     """
     line = Line(name, cmd_label or " ".join(cmd), base_label or " ".join(base), target)
     rss = []
     for i in range(-1, repeats):
         if prepare:
             prepare(i)
-        a = check(run_once(cmd, workdir), name)
+        a = check(run_once(cmd() if callable(cmd) else cmd, workdir), name)
         b = check(run_once(base, workdir), f"{name} baseline")
         if i >= 0:
             line.samples_s.append(a.seconds)
