@@ -73,6 +73,20 @@ def _mode_problem(path: Path) -> Optional[str]:
     return None
 
 
+def _empty_wal(conn: Any) -> bool:
+    """``wal_checkpoint(TRUNCATE)``, waiting at most :data:`backup.CHECKPOINT_WAIT_MS` for readers:
+    True when the -wal file is empty afterwards (erased pages no longer in it), False when another
+    program's open read kept it (SPEC §6)."""
+    from .backup import CHECKPOINT_WAIT_MS
+
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+        row = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except Exception:  # noqa: BLE001 - busy or locked: the -wal stays as it is
+        return False
+    return row is not None and int(row[0]) == 0
+
+
 def _check_permissions(report: Report, path: Path, ledger: Optional[Path]) -> None:
     from .audit_head import head_path_for
 
@@ -162,13 +176,17 @@ def run(path: Path, key: Key, *, key_file: Optional[Path] = None, today: Optiona
                            "vetcards command (e.g. vetcards client list) to migrate")
             else:
                 report.add("schema", False, f"schema {version} is from a newer vetcards: upgrade vetcards")
-        try:
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        except Exception:  # noqa: BLE001 - busy: check what is in the file
-            pass
+        wal_emptied = _empty_wal(conn)
         cipher, integrity = check_file(conn)
     finally:
         conn.close()
+    wal = Path(str(path) + "-wal")
+    if not wal_emptied and wal.exists() and wal.stat().st_size > 0:
+        report.add("wal", True, "the -wal file could not be emptied: another program has the database open, "
+                   "so pages written before it opened (data erased or purged since among them) stay in the -wal "
+                   "until it closes; run vetcards doctor again then", warning=True)
+    else:
+        report.add("wal", True, "the -wal file holds no pages from before the last checkpoint")
     if integrity:
         report.add("integrity", False, f"integrity_check: {integrity[0]}"
                    + (f" (+{len(integrity) - 1} more)" if len(integrity) > 1 else "")

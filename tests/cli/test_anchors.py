@@ -200,3 +200,20 @@ def test_purge_says_when_another_connection_kept_the_wal(vet):
     quiet = vet.run("purge", "--json")
     assert quiet.json()["wal_checkpointed"] is True and "-wal" not in quiet.stderr
     assert "wal_checkpointed" not in vet.run("purge", "--dry-run", "--json").json()
+
+
+def test_doctor_warns_while_another_program_keeps_pages_in_the_wal(vet):
+    number = vet.add_client(NAME)
+    other = _open_reader(vet)
+    try:
+        vet.ok("erase", number, "--verified-by", "Jet", "--id-document", "passport", "--yes")
+        r = vet.run("doctor", "--json")
+        checks = {c["name"]: c for c in r.json()["checks"]}
+        assert checks["wal"]["warning"] is True and "another program has the database open" in checks["wal"]["message"]
+    finally:
+        other.close()
+    r = vet.run("doctor", "--json")
+    checks = {c["name"]: c for c in r.json()["checks"]}
+    assert checks["wal"]["ok"] and not checks["wal"]["warning"], checks["wal"]
+    wal = Path(str(vet.db) + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0  # emptied once the reader was gone
