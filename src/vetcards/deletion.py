@@ -5,8 +5,8 @@ is 1 for a card that an erasure keeps restricted for a claim) and on which
 date; :class:`Deletion` then stages, set-based, in TEMP tables
 (``temp_store = MEMORY``, so no plaintext reaches a temp file):
 
-* ``temp.gone_client``: the clients whose data goes;
-* ``temp.gone_pet``: their pets;
+* ``gone_client``: the clients whose data goes;
+* ``gone_pet``: their pets;
 * for each table with a hold (:func:`datamap.holders`): the rows reached from
   a client or pet that goes which no hold keeps, and no claim keeps linked
   (with ``sweep``, the purge's, also the restricted detached rows whose hold
@@ -28,6 +28,11 @@ Where each rule lives: the periods' arithmetic in :mod:`vetcards.rules`
 invoice's group on or after the cut-off) and the same dates for the printed
 term in :func:`term_dates` / :func:`hold_until`, for erase and purge alike;
 the owner's address of a kept record in :data:`OWNER_ADDRESS_SQL`.
+
+The statements are text generated from the map, in portable SQL: ``CREATE
+TEMP TABLE`` and unqualified names (a temporary table is found before the
+database's own, in SQLite and in PostgreSQL's ``pg_temp`` alike), dates as
+ISO parameters, no SQLite-only function.
 """
 
 from __future__ import annotations
@@ -143,7 +148,7 @@ _SLICE = "id >= :lo AND id < :hi"
 
 
 def _gone(table: str, sliced: bool = False) -> str:
-    return f"(SELECT id FROM temp.gone_{table}{' WHERE ' + _SLICE if sliced else ''})"
+    return f"(SELECT id FROM gone_{table}{' WHERE ' + _SLICE if sliced else ''})"
 
 
 def _reached(table: Table) -> str:
@@ -178,7 +183,7 @@ def _owner_id(table: Table) -> str:
 class Step:
     """One statement of a deletion: progress text, table counted (None: a detach), SQL.
 
-    ``batched``: the table (a staged ``temp.gone_NAME``, or the updated table itself) whose
+    ``batched``: the table (a staged ``gone_NAME``, or the updated table itself) whose
     ids the statement takes in slices (``:lo <= id < :hi``, see :data:`BATCH_IDS`), else
     None (one statement).
     """
@@ -243,24 +248,24 @@ class Deletion:
         x(text("CREATE TEMP TABLE gone_client (id INTEGER PRIMARY KEY, keep_card INTEGER NOT NULL)"))
         for name in _STAGED[1:]:
             x(text(f"CREATE TEMP TABLE gone_{name} (id INTEGER PRIMARY KEY)"))
-        x(text(f"INSERT INTO temp.gone_client (id, keep_card) {clients_sql}"), {**self.params, **(params or {})})
-        x(text(f"INSERT INTO temp.gone_pet (id) SELECT id FROM pet WHERE {_reached(entry('pet'))}"))
+        x(text(f"INSERT INTO gone_client (id, keep_card) {clients_sql}"), {**self.params, **(params or {})})
+        x(text(f"INSERT INTO gone_pet (id) SELECT id FROM pet WHERE {_reached(entry('pet'))}"))
         for table in holders():
             claim = f" AND NOT ({claim_sql(table.claim_state)})" if table.claim_state else ""
             sql = (f"SELECT id FROM {table.name} WHERE {_reached(table)} AND NOT ({held_sql(table)}){claim}")
             if self.sweep:
                 sql += f" UNION SELECT id FROM {table.name} WHERE {_sweep(table)}"
-            x(text(f"INSERT INTO temp.gone_{table.name} (id) {sql}"), self.params)
+            x(text(f"INSERT INTO gone_{table.name} (id) {sql}"), self.params)
             if table.hold_pair:
                 # A group goes whole or not at all (an invoice and its credit notes).
-                x(text(f"DELETE FROM temp.gone_{table.name} WHERE id IN (SELECT r_.id FROM {table.name} r_ "
-                       f"JOIN temp.gone_{table.name} s_ ON s_.id = r_.id WHERE EXISTS (SELECT 1 FROM "
+                x(text(f"DELETE FROM gone_{table.name} WHERE id IN (SELECT r_.id FROM {table.name} r_ "
+                       f"JOIN gone_{table.name} s_ ON s_.id = r_.id WHERE EXISTS (SELECT 1 FROM "
                        f"{table.name} g_ WHERE {_in_group(table, 'g_', 'r_.')} "
                        f"AND g_.id NOT IN {_gone(table.name)}))"))
 
     def drop(self) -> None:
         for name in _STAGED:
-            self.uow.execute(text(f"DROP TABLE IF EXISTS temp.gone_{name}"))
+            self.uow.execute(text(f"DROP TABLE IF EXISTS gone_{name}"))
 
     def drop_quietly(self) -> None:
         try:
@@ -278,7 +283,7 @@ class Deletion:
             return None
         if table.name in _STAGED:
             if table.name == "client":
-                return f"id IN (SELECT id FROM temp.gone_client WHERE keep_card = 0{' AND ' + _SLICE if sliced else ''})"
+                return f"id IN (SELECT id FROM gone_client WHERE keep_card = 0{' AND ' + _SLICE if sliced else ''})"
             return f"id IN {_gone(table.name, sliced)}"
         if act is Act.FOLLOW:
             link = table.link
@@ -291,7 +296,7 @@ class Deletion:
         act = self.act(table)
         sets = [f"{c} = NULL" for c in table.restrict_clears]
         if act is Act.CLAIM:
-            where = "id IN (SELECT id FROM temp.gone_client WHERE keep_card = 1)"
+            where = "id IN (SELECT id FROM gone_client WHERE keep_card = 1)"
             return Step("keeping client cards for claims", None,
                         f"UPDATE {table.name} SET {', '.join([*sets, 'restricted = 1'])} WHERE {where}")
         if act is not Act.HOLD:
@@ -320,7 +325,7 @@ class Deletion:
             where = self._delete_where(table, sliced)
             if where is None:
                 continue
-            batched = f"temp.gone_{table.name}" if sliced else None
+            batched = f"gone_{table.name}" if sliced else None
             out.append(Step(f"deleting {table.label.replace('_', ' ')}", table.name,
                             f"DELETE FROM {table.name} WHERE {where}", batched))
         return out

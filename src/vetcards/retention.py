@@ -136,7 +136,7 @@ class PurgeResult:
 
 def _drop_temp(uow: UnitOfWork) -> None:
     for name in _TEMP_TABLES:
-        uow.execute(text(f"DROP TABLE IF EXISTS temp.{name}"))
+        uow.execute(text(f"DROP TABLE IF EXISTS {name}"))
 
 
 def _scalars(uow: UnitOfWork, sql: str, params: dict[str, Any]) -> list[Any]:
@@ -153,7 +153,7 @@ LAST_ACTIVITY_SLICE = 20000
 
 
 def _fill_last_activity(uow: UnitOfWork) -> None:
-    """``temp.purge_last``: every client's last activity, in slices of client ids."""
+    """``purge_last``: every client's last activity, in slices of client ids."""
     from sqlalchemy import column, func, insert, select, table
 
     last = table("purge_last", column("client_id"), column("last_activity"), schema="temp")
@@ -178,18 +178,18 @@ def _build(uow: UnitOfWork, as_of: date, periods: rules.Periods) -> tuple[PurgeP
     # last activity is before the cut-off (no date: never a candidate);
     # legal hold > claim hold > purge.
     uow.execute(text(f"""
-        INSERT INTO temp.purge_decision (client_id, number, action)
+        INSERT INTO purge_decision (client_id, number, action)
         SELECT c.id, c.number,
                CASE WHEN c.legal_hold_reason IS NOT NULL THEN 'legal_hold'
                     WHEN {claim_exists_sql("c.id")} THEN 'claim_hold'
                     ELSE 'purge' END
-        FROM client c LEFT JOIN temp.purge_last la ON la.client_id = c.id
+        FROM client c LEFT JOIN purge_last la ON la.client_id = c.id
         WHERE c.restricted = 1 OR la.last_activity < :inactivity_cut
     """), p)
-    deletion.stage("SELECT client_id, 0 FROM temp.purge_decision WHERE action = 'purge'")
+    deletion.stage("SELECT client_id, 0 FROM purge_decision WHERE action = 'purge'")
 
     by_action: dict[str, list[str]] = {"purge": [], "claim_hold": [], "legal_hold": []}
-    for row in uow.execute(text("SELECT action, number FROM temp.purge_decision ORDER BY number")):
+    for row in uow.execute(text("SELECT action, number FROM purge_decision ORDER BY number")):
         by_action[row.action].append(row.number)
     invoice, medicine = datamap.entry("invoice"), datamap.entry("medicine_record")
 
@@ -213,7 +213,7 @@ def _build(uow: UnitOfWork, as_of: date, periods: rules.Periods) -> tuple[PurgeP
         fiscal_kept=numbers("detach"),
         invoices_deleted=_scalars(uow, f"SELECT number FROM invoice WHERE {reached_gone} ORDER BY number", p),
         expired_invoices=numbers("sweep"),
-        pets=_count(uow, "SELECT count(*) FROM temp.gone_pet"),
+        pets=_count(uow, "SELECT count(*) FROM gone_pet"),
         medicine_kept=medicines("detach"),
         medicine_deleted=_count(uow, "SELECT count(*) FROM medicine_record WHERE "
                                 f"{deletion.where(medicine, 'reached')} AND {deletion.where(medicine, 'gone')}"),
