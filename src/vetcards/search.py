@@ -132,7 +132,7 @@ def find(uow: UnitOfWork, text: str) -> list[dict[str, Any]]:
     for part in (c.name, c.street, c.postcode, func.replace(c.postcode, " ", ""), c.city, c.email):
         own = own + _SEP + func.coalesce(part, "")
     of_client = p.client_id == c.id
-    pets_text = (select(func.group_concat(func.coalesce(p.name, "") + _SEP + func.coalesce(p.chip, ""), _SEP))
+    pets_text = (select(func.aggregate_strings(func.coalesce(p.name, "") + _SEP + func.coalesce(p.chip, ""), _SEP))
                  .where(of_client).scalar_subquery())
     pet_count = select(func.count()).where(of_client).scalar_subquery()
     stmt = (select(c.id, c.number, c.name, c.street, c.postcode, c.city, c.country, c.phone, c.landline,
