@@ -367,6 +367,13 @@ def restore(db_path: Path, key: Key, backup_path: Path, *, actor: str = "unknown
                 result.set_aside = _set_aside(db_path)
             else:
                 result.kept = _keep_copy(db_path)
+        # The head is written for the copy just before it goes in, so a kill leaves at most the
+        # instant of the rename between a head and its database (after it, the head is written again).
+        copy_conn = open_raw(tmp, key)
+        try:
+            audit_head.write_now(copy_conn, db_path, force=True)
+        finally:
+            copy_conn.close()
         os.replace(tmp, db_path)
         os.chmod(db_path, 0o600)
         fsync_dir(db_path.parent)
