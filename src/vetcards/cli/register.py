@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from .options import Lang
 from .output import Output
-from .rights import Lang
 from .state import get_state, today
 
 app = typer.Typer()

@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import output
-from .options import JsonOpt
+from .options import JsonOpt, Lang, LangOpt
 from .output import Output
 from .state import get_state, today
 
@@ -23,11 +23,6 @@ class ExportFormat(str, Enum):
     json = "json"
     csv = "csv"
     report = "report"
-
-
-class Lang(str, Enum):
-    nl = "nl"
-    en = "en"
 
 
 @contextmanager
@@ -78,8 +73,7 @@ def export(
     out: Annotated[Optional[str], typer.Option("--out", "-o", help="File or directory to write (mode 0600); "
                                                "- for stdout. Default: export-CLIENT-DATE.EXT here.",
                                                show_default=False)] = None,
-    lang: Annotated[Lang, typer.Option("--lang", help="Language of the report: nl (default) or en.",
-                                       case_sensitive=False)] = Lang.nl,
+    lang: LangOpt = Lang.nl,
     request: Annotated[Optional[str], typer.Option("--request", help="Close this access or portability "
                                                    "request (vetcards request list).", show_default=False)] = None,
     all_: Annotated[bool, typer.Option("--all", help="Export every client, one file each, into --out DIR.")] = False,
