@@ -1,8 +1,11 @@
-"""Dates for people, in the document's language: ``2 december 2026`` (pure, standard library only).
+"""Words and dates for people, in the document's language (pure, standard library only).
 
-One rule for every document (access report, register, PDFs, letters): the day
-without a leading zero, the month written out in lower case in Dutch
-(capitalised in English), the year in full.
+Dates: one rule for every document (access report, register, PDFs, letters):
+the day without a leading zero, the month written out in lower case in Dutch
+(capitalised in English), the year in full: ``2 december 2026``.
+
+:data:`WORDS`: the labels more than one document prints (Dutch, English);
+each document's own words stay in its module.
 """
 
 from __future__ import annotations
@@ -10,7 +13,30 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Union
 
-__all__ = ["MONTHS", "format_date"]
+__all__ = ["MONTHS", "WORDS", "format_date", "word"]
+
+#: Labels shared by the documents (access report, register, invoice, referral letter): (Dutch, English).
+WORDS: dict[str, tuple[str, str]] = {
+    "controller": ("Verwerkingsverantwoordelijke", "Controller"),
+    "generated": ("Opgesteld op", "Generated on"),
+    "privacy_contact": ("Contactpersoon gegevensbescherming", "Data-protection contact"),
+    "transfers": ("Doorgifte buiten de EER", "Transfers outside the EEA"),
+    "none": ("geen", "none"),
+    "yes": ("ja", "yes"),
+    "no": ("nee", "no"),
+    "phone": ("Telefoon", "Phone"),
+    "email": ("E-mail", "E-mail"),
+    "client_number": ("Klantnummer", "Client number"),
+    "pet_number": ("Patiëntnummer", "Patient number"),
+    "vaccinations": ("Vaccinaties", "Vaccinations"),
+    "reason": ("Reden", "Reason"),
+}
+
+
+def word(key: str) -> dict[str, str]:
+    """A shared label as ``{"nl": ..., "en": ...}`` (the access report's form)."""
+    nl, en = WORDS[key]
+    return {"nl": nl, "en": en}
 
 MONTHS: dict[str, tuple[str, ...]] = {
     "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .address import address_lines
+from .dutch import WORDS
 from .pdf import Document, format_date, format_eur, write
 from .vocab import KIND_CREDIT_NOTE, label
 
@@ -45,9 +46,9 @@ _T: dict[str, tuple[str, str]] = {
     "credits": ("Creditnota voor factuur", "Credit note for invoice"),
     "of": ("van", "of"),
     "unknown": ("onbekend", "unknown"),
-    "reason": ("Reden", "Reason"),
-    "client": ("Klantnummer", "Client number"),
-    "pet": ("Patiëntnummer", "Patient number"),
+    "reason": WORDS["reason"],
+    "client": WORDS["client_number"],
+    "pet": WORDS["pet_number"],
     "method": ("Betaalwijze", "Payment method"),
     "description": ("Omschrijving", "Description"),
     "quantity": ("Aantal", "Quantity"),

@@ -13,6 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Optional
 
 from . import settings, vocab
+from .dutch import WORDS
 from .recipients import list_recipients, required_purpose
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -216,12 +217,12 @@ TITLE: Text = ("Register van verwerkingsactiviteiten (AVG art. 30 lid 1)",
 NO_TRANSFERS: Text = ("geen vastgelegd", "none recorded")
 #: The labels of the printed register.
 _W: dict[str, Text] = {
-    "generated": ("Opgesteld op", "Generated on"),
-    "controller": ("Verwerkingsverantwoordelijke", "Controller"),
+    "generated": WORDS["generated"],
+    "controller": WORDS["controller"],
     "not_set": ("(niet ingesteld: vetcards practice set --name ...)", "(not set: vetcards practice set --name ...)"),
     "address": ("Adres", "Address"), "kvk": ("KvK", "KvK"), "vat_number": ("Btw-nummer", "VAT number"),
-    "phone": ("Telefoon", "Phone"), "email": ("E-mail", "E-mail"),
-    "privacy_contact": ("Contactpersoon gegevensbescherming", "Data-protection contact"),
+    "phone": WORDS["phone"], "email": WORDS["email"],
+    "privacy_contact": WORDS["privacy_contact"],
     "privacy_email": ("E-mail gegevensbescherming", "Data-protection e-mail"),
     "statement": ("Versie privacyverklaring", "Privacy statement version"),
     "retention_settings": ("Bewaartermijnen: inactiviteit {0} jaar, fiscaal {1} jaar, diergeneesmiddelen {2} jaar",
@@ -229,14 +230,14 @@ _W: dict[str, Text] = {
     "categories": ("Categorieën van gegevens", "Data categories"),
     "purpose": ("Doel", "Purpose"), "legal_basis": ("Grondslag", "Legal basis"),
     "data_subjects": ("Betrokkenen", "Data subjects"), "act_categories": ("Gegevens", "Data categories"),
-    "recipients": ("Ontvangers", "Recipients"), "none": ("geen", "none"),
+    "recipients": ("Ontvangers", "Recipients"), "none": WORDS["none"],
     "retention": ("Bewaartermijn", "Retention"),
     "agreement": ("overeenkomst van {0}", "agreement {0}"),
     "no_agreement": ("geen datum van overeenkomst vastgelegd", "no agreement date recorded"),
     "may_receive": ("mag ontvangen", "may receive"),
     "other": ("Overige ontvangers (grondslag per verstrekking: overeenkomst of wettelijke plicht)",
               "Other recipients (basis per disclosure: contract or legal obligation)"),
-    "transfers": ("Doorgifte buiten de EER", "Transfers outside the EEA"),
+    "transfers": WORDS["transfers"],
     "security": ("Beveiligingsmaatregelen", "Security measures"),
 }
 

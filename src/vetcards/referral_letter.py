@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from .address import address_lines
+from .dutch import WORDS
 from .pdf import Document, format_date, format_kg
 from .vocab import label
 
@@ -30,12 +31,12 @@ _T: dict[str, tuple[str, str]] = {
     "reason": ("Reden van verwijzing", "Reason for referral"),
     "no_reason": ("Niet opgegeven; zie het dossier hieronder.", "Not given; see the record below."),
     "owner": ("Eigenaar", "Owner"),
-    "client": ("Klantnummer", "Client number"),
-    "phone": ("Telefoon", "Phone"),
-    "email": ("E-mail", "E-mail"),
+    "client": WORDS["client_number"],
+    "phone": WORDS["phone"],
+    "email": WORDS["email"],
     "patient": ("Patiënt", "Patient"),
     "name": ("Naam", "Name"),
-    "number": ("Patiëntnummer", "Patient number"),
+    "number": WORDS["pet_number"],
     "species": ("Diersoort", "Species"),
     "breed": ("Ras", "Breed"),
     "sex": ("Geslacht", "Sex"),
@@ -45,16 +46,16 @@ _T: dict[str, tuple[str, str]] = {
     "chip": ("Chipnummer", "Chip number"),
     "insured": ("Verzekerd", "Insured"),
     "deceased_on": ("Overleden op", "Died on"),
-    "yes": ("ja", "yes"),
-    "no": ("nee", "no"),
+    "yes": WORDS["yes"],
+    "no": WORDS["no"],
     "weights": ("Gewicht", "Weight"),
     "visits": ("Consulten", "Visits"),
-    "vaccinations": ("Vaccinaties", "Vaccinations"),
+    "vaccinations": WORDS["vaccinations"],
     "medicines": ("Medicatie", "Medicines"),
     "none": ("Geen.", "None."),
     "when": ("Datum", "Date"),
     "kg": ("Gewicht", "Weight"),
-    "visit_reason": ("Reden", "Reason"),
+    "visit_reason": WORDS["reason"],
     "findings": ("Bevindingen", "Findings"),
     "diagnosis": ("Diagnose", "Diagnosis"),
     "treatment": ("Behandeling", "Treatment"),

@@ -20,14 +20,14 @@ from html import escape
 from typing import Any, Optional
 
 from . import vocab
-from .dutch import format_date
+from .dutch import format_date, word
 from .vocab import LANGS
 
 T: dict[str, dict[str, str]] = {
     "title": {"nl": "Inzage in uw persoonsgegevens", "en": "Access to your personal data"},
     "contact": {"nl": "Contact met de praktijk", "en": "Contacting the practice"},
     "not_set": {"nl": "niet ingesteld", "en": "not set"},
-    "privacy_contact": {"nl": "Contactpersoon gegevensbescherming", "en": "Data-protection contact"},
+    "privacy_contact": word("privacy_contact"),
     "privacy_contact_none": {
         "nl": "De praktijk heeft geen aparte contactpersoon voor gegevensbescherming opgegeven; "
               "u kunt uw vragen en verzoeken aan de praktijk zelf richten.",
@@ -49,7 +49,7 @@ T: dict[str, dict[str, str]] = {
         "en": "We take no decisions about you based solely on automated processing, and we do not profile "
               "you (GDPR article 22). Reminder cards are sent only on the due date of the next vaccination "
               "and your consent."},
-    "transfers": {"nl": "Doorgifte buiten de EER", "en": "Transfers outside the EEA"},
+    "transfers": word("transfers"),
     "transfers_none": {
         "nl": "Geen doorgifte buiten de EER: wij geven uw gegevens niet door aan landen buiten de Europese "
               "Economische Ruimte of aan internationale organisaties.",
@@ -67,14 +67,14 @@ T: dict[str, dict[str, str]] = {
         "en": "This report lists all data we hold on you and your animals, what we use them for, with whom we "
               "share them, how long we keep them and what your rights are (GDPR article 15).",
     },
-    "generated": {"nl": "Opgesteld op", "en": "Generated on"},
-    "controller": {"nl": "Verwerkingsverantwoordelijke", "en": "Controller"},
+    "generated": word("generated"),
+    "controller": word("controller"),
     "your_data": {"nl": "Uw gegevens", "en": "Your details"},
     "consents": {"nl": "Toestemmingen", "en": "Consents"},
     "pets": {"nl": "Uw dieren", "en": "Your animals"},
     "weights": {"nl": "Gewichten", "en": "Weights"},
     "visits": {"nl": "Bezoeken", "en": "Visits"},
-    "vaccinations": {"nl": "Vaccinaties", "en": "Vaccinations"},
+    "vaccinations": word("vaccinations"),
     "medicines": {"nl": "Diergeneesmiddelen", "en": "Veterinary medicines"},
     "invoices": {"nl": "Facturen", "en": "Invoices"},
     "lines": {"nl": "Regels", "en": "Lines"},
@@ -85,7 +85,7 @@ T: dict[str, dict[str, str]] = {
     "source": {"nl": "Herkomst van de gegevens", "en": "Source of the data"},
     "requests": {"nl": "Uw verzoeken", "en": "Your requests"},
     "rights": {"nl": "Uw rechten", "en": "Your rights"},
-    "none": {"nl": "geen", "en": "none"},
+    "none": word("none"),
     "restricted": {"nl": "beperkt (alleen bewaard vanwege een wettelijke plicht)",
                    "en": "restricted (kept only for a legal duty)"},
     "no_recipients": {"nl": "Wij hebben uw gegevens aan niemand verstrekt.",
@@ -95,8 +95,8 @@ T: dict[str, dict[str, str]] = {
                      "en": "Without new activity deleted after"},
     "complaint": {"nl": "Klacht bij de toezichthouder", "en": "Complaint to the supervisory authority"},
     "complaint_text": {"nl": "U kunt een klacht indienen bij", "en": "You can lodge a complaint with"},
-    "yes": {"nl": "ja", "en": "yes"},
-    "no": {"nl": "nee", "en": "no"},
+    "yes": word("yes"),
+    "no": word("no"),
 }
 
 COLS: dict[str, dict[str, str]] = {
@@ -105,12 +105,12 @@ COLS: dict[str, dict[str, str]] = {
     "street": {"nl": "Straat", "en": "Street"},
     "postcode": {"nl": "Postcode", "en": "Postcode"},
     "city": {"nl": "Plaats", "en": "City"},
-    "phone": {"nl": "Telefoon", "en": "Phone"},
+    "phone": word("phone"),
     "landline": {"nl": "Vaste telefoon", "en": "Landline"},
     "country": {"nl": "Land", "en": "Country"},
     "controller_name": {"nl": "Gegeven aan", "en": "Given to"},
     "marked": {"nl": "Opmerking", "en": "Note"},
-    "email": {"nl": "E-mail", "en": "E-mail"},
+    "email": word("email"),
     "birth_date": {"nl": "Geboortedatum", "en": "Birth date"},
     "created_at": {"nl": "Ingeschreven", "en": "Registered"},
     "legal_hold_reason": {"nl": "Wettelijke bewaarplicht", "en": "Legal hold"},
@@ -131,7 +131,7 @@ COLS: dict[str, dict[str, str]] = {
     "measured_on": {"nl": "Datum", "en": "Date"},
     "grams": {"nl": "Gewicht (kg)", "en": "Weight (kg)"},
     "visit_date": {"nl": "Datum", "en": "Date"},
-    "reason": {"nl": "Reden", "en": "Reason"},
+    "reason": word("reason"),
     "findings": {"nl": "Bevindingen", "en": "Findings"},
     "diagnosis": {"nl": "Diagnose", "en": "Diagnosis"},
     "treatment": {"nl": "Behandeling", "en": "Treatment"},
