@@ -22,14 +22,22 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Protocol, Union
 
 from .errors import DatabaseError, KeyFailure
 from .keys import Key
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sqlalchemy.engine import Connection, Engine
+    from collections.abc import Mapping, Sequence
+
+    from sqlalchemy.engine import Connection, CursorResult, Engine
+    from sqlalchemy.sql import Executable
     from sqlmodel import Session
+
+    #: Bound values of one statement: by name (``:n``) or, for driver SQL, by position (``?``).
+    Params = Union[Mapping[str, Any], Sequence[Any], Sequence[Mapping[str, Any]]]
+    #: What a statement returns: rows of any columns (read by name), ``rowcount``, ``inserted_primary_key``.
+    Rows = CursorResult[*tuple[Any, ...]]
 
     from .audit_head import Anchor
 
@@ -45,6 +53,25 @@ AUDIT_WRITTEN = "vetcards.audit_written"
 BUSY_TIMEOUT_MS = 60_000
 
 _SQLITE_PLAIN_HEADER = b"SQLite format 3\x00"
+
+
+class RawCursor(Protocol):
+    """What vetcards uses of a DB-API (sqlcipher3) cursor."""
+
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+
+
+class RawConnection(Protocol):
+    """What vetcards uses of a plain DB-API (sqlcipher3) connection (:func:`raw_connect`).
+
+    sqlcipher3 ships no type information; this names the few calls the raw
+    paths (backup, restore, rekey, doctor, the audit head) make.
+    """
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> RawCursor: ...
+    def backup(self, target: Any, /, *, pages: int = ...) -> None: ...
+    def close(self) -> None: ...
 
 
 def default_db_path() -> Path:
@@ -203,7 +230,7 @@ class UnitOfWork:
 
     # -- Core ---------------------------------------------------------------
 
-    def execute(self, statement: Any, params: Any = None) -> Any:
+    def execute(self, statement: Executable, params: Optional[Params] = None) -> Rows:
         """Run a Core statement (or ``text()``) in this unit, after any pending ORM changes."""
         if self._session is not None:
             self._session.flush()
@@ -211,12 +238,18 @@ class UnitOfWork:
             return self.conn.execute(statement)
         return self.conn.execute(statement, params)
 
+    def insert(self, statement: Executable, params: Optional[Params] = None) -> int:
+        """Run one ``INSERT`` in this unit and return the new row's id."""
+        key = self.execute(statement, params).inserted_primary_key
+        assert key is not None, "an INSERT of one row"
+        return int(key[0])
+
     def connection(self) -> Connection:
         """The Core connection, after any pending ORM changes are flushed."""
         self.flush()
         return self.conn
 
-    def exec_driver_sql(self, sql: str, params: Any = None) -> Any:
+    def exec_driver_sql(self, sql: str, params: Optional[Params] = None) -> Rows:
         self.flush()
         return self.conn.exec_driver_sql(sql, params) if params is not None else self.conn.exec_driver_sql(sql)
 
@@ -440,7 +473,7 @@ def is_plain_sqlite(path: Path) -> bool:
         return False
 
 
-def raw_connect(path: Path, key: Key, timeout_ms: int = EXCLUSIVE_WAIT_MS) -> Any:
+def raw_connect(path: Path, key: Key, timeout_ms: int = EXCLUSIVE_WAIT_MS) -> RawConnection:
     """A plain sqlcipher3 connection, keyed, with SQLCipher's log switched off (no key check yet)."""
     import sqlcipher3
 
@@ -457,7 +490,7 @@ def raw_connect(path: Path, key: Key, timeout_ms: int = EXCLUSIVE_WAIT_MS) -> An
     return conn
 
 
-def open_raw(path: Path, key: Key, timeout_ms: int = EXCLUSIVE_WAIT_MS) -> Any:
+def open_raw(path: Path, key: Key, timeout_ms: int = EXCLUSIVE_WAIT_MS) -> RawConnection:
     """:func:`raw_connect` plus the first read (the key check), classified as :func:`open_database` does:
     a wrong key is :class:`KeyFailure`, a plain SQLite file or a busy one :class:`DatabaseError`."""
     try:
@@ -472,7 +505,7 @@ def open_raw(path: Path, key: Key, timeout_ms: int = EXCLUSIVE_WAIT_MS) -> Any:
     return conn
 
 
-def raw_schema_version(conn: Any) -> Optional[str]:
+def raw_schema_version(conn: RawConnection) -> Optional[str]:
     """The Alembic revision of a raw connection's database (None: not a vetcards file)."""
     has = conn.execute(
         "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='alembic_version'"
@@ -483,7 +516,7 @@ def raw_schema_version(conn: Any) -> Optional[str]:
     return row[0] if row else None
 
 
-def check_file(conn: Any) -> tuple[list[str], list[str]]:
+def check_file(conn: RawConnection) -> tuple[list[str], list[str]]:
     """``cipher_integrity_check`` problems and ``integrity_check`` problems (both empty = OK)."""
     try:
         cipher = [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check").fetchall()]

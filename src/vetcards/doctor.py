@@ -20,7 +20,7 @@ from .keys import Key
 from .ledger import inspect
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .db import UnitOfWork
+    from .db import RawConnection, UnitOfWork
 
 #: A purge older than this many days (or none at all on an older database) is reported.
 PURGE_MAX_AGE_DAYS = 31
@@ -73,7 +73,7 @@ def _mode_problem(path: Path) -> Optional[str]:
     return None
 
 
-def _empty_wal(conn: Any) -> bool:
+def _empty_wal(conn: RawConnection) -> bool:
     """``wal_checkpoint(TRUNCATE)``, waiting at most :data:`backup.CHECKPOINT_WAIT_MS` for readers:
     True when the -wal file is empty afterwards (erased pages no longer in it), False when another
     program's open read kept it (SPEC §6)."""

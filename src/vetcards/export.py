@@ -417,12 +417,12 @@ def iter_exports(uow: UnitOfWork, generated_at: datetime,
         lasts = _Section([(client_id, last.isoformat())] if last else [], ("client_id", "last_activity"))
     last_on = lasts.get("last_activity")
     requests: dict[str, list[dict[str, Any]]] = {}
-    for r in uow.execute(_requests(number)):
-        requests.setdefault(r.client_number, []).append({n: r._mapping[n] for n in REQUEST_FIELDS})
+    for req in uow.execute(_requests(number)):
+        requests.setdefault(req.client_number, []).append({n: req._mapping[n] for n in REQUEST_FIELDS})
     imported: dict[str, str] = {}
-    for r in uow.execute(_imports()):
-        for num in json.loads(r.entity_ids)[:1]:
-            imported[num] = r.ts[:10]
+    for entry in uow.execute(_imports()):
+        for num in json.loads(entry.entity_ids)[:1]:
+            imported[num] = entry.ts[:10]
 
     # The tables read are those the data map gives an export section (subject
     # requests hang off the client number and are read above).

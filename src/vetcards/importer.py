@@ -310,33 +310,33 @@ def import_client(uow: UnitOfWork, data: Any, *, today: Optional[date] = None,
 
     number = numbering.next_number(uow, "client")
     cf = fixed["client"]
-    client_id = uow.execute(insert(t["client"]).values(
+    client_id = uow.insert(insert(t["client"]).values(
         number=number, name=cf["name"], street=cf["street"], postcode=cf["postcode"], city=cf["city"],
         phone=cf["phone"], landline=cf["landline"], country=cf["country"], email=cf["email"],
         birth_date=cf["birth_date"], created_at=_dt(c["created_at"]),
         updated_at=now, legal_hold_reason=c["legal_hold_reason"], restricted=c["restricted"],
-    )).inserted_primary_key[0]
+    ))
 
     # A consent is given to one controller: the other practice's consents are
     # its history here, never current (SPEC §5); ``controller`` names it.
     other_controller = str(data["controller"]["name"])[:200] or "?"
     consent_ids: list[int] = []
     for k in data["consents"]:
-        consent_ids.append(uow.execute(insert(t["consent"]).values(
+        consent_ids.append(uow.insert(insert(t["consent"]).values(
             client_id=client_id, purpose=k["purpose"], given_on=_d(k["given_on"]),
             statement_version=k["statement_version"], method=k["method"], withdrawn_on=_d(k["withdrawn_on"]),
             controller=k.get("controller") or other_controller, created_at=now,
-        )).inserted_primary_key[0])
+        )))
 
     pet_ids: dict[str, int] = {}
     weights, visits, vaccs = [], [], []
     for p, pf in zip(data["pets"], fixed["pets"]):
-        pid = uow.execute(insert(t["pet"]).values(
+        pid = uow.insert(insert(t["pet"]).values(
             number=numbering.next_number(uow, "pet"), client_id=client_id, name=pf["name"],
             species=pf["species"], breed=p["breed"], sex=pf["sex"], birth_date=pf["birth_date"], chip=pf["chip"],
             colour=p["colour"], coat=p["coat"], insured=p["insured"], deceased_on=_d(p["deceased_on"]),
             created_at=_dt(p["created_at"]), updated_at=now,
-        )).inserted_primary_key[0]
+        ))
         pet_ids[p["number"]] = pid
         weights += [{"pet_id": pid, "measured_on": _d(w["measured_on"]), "grams": w["grams"], "created_at": now}
                     for w in p["weights"]]
@@ -365,7 +365,7 @@ def import_client(uow: UnitOfWork, data: Any, *, today: Optional[date] = None,
     seq = _next_imported_seq(uow)
     for inv in data["invoices"]:
         cust, sup = inv["customer"], inv["supplier"]
-        iid = uow.execute(insert(t["invoice"]).values(
+        iid = uow.insert(insert(t["invoice"]).values(
             number=imported_number(seq, inv["number"]), year=IMPORTED_YEAR, seq=seq,
             kind=IMPORTED_KIND_PREFIX + inv["kind"], client_id=client_id,
             pet_id=pet_ids.get(inv["pet_number"]) if inv["pet_number"] else None,
@@ -378,7 +378,7 @@ def import_client(uow: UnitOfWork, data: Any, *, today: Optional[date] = None,
             supplier_kvk=sup["kvk"], supplier_iban=sup["iban"], net_cents=inv["net_cents"],
             vat_cents=inv["vat_cents"], gross_cents=inv["gross_cents"], reason=inv["reason"],
             restricted=inv["restricted"], created_at=now,
-        )).inserted_primary_key[0]
+        ))
         seq += 1
         inv_ids[inv["number"]] = iid
         if inv["credits_invoice_number"]:
@@ -408,10 +408,10 @@ def import_client(uow: UnitOfWork, data: Any, *, today: Optional[date] = None,
             if rid is None:
                 kind = d["recipient"]["kind"].replace("_", "-")
                 # The other practice's recipient: history of its disclosures, not in this register.
-                rid = uow.execute(insert(t["recipient"]).values(
+                rid = uow.insert(insert(t["recipient"]).values(
                     name=name, kind=kind if kind in RECIPIENT_KINDS else "other", categories="", created_at=now,
                     controller=other_controller,
-                )).inserted_primary_key[0]
+                ))
                 created_recipients += 1
             recipients[name] = rid
         discl.append({"client_id": client_id, "recipient_id": recipients[name],

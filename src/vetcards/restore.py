@@ -44,7 +44,7 @@ from .keys import Key
 from .ledger import Ledger, LedgerTampered, Line, ledger_path_for
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .db import UnitOfWork
+    from .db import RawConnection, UnitOfWork
 
 __all__ = ["Facts", "RestoreResult", "backup_taken_at", "replay_erasures", "restore"]
 
@@ -77,17 +77,18 @@ class RestoreResult:
                 "seconds": round(self.seconds, 3)}
 
 
-def backup_taken_at(conn: Any) -> Optional[str]:
+def backup_taken_at(conn: RawConnection) -> Optional[str]:
     """``taken_at`` of the newest ``backup`` entry in a backup's audit log (raw connection)."""
     row = conn.execute(
         "SELECT details, ts FROM audit_log WHERE action = 'backup' ORDER BY id DESC LIMIT 1"
     ).fetchone()
     if row is None:
         return None
+    details, ts = row
     try:
-        return json.loads(row[0] or "{}").get("taken_at") or row[1]
+        return json.loads(details or "{}").get("taken_at") or ts
     except ValueError:
-        return row[1]
+        return ts
 
 
 @dataclass
@@ -320,7 +321,7 @@ def restore(db_path: Path, key: Key, backup_path: Path, *, actor: str = "unknown
                                "it is, then restore again")
     result = RestoreResult(db_path, backup_path, taken_at, ledger=source, dry_run=dry_run)
     tmp = _working_copy(db_path, backup_path, key)
-    live_conn: Any = None
+    live_conn: Optional[RawConnection] = None
     try:
         work = open_database(tmp, key, write=True)
         work.anchor = None  # a working copy: its head is written for the database once it is in place
