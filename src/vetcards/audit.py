@@ -20,11 +20,17 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from sqlalchemy import text
 
 from .db import AUDIT_WRITTEN, UnitOfWork
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy.engine import Connection
+
+#: Where an entry is written or the log read: a unit of work, or (bulk tools) its Core connection.
+Target = Union[UnitOfWork, "Connection"]
 
 GENESIS = "0" * 64
 
@@ -79,7 +85,7 @@ def _SAFE(value: str) -> str:  # noqa: N802 - one rule for actor and OS user
 
 
 def record(
-    conn: Any,
+    conn: Target,
     action: str,
     entity: str = "",
     ids: Iterable[Any] = (),
@@ -88,7 +94,7 @@ def record(
 ) -> str:
     """Append one entry in the caller's transaction; returns its hash.
 
-    ``conn`` is a Core connection or an ORM session; the actor comes from
+    ``conn`` is a unit of work or its Core connection; the actor comes from
     ``conn.info['actor']`` unless given. (One code path with
     :func:`record_many`.)
     """
@@ -111,7 +117,7 @@ _CANONICAL_JSON = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).enc
 
 
 def record_many(
-    conn: Any,
+    conn: Target,
     entries: Iterable[tuple[str, str, Iterable[Any], Optional[dict[str, Any]]]],
     actor: Optional[str] = None,
 ) -> list[str]:
@@ -152,17 +158,15 @@ def record_many(
         hashes.append(digest)
         prev = digest
     core = conn.connection() if isinstance(conn, UnitOfWork) else conn
-    exec_driver_sql = getattr(core, "exec_driver_sql", None)
-    if exec_driver_sql is not None and core.dialect.paramstyle == "qmark":
-        # A Core connection: every value is text already, so straight to the
-        # driver's executemany (no per-row parameter processing to do).
-        exec_driver_sql(_INSERT_QMARK_SQL, rows)
-    else:  # an ORM session
+    if core.dialect.paramstyle == "qmark":
+        # Every value is text already, so straight to the driver's
+        # executemany (no per-row parameter processing to do).
+        core.exec_driver_sql(_INSERT_QMARK_SQL, rows)
+    else:  # another driver's placeholders: the same insert through text()
         keys = ("ts", "actor", "action", "entity", "ids", "details", "prev", "hash", "os_user")
-        conn.execute(text(_INSERT_SQL), [dict(zip(keys, row)) for row in rows])
+        core.execute(text(_INSERT_SQL), [dict(zip(keys, row)) for row in rows])
     # The commit of this transaction moves the audit head (UnitOfWork.commit).
-    info = conn.info if isinstance(conn, UnitOfWork) else (
-        conn.connection().info if hasattr(conn, "get_bind") else conn.info)
+    info = core.info
     info[AUDIT_WRITTEN] = True
     return hashes
 
@@ -178,7 +182,7 @@ class VerifyResult:
     head_problem: bool = False
 
 
-def verify(conn: Any, *, head: bool = True) -> VerifyResult:
+def verify(conn: Target, *, head: bool = True) -> VerifyResult:
     """Recompute the chain; name the first entry that does not fit.
 
     With ``head`` (and ``conn`` a unit of work on a file) the log's end is
@@ -212,7 +216,7 @@ def verify(conn: Any, *, head: bool = True) -> VerifyResult:
     return VerifyResult(True, count)
 
 
-def entries(conn: Any, action: Optional[str] = None, since: Optional[str] = None,
+def entries(conn: Target, action: Optional[str] = None, since: Optional[str] = None,
             limit: Optional[int] = None) -> list[dict[str, Any]]:
     """Audit entries, newest last, optionally filtered by action prefix and date."""
     sql = "SELECT id, ts, actor, os_user, action, entity, entity_ids, details FROM audit_log WHERE 1=1"
