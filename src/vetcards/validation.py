@@ -63,7 +63,6 @@ RULE_CONTROL_LINES = RULE_CONTROL + " other than line breaks"
 #: (Cf: U+200B, U+202E, U+FEFF ...), line and paragraph separators (Zl, Zp), and lone surrogates
 #: (Cs: bytes that were not UTF-8 on the command line).
 REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
-RULE_POSTCODE = postcode_rule_text(DEFAULT_COUNTRY)
 RULE_COUNTRY = ("must be a country whose postcodes vetcards knows, as its ISO code or name: "
                 + ", ".join(COUNTRIES))
 RULE_EMAIL = "must be a valid e-mail address like name@example.nl"
