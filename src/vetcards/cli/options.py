@@ -1,12 +1,66 @@
-"""Options shared by many commands, written once as ``Annotated`` aliases."""
+"""Options shared by many commands, written once as ``Annotated`` aliases, and groups of
+options several commands take together, declared once (:func:`group`)."""
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable, Mapping
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional, TypeVar, cast, get_args
 
 import typer
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: What a command gets for a group of options (:func:`group`): parameter name -> the value given.
+Form = dict[str, Any]
+
+
+def group(into: str, options: Mapping[str, Any], *, make: Callable[..., Any] = dict,
+          defaults: Optional[Mapping[str, Any]] = None) -> Callable[[F], F]:
+    """Declare a group of options once for every command that takes it (as sqlite-utils'
+    ``@output_options``): Typer shows each option of ``options`` (parameter name ->
+    ``Annotated`` alias) where the command has its parameter ``into``, in that order, and
+    the command gets them as one value, ``make(**given)`` (a :data:`Form` unless told).
+
+    An option not given is None, a flag (``bool``) False, unless ``defaults`` says otherwise.
+    """
+
+    def default(name: str, alias: Any) -> Any:
+        if defaults and name in defaults:
+            return defaults[name]
+        return False if get_args(alias)[0] is bool else None
+
+    def decorate(command: F) -> F:
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        signature = inspect.signature(command, eval_str=True)
+        if into not in signature.parameters:
+            raise TypeError(f"{command.__name__} has no parameter {into!r} for its option group")
+        params: list[inspect.Parameter] = []
+        for param in signature.parameters.values():
+            if param.name == into:
+                params += [inspect.Parameter(name, keyword, annotation=alias, default=default(name, alias))
+                           for name, alias in options.items()]
+            else:
+                params.append(param.replace(kind=keyword))
+
+        @functools.wraps(command)
+        def run(**given: Any) -> Any:
+            given[into] = make(**{name: given.pop(name) for name in options})
+            return command(**given)
+
+        run.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+        run.__annotations__ = {param.name: param.annotation for param in params}
+        return cast(F, run)
+
+    return decorate
+
+
+def yes_no(flag: Optional[bool]) -> Optional[str]:
+    """A ``--x/--not-x`` flag as the library reads it: "yes", "no", or None when not given."""
+    return None if flag is None else ("yes" if flag else "no")
 
 
 class Format(str, Enum):

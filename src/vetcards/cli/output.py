@@ -17,7 +17,7 @@ from contextlib import ExitStack
 from datetime import date, datetime
 from typing import Any, Optional, Protocol, Union
 
-from .options import Format
+from .options import ExcelOpt, F, Format, FormatOpt, WideOpt, group
 from .state import interactive
 
 
@@ -290,6 +290,31 @@ def progress_bar(stack: ExitStack, label: str) -> Optional[Progress]:
             bar.update(task, description=description, completed=done, total=total)
 
     return update
+
+
+class Listing:
+    """``--format``, ``--wide`` and ``--excel`` as a listing command got them (:func:`listing`),
+    and the printing they choose: :meth:`rows` for a list, :meth:`record` for one card."""
+
+    def __init__(self, fmt: Optional[Format] = None, wide: bool = False, excel: bool = False) -> None:
+        self.fmt, self.wide, self.excel = fmt, wide, excel
+
+    def rows(self, data: Sequence[dict[str, Any]], columns: Sequence[str], title: Optional[str] = None, *,
+             drop: Sequence[str] = ()) -> None:
+        rows(data, columns, self.fmt, title, drop=drop, wide=self.wide, excel=self.excel)
+
+    def record(self, card: dict[str, Any], fields: Sequence[str], title: str,
+               sections: Iterable[tuple[str, str, Sequence[str]]] = (), *,
+               drop: Optional[dict[str, Sequence[str]]] = None) -> None:
+        record(card, fields, self.fmt, title, sections, wide=self.wide, drop=drop, excel=self.excel)
+
+
+def listing(wide: bool = True) -> Callable[[F], F]:
+    """The output options of a listing, declared once: ``--format``, ``--wide`` (unless
+    ``wide=False``: a listing with no columns to leave out) and ``--excel``, where the
+    command has its parameter ``view``; the command gets them as one :class:`Listing`."""
+    options = {"fmt": FormatOpt, "wide": WideOpt, "excel": ExcelOpt} if wide else {"fmt": FormatOpt, "excel": ExcelOpt}
+    return group("view", options, make=Listing)
 
 
 class _Result(Protocol):

@@ -7,23 +7,32 @@ from typing import Annotated, Optional
 import typer
 
 from . import output
-from .options import ClientArg, DateOpt, ExcelOpt, FormatOpt, JsonOpt, PetArg, WideOpt, YesOpt
-from .output import Output
-from .state import get_state, today
+from .options import ClientArg, DateOpt, Form, JsonOpt, PetArg, YesOpt, group, yes_no
+from .output import Listing, Output
+from .state import call, get_state, today
 
 app = typer.Typer(help="Patient cards (patiëntenkaart): add, edit, show, list, weigh, deceased.",
                   no_args_is_help=True)
 
-NameOpt = Annotated[Optional[str], typer.Option("--name", help="The animal's name.")]
-SpeciesOpt = Annotated[Optional[str], typer.Option("--species", help="Species from the known list (vetcards species list).")]
-BreedOpt = Annotated[Optional[str], typer.Option("--breed", help="Breed.")]
-SexOpt = Annotated[Optional[str], typer.Option("--sex", help="male, female, male neutered, female spayed or unknown.")]
-BirthOpt = Annotated[Optional[str], typer.Option("--birth-date", help="Birth date (not in the future).")]
-ChipOpt = Annotated[Optional[str], typer.Option("--chip", help="Chip number: 15 digits (ISO 11784).")]
-ColourOpt = Annotated[Optional[str], typer.Option("--colour", help="Colour.")]
-CoatOpt = Annotated[Optional[str], typer.Option("--coat", help="Coat type.")]
-InsuredOpt = Annotated[Optional[bool], typer.Option("--insured/--not-insured", help="Pet insurance yes/no.",
-                                                    show_default=False)]
+#: The fields of a patient card, as pet add and pet edit take them (pet add with --weight after --chip).
+CARD_OPTIONS = {
+    "name": Annotated[Optional[str], typer.Option("--name", help="The animal's name.")],
+    "species": Annotated[Optional[str], typer.Option("--species", help="Species from the known list (vetcards species list).")],
+    "breed": Annotated[Optional[str], typer.Option("--breed", help="Breed.")],
+    "sex": Annotated[Optional[str], typer.Option("--sex", help="male, female, male neutered, female spayed or unknown.")],
+    "birth_date": Annotated[Optional[str], typer.Option("--birth-date", help="Birth date (not in the future).")],
+    "chip": Annotated[Optional[str], typer.Option("--chip", help="Chip number: 15 digits (ISO 11784).")],
+    "colour": Annotated[Optional[str], typer.Option("--colour", help="Colour.")],
+    "coat": Annotated[Optional[str], typer.Option("--coat", help="Coat type.")],
+    "insured": Annotated[Optional[bool], typer.Option("--insured/--not-insured", help="Pet insurance yes/no.",
+                                                      show_default=False)],
+}
+WeightOpt = Annotated[Optional[str], typer.Option(
+    "--weight", help="Body weight in kg, e.g. 12,5 (starts the weight history).")]
+_at_chip = list(CARD_OPTIONS).index("chip") + 1
+card = group("card", CARD_OPTIONS)
+new_card = group("card", dict([*CARD_OPTIONS.items()][:_at_chip] + [("weight", WeightOpt)]
+                              + [*CARD_OPTIONS.items()][_at_chip:]))
 
 CARD_FIELDS = ("number", "client", "name", "species", "breed", "sex", "birth_date", "chip",
                "colour", "coat", "insured", "weight_kg", "deceased_on")
@@ -37,28 +46,14 @@ RECORD_DROP = ("vet", "details")
 LIST_DROP = ("coat", "colour", "insured", "breed", "sex", "deceased_on", "weight_kg", "birth_date", "chip")
 
 
-def _raw(name, species, breed, sex, birth_date, chip, colour, coat, insured, weight=None) -> dict:
-    return {"name": name, "species": species, "breed": breed, "sex": sex, "birth_date": birth_date,
-            "chip": chip, "colour": colour, "coat": coat, "weight": weight,
-            "insured": None if insured is None else ("yes" if insured else "no")}
+def _raw(card: Form) -> Form:
+    """The card's fields as the library reads them (no --weight on pet edit: None)."""
+    return {"weight": None, **card, "insured": yes_no(card["insured"])}
 
 
 @app.command("add")
-def add(
-    ctx: typer.Context,
-    client: ClientArg,
-    name: NameOpt = None,
-    species: SpeciesOpt = None,
-    breed: BreedOpt = None,
-    sex: SexOpt = None,
-    birth_date: BirthOpt = None,
-    chip: ChipOpt = None,
-    weight: Annotated[Optional[str], typer.Option("--weight", help="Body weight in kg, e.g. 12,5 (starts the weight history).")] = None,
-    colour: ColourOpt = None,
-    coat: CoatOpt = None,
-    insured: InsuredOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+@new_card
+def add(ctx: typer.Context, client: ClientArg, *, card: Form, json_out: JsonOpt = False) -> None:
     """Add an animal to a client.
 
     Example: vetcards pet add K000001 --name Bello --species dog --breed Labrador
@@ -67,28 +62,14 @@ def add(
     from .. import patients
 
     with get_state(ctx).unit() as uow:
-        pet = patients.add_pet(uow, client,
-                               _raw(name, species, breed, sex, birth_date, chip, colour, coat, insured, weight),
-                               today=today())
+        pet = patients.add_pet(uow, client, _raw(card), today=today())
         result = {"id": pet.id, "number": pet.number}
     Output(json_out).result(result, f"pet {result['number']} added", text=str(result["number"]))
 
 
 @app.command("edit")
-def edit(
-    ctx: typer.Context,
-    pet: PetArg,
-    name: NameOpt = None,
-    species: SpeciesOpt = None,
-    breed: BreedOpt = None,
-    sex: SexOpt = None,
-    birth_date: BirthOpt = None,
-    chip: ChipOpt = None,
-    colour: ColourOpt = None,
-    coat: CoatOpt = None,
-    insured: InsuredOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+@card
+def edit(ctx: typer.Context, pet: PetArg, *, card: Form, json_out: JsonOpt = False) -> None:
     """Correct a patient card; only the given fields change (weights: pet weigh).
 
     Example: vetcards pet edit P000001 --chip 528210000000001 --insured
@@ -96,17 +77,15 @@ def edit(
     from .. import patients
 
     with get_state(ctx).unit() as uow:
-        card, changed = patients.edit_pet(uow, pet,
-                                          _raw(name, species, breed, sex, birth_date, chip, colour, coat, insured),
-                                          today=today())
-        result = {"id": card.id, "number": card.number, "changed": changed}
+        found, changed = patients.edit_pet(uow, pet, _raw(card), today=today())
+        result = {"id": found.id, "number": found.number, "changed": changed}
     Output(json_out).result(
         result, f"pet {result['number']}: " + (", ".join(changed) + " changed" if changed else "nothing changed"))
 
 
 @app.command("show")
-def show(ctx: typer.Context, pet: PetArg, fmt: FormatOpt = None, wide: WideOpt = False,
-         excel: ExcelOpt = False) -> None:
+@output.listing()
+def show(ctx: typer.Context, pet: PetArg, *, view: Listing) -> None:
     """Show a patient card with its weight history and medical record.
 
     Each record shows its id (for vetcards record void/correct) and its
@@ -117,22 +96,20 @@ def show(ctx: typer.Context, pet: PetArg, fmt: FormatOpt = None, wide: WideOpt =
     """
     from .. import views
 
-    with get_state(ctx).unit() as uow:
-        card = views.pet_card(uow, pet)
-    output.record(card, CARD_FIELDS, fmt, title=f"Pet {card['number']}",
-                  sections=[("weights", "Weight history", ("date", "kg")),
-                            ("record", "Medical record", RECORD_COLUMNS)],
-                  wide=wide, drop={"record": RECORD_DROP}, excel=excel)
+    found = call(ctx, views.pet_card, pet)
+    view.record(found, CARD_FIELDS, f"Pet {found['number']}",
+                [("weights", "Weight history", ("date", "kg")), ("record", "Medical record", RECORD_COLUMNS)],
+                drop={"record": RECORD_DROP})
 
 
 @app.command("list")
+@output.listing()
 def list_(
     ctx: typer.Context,
     client: Annotated[Optional[str], typer.Option("--client", help="Only this client's animals.")] = None,
     species: Annotated[Optional[str], typer.Option("--species", help="Only this species.")] = None,
-    fmt: FormatOpt = None,
-    wide: WideOpt = False,
-    excel: ExcelOpt = False,
+    *,
+    view: Listing,
 ) -> None:
     """List animals, all or one client's.
 
@@ -140,9 +117,7 @@ def list_(
     """
     from .. import views
 
-    with get_state(ctx).unit() as uow:
-        data = views.list_pets(uow, client, species)
-    output.rows(data, LIST_COLUMNS, fmt, title="Pets", drop=LIST_DROP, wide=wide, excel=excel)
+    view.rows(call(ctx, views.list_pets, client, species), LIST_COLUMNS, "Pets", drop=LIST_DROP)
 
 
 @app.command("weigh")

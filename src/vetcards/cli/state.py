@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
 import typer
 
@@ -161,6 +161,18 @@ def get_state(ctx: typer.Context) -> State:
     if not isinstance(root.obj, State):
         root.obj = State()
     return root.obj
+
+
+T = TypeVar("T")
+
+
+def call(ctx: typer.Context, use_case: Callable[..., T], *args: Any, write: bool = True, **kwargs: Any) -> T:
+    """What most commands do: open the command's one unit of work, call one use case in it
+    (``use_case(uow, *args, **kwargs)``) and return what it returns, plain data to print.
+
+    ``write=False`` for a read that shows no personal data (see :meth:`State.unit`)."""
+    with get_state(ctx).unit(write=write) as uow:
+        return use_case(uow, *args, **kwargs)
 
 
 def today() -> date:
