@@ -76,7 +76,9 @@ def test_postcode_refused_names_the_countrys_rule(country, typed, rule):
 
 def test_postcode_of_the_practice_stays_dutch_by_default():
     assert validation.postcode("1234ab") == "1234 AB"
-    assert validation.RULE_POSTCODE == "must be a Dutch postcode like 1234 AB"
+    with pytest.raises(InvalidInput) as exc:
+        validation.postcode("12345")
+    assert exc.value.rule == "must be a Dutch postcode like 1234 AB"
 
 
 @pytest.mark.parametrize(("typed", "code"), [
