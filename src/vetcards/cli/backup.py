@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from .options import JsonObjectOpt, file_argument
 from .output import Output
 from .state import get_state, today
 from .words import count
@@ -17,15 +18,14 @@ app = typer.Typer()
 @app.command("backup")
 def backup(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Argument(help="The backup file to write (must not exist).", dir_okay=False,
-                                        show_default=False)],
+    out: Annotated[Path, file_argument("The backup file to write (must not exist).")],
     out_key_file: Annotated[
         Optional[Path],
         # A directory is a key error (exit 3, keys.check_key_file_mode), as for the global --key-file.
         typer.Option("--out-key-file", "--key-file",
                      help="Encrypt the copy with this key file instead of the database's own key."),
     ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    json_out: JsonObjectOpt = False,
 ) -> None:
     """Write an encrypted, consistent copy of the database while it is in use.
 
@@ -52,8 +52,7 @@ def backup(
 @app.command("restore")
 def restore(
     ctx: typer.Context,
-    backup_file: Annotated[Path, typer.Argument(help="The backup file to restore.", dir_okay=False,
-                                                show_default=False)],
+    backup_file: Annotated[Path, file_argument("The backup file to restore.")],
     ledger: Annotated[
         Optional[Path],
         typer.Option("--ledger", dir_okay=False,
@@ -63,7 +62,7 @@ def restore(
                                                             "re-apply; change nothing.")] = False,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation (needed outside a terminal).")]
     = False,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    json_out: JsonObjectOpt = False,
 ) -> None:
     """Replace the database with a backup, then re-apply later erasures from the ledger.
 

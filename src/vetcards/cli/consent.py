@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from . import output
-from .options import ClientArg, ExcelOpt, FormatOpt, JsonOpt
-from .output import Output
-from .state import get_state, today
+from .options import ClientArg, JsonOpt, on_date
+from .output import Listing, Output
+from .state import call, today
 
 app = typer.Typer(help="Consents per purpose: give, withdraw (as easy as giving), list with history.",
                   no_args_is_help=True)
@@ -19,13 +19,18 @@ PurposeOpt = Annotated[Optional[str], typer.Option("--purpose", help=f"Purpose: 
 COLUMNS = ("id", "purpose", "given_on", "statement_version", "method", "withdrawn_on", "current", "controller")
 
 
+def _done(result: dict[str, Any], json_out: bool, done: str) -> None:
+    Output(json_out).result(result, f"consent {result['id']} for {result['purpose']} {done} for client "
+                                    f"{result['client']}")
+
+
 @app.command("give")
 def give(
     ctx: typer.Context,
     client: ClientArg,
     purpose: PurposeOpt = None,
     method: Annotated[str, typer.Option("--method", help="How it was given: in-person, written, e-mail, phone, web.")] = "in-person",
-    date_: Annotated[Optional[str], typer.Option("--date", help="Date it was given (default: today).")] = None,
+    date_: Annotated[Optional[str], on_date("Date it was given")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Record a client's consent for one purpose (with date, statement version and method).
@@ -36,10 +41,8 @@ def give(
     """
     from .. import consents
 
-    with get_state(ctx).unit() as uow:
-        result = consents.give(uow, client, purpose or "", today=today(), method=method, on=date_)
-    Output(json_out).result(result, f"consent {result['id']} for {result['purpose']} recorded for client "
-                                    f"{result['client']}")
+    _done(call(ctx, consents.give, client, purpose or "", today=today(), method=method, on=date_), json_out,
+          "recorded")
 
 
 @app.command("withdraw")
@@ -47,7 +50,7 @@ def withdraw(
     ctx: typer.Context,
     client: ClientArg,
     purpose: PurposeOpt = None,
-    date_: Annotated[Optional[str], typer.Option("--date", help="Date it was withdrawn (default: today).")] = None,
+    date_: Annotated[Optional[str], on_date("Date it was withdrawn")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Withdraw a client's consent for one purpose (art. 7(3)); the history is kept.
@@ -56,26 +59,16 @@ def withdraw(
     """
     from .. import consents
 
-    with get_state(ctx).unit() as uow:
-        result = consents.withdraw(uow, client, purpose or "", today=today(), on=date_)
-    Output(json_out).result(result, f"consent {result['id']} for {result['purpose']} withdrawn for client "
-                                    f"{result['client']}")
+    _done(call(ctx, consents.withdraw, client, purpose or "", today=today(), on=date_), json_out, "withdrawn")
 
 
 @app.command("list")
-def list_(
-    ctx: typer.Context,
-    client: ClientArg,
-    purpose: PurposeOpt = None,
-    fmt: FormatOpt = None,
-    excel: ExcelOpt = False,
-) -> None:
+@output.listing(wide=False)
+def list_(ctx: typer.Context, client: ClientArg, purpose: PurposeOpt = None, *, view: Listing) -> None:
     """List a client's consents, withdrawn ones included, with which are current.
 
     Example: vetcards consent list K000001 --format json
     """
     from .. import consents
 
-    with get_state(ctx).unit() as uow:
-        data = consents.history(uow, client, purpose, today=today())
-    output.rows(data, COLUMNS, fmt, title="Consents", excel=excel)
+    view.rows(call(ctx, consents.history, client, purpose, today=today()), COLUMNS, "Consents")

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from .options import JsonObjectOpt
 from .output import Output
 from .state import get_state, today
 
@@ -19,7 +20,7 @@ def doctor(
                                                           "re-apply erasures the database lacks, record the ones "
                                                           "the ledger lacks; and write the audit head again at "
                                                           "the log's last entry when it does not fit.")] = False,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    json_out: JsonObjectOpt = False,
 ) -> None:
     """Check the database: integrity, encryption, permissions, migrations, purge, requests, audit.
 

@@ -85,6 +85,20 @@ JsonOpt = Annotated[
     typer.Option("--json", help="Print one JSON object (for scripts), with the new id and number."),
 ]
 
+#: ``--json`` where the object's keys need no word of explanation.
+JsonObjectOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+def on_date(what: str) -> Any:
+    """``--date`` for the day something happened, today when not given (``what``: the date of what)."""
+    return typer.Option("--date", help=f"{what} (default: today).")
+
+
+def file_argument(help: str) -> Any:
+    """A file named on the command line (``Annotated[Path, file_argument(...)]``): never a directory."""
+    return typer.Argument(help=help, dir_okay=False, show_default=False)
+
+
 YesOpt = Annotated[
     bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (needed in scripts).")
 ]

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from .options import JsonObjectOpt
 from .output import Output
 from .state import get_state, interactive
 
@@ -45,7 +46,7 @@ def rekey(
                      help="Re-encrypt with a new passphrase, asked twice on the terminal "
                           "(or taken from VETCARDS_NEW_PASSPHRASE)."),
     ] = False,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    json_out: JsonObjectOpt = False,
 ) -> None:
     """Rotate the database key: passphrase or key file, to a new passphrase or key file.
 
