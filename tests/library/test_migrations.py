@@ -107,6 +107,35 @@ def test_drift_would_be_detected(vet):
     assert any(d[0] == "add_column" and d[3].name == "nickname" for d in diff), diff
 
 
+REVISIONS = [
+    ("0001", None, "initial schema"),
+    ("0002", "0001", "seed the recipients named in the privacy statement"),
+    ("0003", "0002", "Drop the indexes on yes/no and status columns."),
+    ("0004", "0003", "invoice number counters per year, date of supply, VAT category per line"),
+    ("0005", "0004", "The audit log records the operating-system user beside the declared actor."),
+    ("0006", "0005", "consents given to another controller (imported history)"),
+    ("0007", "0006", "recipients of another controller (imported history), kept out of the register"),
+    ("0008", "0007", "corrections with a trail, clients abroad, a second phone"),
+    ("0009", "0008", "index payments by date"),
+]
+
+
+def test_revisions_are_one_chain_in_their_order():
+    """What ``alembic history`` shows: the ids, their order and their messages never change."""
+    from alembic.script import ScriptDirectory
+
+    from vetcards import migrate
+
+    scripts = list(ScriptDirectory(str(migrate.MIGRATIONS_DIR)).walk_revisions())
+    assert [(s.revision, s.down_revision, s.doc) for s in reversed(scripts)] == REVISIONS
+    assert all(not s.branch_labels and not s.dependencies for s in scripts)
+
+
+def _schema(vet) -> list[tuple[str, str, str]]:
+    """Every table, index and trigger of the file with the SQL that made it, sorted."""
+    return sorted(vet.sql("SELECT type, name, COALESCE(sql, '') FROM sqlite_master"))
+
+
 def test_database_from_a_newer_version_is_refused(vet):
     before = vet.db.read_bytes()
     sql_write(vet.db, vet.key_file, "UPDATE alembic_version SET version_num = 'ffff9999'")
@@ -206,6 +235,14 @@ def test_v0_1_0_database_is_upgraded_to_the_head_and_stays_usable(v010):
     assert v010.add_pet(k, "Rex") == "P000003"
     v010.ok("pet", "weigh", "P000001", "32")
     v010.ok("audit", "verify")
+
+
+def test_v0_1_0_database_upgraded_has_the_schema_of_a_new_database(v010, vet):
+    """Upgrading a 0.1.0 file and ``init`` end in the same tables, columns, indexes and constraints."""
+    v010.ok("client", "list")  # opening it runs the pending migrations
+    upgraded, new = _schema(v010), _schema(vet)
+    assert len(new) > 30 and any(row[1] == "ix_payment_paid_on" for row in new)
+    assert upgraded == new
 
 
 def test_fixture_files_are_the_committed_ones():

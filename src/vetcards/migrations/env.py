@@ -2,6 +2,12 @@
 
 vetcards never builds a URL here: the key comes from the caller's engine,
 so no passphrase ever appears in a config file.
+
+A revision in ``versions/`` imports nothing of vetcards (tables, seed rows and
+constants are written out in it), so what it does never changes with the code;
+it holds only what Alembic reads: its description (the docstring's first
+paragraph is the message), ``revision``, ``down_revision``, ``upgrade`` and
+``downgrade`` (``branch_labels`` and ``depends_on`` default to none).
 """
 
 from alembic import context

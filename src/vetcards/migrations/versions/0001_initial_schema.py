@@ -1,16 +1,9 @@
-"""initial schema
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-27
-"""
+"""initial schema"""
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0001'
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 # Written out here (not imported) so this migration never changes.

@@ -4,10 +4,6 @@ A data migration: the register of recipients starts with the kinds of party
 the privacy statement names (a lab, a pharmacy, the reminder-card printer and
 the Dutch pet database NDG), under generic names the practice may rename.
 Nothing of the application is imported: this file must never change.
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-27
 """
 from datetime import UTC, datetime
 
@@ -16,8 +12,6 @@ from alembic import op
 
 revision = '0002'
 down_revision = '0001'
-branch_labels = None
-depends_on = None
 
 
 SEED_RECIPIENTS = (

@@ -6,17 +6,11 @@ index on ``restricted`` over the one on ``client_id`` for
 for one client's invoice list on 100,000 invoices, instead of 0.1 ms. A
 two-valued column makes a poor index anyway; the status index had the same
 risk.
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-27
 """
 from alembic import op
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

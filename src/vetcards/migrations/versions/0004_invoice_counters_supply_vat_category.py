@@ -11,20 +11,12 @@
 * ``invoice_line.vat_category``: ``charged`` (21 % or 9 %), ``zero`` (the 0 %
   rate), ``exempt`` (art. 11 Wet OB) or ``outside`` (outside the scope of
   VAT). Existing lines become ``charged``, or ``zero`` at 0 %.
-
-Nothing of the application is imported: this file must never change.
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-12-02
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 COUNTER_PREFIX = "invoice-"
 

