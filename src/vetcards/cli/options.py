@@ -58,6 +58,17 @@ def group(into: str, options: Mapping[str, Any], *, make: Callable[..., Any] = d
     return decorate
 
 
+def required(option: str, help: str) -> Any:
+    """An option the command cannot do without (``Annotated[str, required(...)]``): no default to show."""
+    return typer.Option(option, help=help, show_default=False)
+
+
+def text(option: str, help: str) -> Any:
+    """An option that takes a text, None when not given, for a :func:`group`'s table:
+    ``Annotated[Optional[str], typer.Option(option, help=help)]``."""
+    return Annotated[Optional[str], typer.Option(option, help=help)]
+
+
 def yes_no(flag: Optional[bool]) -> Optional[str]:
     """A ``--x/--not-x`` flag as the library reads it: "yes", "no", or None when not given."""
     return None if flag is None else ("yes" if flag else "no")

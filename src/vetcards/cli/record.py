@@ -6,9 +6,9 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .options import DateOpt, JsonOpt, PetArg
+from .options import DateOpt, Form, JsonOpt, PetArg, group, required, text, yes_no
 from .output import Output
-from .state import get_state, today
+from .state import call, get_state, today
 
 app = typer.Typer()
 visit_app = typer.Typer(help="Consultations in the medical record: add (shown by vetcards pet show).",
@@ -23,23 +23,59 @@ IdArg = Annotated[str, typer.Argument(help="The record's id (the id column of ve
                                       show_default=False)]
 
 
-def _done(result: dict[str, Any], json_out: bool, text: str) -> None:
+#: The fields of each kind of record as its command takes them (keys as the library reads them).
+VISIT = {
+    "date": DateOpt,
+    "reason": text("--reason", "Reason for the visit (required)."),
+    "findings": text("--findings", "Findings; may span several lines."),
+    "diagnosis": text("--diagnosis", "Diagnosis."),
+    "treatment": text("--treatment", "Treatment given or advised."),
+    "vet": text("--vet", "The treating vet."),
+}
+VACCINATION = {
+    "vaccine": text("--vaccine", "Vaccine (product or kind, e.g. 'Nobivac L4')."),
+    "date": DateOpt,
+    "batch": text("--batch", "Batch number of the vaccine."),
+    "next_due": text("--next-due", "When the next vaccination is due (makes a reminder-card recall)."),
+}
+MEDICINE = {
+    "product": text("--product", "Medicine product name (required)."),
+    "batch": text("--batch", "Batch number (required)."),
+    "quantity": text("--quantity", "Quantity with unit, e.g. '10 tablets' or '1,5 ml' (required)."),
+    "expiry": text("--expiry", "Expiry date of the batch."),
+    "vet": text("--vet", "Prescribing vet (required)."),
+    "dispensed": Annotated[bool, typer.Option(
+        "--dispensed", help="Dispensed to the owner (default: administered in the practice).")],
+    "date": DateOpt,
+}
+#: What ``record correct`` may change: the fields of every kind, each named for the kinds it is in.
+CORRECTION = {
+    "date": text("--date", "The corrected date."),
+    "reason": text("--reason", "Visit: the corrected reason for the visit."),
+    "findings": text("--findings", "Visit: findings."),
+    "diagnosis": text("--diagnosis", "Visit: diagnosis."),
+    "treatment": text("--treatment", "Visit: treatment."),
+    "vet": text("--vet", "Visit or medicine: the vet."),
+    "vaccine": text("--vaccine", "Vaccination: the vaccine."),
+    "batch": text("--batch", "Vaccination or medicine: batch number."),
+    "next_due": text("--next-due", "Vaccination: next due date ('' for none)."),
+    "product": text("--product", "Medicine: product name."),
+    "quantity": text("--quantity", "Medicine: quantity with unit."),
+    "expiry": text("--expiry", "Medicine: expiry date of the batch."),
+    "dispensed": Annotated[Optional[bool], typer.Option(
+        "--dispensed/--administered", help="Medicine: dispensed to the owner or administered in the practice.",
+        show_default=False)],
+}
+
+
+def _done(result: dict[str, Any], json_out: bool, message: str) -> None:
     """The new record's id on stdout (or the JSON object), and what was done on stderr."""
-    Output(json_out).result(result, text, text=str(result["id"]))
+    Output(json_out).result(result, message, text=str(result["id"]))
 
 
 @visit_app.command("add")
-def visit_add(
-    ctx: typer.Context,
-    pet: PetArg,
-    date_: DateOpt = None,
-    reason: Annotated[Optional[str], typer.Option("--reason", help="Reason for the visit (required).")] = None,
-    findings: Annotated[Optional[str], typer.Option("--findings", help="Findings; may span several lines.")] = None,
-    diagnosis: Annotated[Optional[str], typer.Option("--diagnosis", help="Diagnosis.")] = None,
-    treatment: Annotated[Optional[str], typer.Option("--treatment", help="Treatment given or advised.")] = None,
-    vet: Annotated[Optional[str], typer.Option("--vet", help="The treating vet.")] = None,
-    json_out: JsonOpt = False,
-) -> None:
+@group("raw", VISIT)
+def visit_add(ctx: typer.Context, pet: PetArg, *, raw: Form, json_out: JsonOpt = False) -> None:
     """Record a consultation in a patient's medical record.
 
     Example: vetcards visit add P000001 --date 27-11-2026 --reason "limping left front"
@@ -47,8 +83,6 @@ def visit_add(
     """
     from .. import medical, patients
 
-    raw = {"date": date_, "reason": reason, "findings": findings, "diagnosis": diagnosis,
-           "treatment": treatment, "vet": vet}
     with get_state(ctx).unit() as uow:
         v = medical.add_visit(uow, pet, raw, today=today())
         result = {"id": v.id, "pet": patients.get_pet(uow, pet).number, "date": v.visit_date.isoformat()}
@@ -56,15 +90,8 @@ def visit_add(
 
 
 @app.command("vaccinate")
-def vaccinate(
-    ctx: typer.Context,
-    pet: PetArg,
-    vaccine: Annotated[Optional[str], typer.Option("--vaccine", help="Vaccine (product or kind, e.g. 'Nobivac L4').")] = None,
-    date_: DateOpt = None,
-    batch: Annotated[Optional[str], typer.Option("--batch", help="Batch number of the vaccine.")] = None,
-    next_due: Annotated[Optional[str], typer.Option("--next-due", help="When the next vaccination is due (makes a reminder-card recall).")] = None,
-    json_out: JsonOpt = False,
-) -> None:
+@group("raw", VACCINATION)
+def vaccinate(ctx: typer.Context, pet: PetArg, *, raw: Form, json_out: JsonOpt = False) -> None:
     """Record a vaccination; --next-due makes a recall for the reminder cards.
 
     A newer vaccination with the same vaccine completes the older recall.
@@ -73,7 +100,6 @@ def vaccinate(
     """
     from .. import medical, patients
 
-    raw = {"date": date_, "vaccine": vaccine, "batch": batch, "next_due": next_due}
     with get_state(ctx).unit() as uow:
         v = medical.add_vaccination(uow, pet, raw, today=today())
         result = {"id": v.id, "pet": patients.get_pet(uow, pet).number, "date": v.given_on.isoformat(),
@@ -82,18 +108,8 @@ def vaccinate(
 
 
 @app.command("medicine")
-def medicine(
-    ctx: typer.Context,
-    pet: PetArg,
-    product: Annotated[Optional[str], typer.Option("--product", help="Medicine product name (required).")] = None,
-    batch: Annotated[Optional[str], typer.Option("--batch", help="Batch number (required).")] = None,
-    quantity: Annotated[Optional[str], typer.Option("--quantity", help="Quantity with unit, e.g. '10 tablets' or '1,5 ml' (required).")] = None,
-    expiry: Annotated[Optional[str], typer.Option("--expiry", help="Expiry date of the batch.")] = None,
-    vet: Annotated[Optional[str], typer.Option("--vet", help="Prescribing vet (required).")] = None,
-    dispensed: Annotated[bool, typer.Option("--dispensed", help="Dispensed to the owner (default: administered in the practice).")] = False,
-    date_: DateOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+@group("raw", MEDICINE)
+def medicine(ctx: typer.Context, pet: PetArg, *, raw: Form, json_out: JsonOpt = False) -> None:
     """Record a veterinary medicine administered or dispensed (kept 5 years, EU 2019/6 article 103).
 
     Example: vetcards medicine P000001 --product "Metacam 1,5 mg/ml" --batch K42 --quantity "10 ml"
@@ -101,8 +117,7 @@ def medicine(
     """
     from .. import medical, patients
 
-    raw = {"date": date_, "product": product, "batch": batch, "quantity": quantity,
-           "expiry": expiry, "vet": vet}
+    dispensed = raw.pop("dispensed")
     with get_state(ctx).unit() as uow:
         m = medical.add_medicine(uow, pet, raw, today=today(), dispensed=dispensed)
         result = {"id": m.id, "pet": patients.get_pet(uow, pet).number, "date": m.record_date.isoformat(), "dispensed": m.dispensed}
@@ -114,8 +129,7 @@ def record_void(
     ctx: typer.Context,
     kind: KindArg,
     record_id: IdArg,
-    reason: Annotated[str, typer.Option("--reason", help="Why the record is voided (required; kept with it).",
-                                        show_default=False)],
+    reason: Annotated[str, required("--reason", "Why the record is voided (required; kept with it).")],
     json_out: JsonOpt = False,
 ) -> None:
     """Void a record booked in error: it stays in the history, marked voided with the reason.
@@ -127,32 +141,20 @@ def record_void(
     """
     from .. import corrections
 
-    with get_state(ctx).unit() as uow:
-        done = corrections.void_record(uow, kind, record_id, reason)
+    done = call(ctx, corrections.void_record, kind, record_id, reason)
     Output(json_out).result(done, f"{corrections.KINDS[done.kind].label} {done.id} of pet {done.pet} voided",
                             text=str(done.id))
 
 
 @record_app.command("correct")
+@group("given", CORRECTION)
 def record_correct(
     ctx: typer.Context,
     kind: KindArg,
     record_id: IdArg,
-    why: Annotated[str, typer.Option("--why", help="Why the record is corrected (required; kept with the original).",
-                                     show_default=False)],
-    date_: Annotated[Optional[str], typer.Option("--date", help="The corrected date.")] = None,
-    reason: Annotated[Optional[str], typer.Option("--reason", help="Visit: the corrected reason for the visit.")] = None,
-    findings: Annotated[Optional[str], typer.Option("--findings", help="Visit: findings.")] = None,
-    diagnosis: Annotated[Optional[str], typer.Option("--diagnosis", help="Visit: diagnosis.")] = None,
-    treatment: Annotated[Optional[str], typer.Option("--treatment", help="Visit: treatment.")] = None,
-    vet: Annotated[Optional[str], typer.Option("--vet", help="Visit or medicine: the vet.")] = None,
-    vaccine: Annotated[Optional[str], typer.Option("--vaccine", help="Vaccination: the vaccine.")] = None,
-    batch: Annotated[Optional[str], typer.Option("--batch", help="Vaccination or medicine: batch number.")] = None,
-    next_due: Annotated[Optional[str], typer.Option("--next-due", help="Vaccination: next due date ('' for none).")] = None,
-    product: Annotated[Optional[str], typer.Option("--product", help="Medicine: product name.")] = None,
-    quantity: Annotated[Optional[str], typer.Option("--quantity", help="Medicine: quantity with unit.")] = None,
-    expiry: Annotated[Optional[str], typer.Option("--expiry", help="Medicine: expiry date of the batch.")] = None,
-    dispensed: Annotated[Optional[bool], typer.Option("--dispensed/--administered", help="Medicine: dispensed to the owner or administered in the practice.", show_default=False)] = None,
+    why: Annotated[str, required("--why", "Why the record is corrected (required; kept with the original).")],
+    *,
+    given: Form,
     json_out: JsonOpt = False,
 ) -> None:
     """Correct a record: a new record replaces it, the original stays in the history, marked.
@@ -165,12 +167,8 @@ def record_correct(
     """
     from .. import corrections
 
-    given = {"date": date_, "reason": reason, "findings": findings, "diagnosis": diagnosis,
-             "treatment": treatment, "vet": vet, "vaccine": vaccine, "batch": batch, "next_due": next_due,
-             "product": product, "quantity": quantity, "expiry": expiry,
-             "dispensed": None if dispensed is None else ("yes" if dispensed else "no")}
-    with get_state(ctx).unit() as uow:
-        done = corrections.correct_record(uow, kind, record_id, given, why, today=today())
+    given["dispensed"] = yes_no(given["dispensed"])
+    done = call(ctx, corrections.correct_record, kind, record_id, given, why, today=today())
     label = corrections.KINDS[done.kind].label
     Output(json_out).result(done, f"{label} {done.id} of pet {done.pet} corrects {label} {done.corrects} "
                                   f"({', '.join(done.changed)} changed)", text=str(done.id))
