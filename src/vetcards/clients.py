@@ -3,6 +3,10 @@
 Every use case takes the unit of work, validates all input before writing,
 writes its audit entry in the same transaction and commits; any error leaves
 nothing written (the unit rolls back).
+
+Adding a card (:func:`add_client`, :func:`add_consent`) writes with SQLAlchemy
+Core (:mod:`vetcards.rows`, defaults from :mod:`vetcards.defaults`), so
+``client add`` never imports the ORM models; editing one loads the model.
 """
 
 from __future__ import annotations
@@ -11,12 +15,16 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Optional
 
 from . import audit, codes, numbering, refs, settings, validation
+from .defaults import new_row, utcnow
 from .errors import InvalidInput
-from .models import Client, ClientCreate, Consent, Pet, utcnow
+from .rows import insert_row
 from .vocab import CONSENT_METHODS, CONSENT_PURPOSES, DEFAULT_COUNTRY
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Row
+
     from .db import UnitOfWork
+    from .models import Client, Pet
 
 
 def validate_client(raw: dict[str, Optional[str]], *, today: date, partial: bool = False,
@@ -72,34 +80,40 @@ def _recheck_postcode(stored: str, country: str) -> str:
 
 def get_client(uow: UnitOfWork, ref: str, *, include_restricted: bool = False) -> Client:
     """Find a client by number (``K000012``) or id (``12``)."""
+    from .models import Client
+
     client: Client = uow.get(Client, refs.find_id(uow, "client", ref, include_restricted=include_restricted))
     return client
 
 
-def card_id(card: Client | Pet) -> int:
+def card_id(card: Client | Pet | Row[Any]) -> int:
     """The row id of a client or patient card read from (or flushed to) the database."""
     assert card.id is not None
     return card.id
 
 
-def add_consent(uow: UnitOfWork, client: Client, purpose: str, *, given_on: date,
-                method: str, statement_version: Optional[str] = None) -> Consent:
+def add_consent(uow: UnitOfWork, client: Client | Row[Any], purpose: str, *, given_on: date,
+                method: str, statement_version: Optional[str] = None) -> Row[Any]:
+    """Record a consent of ``client`` (its card or the row :func:`add_client` returned); no audit, no commit.
+
+    Returns the new ``consent`` row (``id``, ``given_on``, ``statement_version``, ...)."""
     if purpose not in CONSENT_PURPOSES:
         raise InvalidInput("--purpose", "must be one of: " + ", ".join(CONSENT_PURPOSES))
     if method not in CONSENT_METHODS:
         raise InvalidInput("--consent-method", "must be one of: " + ", ".join(CONSENT_METHODS))
     version = statement_version or settings.get(uow, "privacy_statement_version")
-    consent = Consent(client_id=card_id(client), purpose=purpose, given_on=given_on,
-                      statement_version=version, method=method)
-    uow.add(consent)
-    uow.flush()
-    return consent
+    return insert_row(uow, "consent", new_row("consent", {
+        "client_id": card_id(client), "purpose": purpose, "given_on": given_on,
+        "statement_version": version, "method": method}))
 
 
 def add_client(uow: UnitOfWork, raw: dict[str, Optional[str]], *, today: date,
                consent: bool, consent_method: str = "in-person",
-               reminders: bool = False) -> Client:
-    """Register a client with their consent for care and administration."""
+               reminders: bool = False) -> Row[Any]:
+    """Register a client with their consent for care and administration.
+
+    Returns the new ``client`` row: ``id``, ``number`` and the fields written
+    (attribute access, as the card's model)."""
     fields = validate_client(raw, today=today)
     if not consent:
         raise InvalidInput(
@@ -108,12 +122,8 @@ def add_client(uow: UnitOfWork, raw: dict[str, Optional[str]], *, today: date,
             "record it with --consent",
         )
     consent_method = codes.parse(consent_method, CONSENT_METHODS, "--consent-method")
-    # country and landline (migration 0008) go beside the model of the older fields.
-    abroad: dict[str, Any] = {k: fields.pop(k) for k in ("country", "landline") if k in fields}
-    data = ClientCreate(**fields)
-    client = Client(number=numbering.next_number(uow, "client"), **{**data.model_dump(), **abroad})
-    uow.add(client)
-    uow.flush()
+    client = insert_row(uow, "client", new_row("client", {"number": numbering.next_number(uow, "client"),
+                                                          **fields}))
     add_consent(uow, client, "care", given_on=today, method=consent_method)
     if reminders:
         add_consent(uow, client, "reminders", given_on=today, method=consent_method)

@@ -180,3 +180,24 @@ def test_option_values_keep_typers_rules_without_pydantic(read_practice):
                         "client", "show", "K000001", "--format", "JSON"], capture_output=True, text=True,
                        env={**_env(), "VETCARDS_ACTOR": "test"}, timeout=60)
     assert r.returncode == 0 and r.stdout.lstrip().startswith("{"), r.stderr
+
+
+#: What a write that adds one client or one invoice must not import (issue 15): the ORM, its models
+#: and pydantic. It inserts with SQLAlchemy Core over light tables (vetcards.rows, invoicing.bulk).
+WRITE_MUST_NOT_IMPORT = ("pydantic", "sqlmodel", "sqlalchemy.orm", "vetcards.models", "alembic")
+
+
+@pytest.mark.parametrize("args", [
+    ["client", "add", "--name", "Bert Bakker", "--street", "Laan 2", "--postcode", "1234 AB", "--city", "Utrecht",
+     "--phone", "06 12345678", "--email", "bert@example.nl", "--birth-date", "1970-01-01", "--consent",
+     "--reminders", "--json"],
+    ["invoice", "create", "K000001", "--pet", "P000001", "--line", "Consult;1;42,50", "--line",
+     "Vaccinatie;1;39,50;9", "--payment", "pin", "--supply-date", "2026-01-01", "--json"],
+], ids=lambda a: " ".join(a[:2]))
+def test_adding_a_client_or_an_invoice_does_not_import_the_orm(read_practice, args):
+    v = read_practice
+    modules = _modules_of(v, *args)
+    assert "sqlalchemy" in modules  # the probe sees a command that ran (and wrote)
+    loaded = [m for m in WRITE_MUST_NOT_IMPORT if m in modules or any(x.startswith(m + ".") for x in modules)]
+    assert not loaded, (args, loaded)
+    assert v.sql("SELECT count(*) FROM audit_log WHERE action IN ('client.add', 'invoice.create')")[0][0] == 3

@@ -26,6 +26,8 @@ settles the invoice it corrects, nothing is owed on either).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ..refs import format_invoice_number as format_number
 from ..vocab import KIND_CREDIT_NOTE, KIND_INVOICE, PAY_METHODS
 from .issue import (
@@ -39,17 +41,34 @@ from .issue import (
     format_quantity,
     next_seq,
 )
-from .settle import (
-    collect,
-    credit,
-    get_invoice,
-    lines_of,
-    paid_cents,
-    pay_invoice,
-    refund,
-    totals_of,
-    void_payment,
-)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .settle import (
+        collect,
+        credit,
+        get_invoice,
+        lines_of,
+        paid_cents,
+        pay_invoice,
+        refund,
+        totals_of,
+        void_payment,
+    )
+
+#: What :mod:`.settle` gives, imported on first use: it loads the ORM models,
+#: which issuing (``invoice create``) does without.
+_SETTLE = frozenset({"collect", "credit", "get_invoice", "lines_of", "paid_cents", "pay_invoice", "refund",
+                     "totals_of", "void_payment"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SETTLE:
+        from . import settle
+
+        value = globals()[name] = getattr(settle, name)
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BatchInvalidInput",

@@ -41,18 +41,19 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Optional, Union
 
-from sqlalchemy import false, func, insert, or_, select, update
+from sqlalchemy import Date, column, false, func, insert, or_, select, table, update
 
 from .. import audit, money, settings, validation
+from ..defaults import utcnow
 from ..errors import Conflict, InvalidInput, NotFound, shown_ref
-from ..models import SQLModel, utcnow
 from ..refs import format_invoice_number, parse
 from ..vocab import INVOICE_KINDS, KIND_INVOICE, PAID_AT_ONCE
 from .bulk import BulkInsert
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sqlalchemy import Select, Table
+    from sqlalchemy import Select
     from sqlalchemy.engine import RowMapping
+    from sqlalchemy.sql.expression import TableClause
 
     from ..db import UnitOfWork
 
@@ -75,14 +76,18 @@ REQUIRED_PRACTICE_SETTINGS: tuple[tuple[str, str], ...] = (
 
 MAX_LINES = 500
 
-_TABLES = SQLModel.metadata.tables
-_INVOICE, _CLIENT, _PET = _TABLES["invoice"], _TABLES["client"], _TABLES["pet"]
-_COUNTER = _TABLES["counter"]
+# The columns read here, as light Core tables (no ORM models: ``invoice create`` does not import them).
+_INVOICE = table("invoice", *(column(n) for n in ("id", "year", "seq", "invoice_date", "kind")))
+_CLIENT = table("client", *(column(n) for n in ("id", "number", "name", "street", "postcode", "city", "country",
+                                                 "restricted")), column("birth_date", Date))
+_PET = table("pet", column("id"), column("number"), column("client_id"))
+_COUNTER = table("counter", column("name"), column("value"))
 #: The ``counter`` row of a year's invoice numbers is ``invoice-YYYY`` (migration 0004).
 COUNTER_PREFIX = "invoice-"
-BULK_INVOICE = BulkInsert(_INVOICE)
-BULK_LINE = BulkInsert(_TABLES["invoice_line"], exclude=("id",))
-BULK_PAYMENT = BulkInsert(_TABLES["payment"], exclude=("id",))
+#: Rows by column name, one executemany a table; the database gives lines and payments their ids.
+BULK_INVOICE = BulkInsert("invoice")
+BULK_LINE = BulkInsert("invoice_line")
+BULK_PAYMENT = BulkInsert("payment")
 
 
 # --------------------------------------------------------------------------
@@ -350,7 +355,7 @@ _PETS = (select(_PET.c.id, _PET.c.number, _PET.c.client_id)
          .join_from(_PET, _CLIENT, _CLIENT.c.id == _PET.c.client_id).where(_CLIENT.c.restricted == false()))
 
 
-def _lookup(uow: UnitOfWork, table: Table, stmt: Select[Any], refs: set[_Ref]) -> dict[_Ref, RowMapping]:
+def _lookup(uow: UnitOfWork, table: TableClause, stmt: Select[Any], refs: set[_Ref]) -> dict[_Ref, RowMapping]:
     """Rows by parsed ref (``("id", 12)`` / ``("number", "K000012")``), one query for all refs."""
     ids = sorted(v for how, v in refs if how == "id" and isinstance(v, int))
     numbers = sorted(v for how, v in refs if how == "number" and isinstance(v, str))
