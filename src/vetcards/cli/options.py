@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional, TypeVar, cast, get_args
@@ -67,6 +67,11 @@ def text(option: str, help: str) -> Any:
     """An option that takes a text, None when not given, for a :func:`group`'s table:
     ``Annotated[Optional[str], typer.Option(option, help=help)]``."""
     return Annotated[Optional[str], typer.Option(option, help=help)]
+
+
+def one_of(codes: Sequence[str]) -> str:
+    """A code list (:mod:`vetcards.vocab`) as a help text names it: "a, b or c"."""
+    return f"{', '.join(codes[:-1])} or {codes[-1]}"
 
 
 def yes_no(flag: Optional[bool]) -> Optional[str]:

@@ -11,10 +11,11 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from ..vocab import DATA_CATEGORIES, RECIPIENT_KINDS
 from . import output
-from .options import ClientArg, ExcelOpt, FormatOpt, JsonOpt, Lang, LangOpt, PetArg
-from .output import Output
-from .state import get_state, today
+from .options import ClientArg, ExcelOpt, Form, JsonOpt, Lang, LangOpt, PetArg, group, on_date, one_of, text
+from .output import Listing, Output
+from .state import call, get_state, today
 from .words import count
 
 app = typer.Typer()
@@ -30,11 +31,27 @@ OutOpt = Annotated[
 ]
 ToOpt = Annotated[Optional[str], typer.Option("--to", help="Recipient id or name (vetcards recipient list).")]
 
+
+class Delivery:
+    """Where a file for a recipient goes (``--out``: a file; '-' or none: standard output) and to whom (``--to``)."""
+
+    def __init__(self, out: Optional[Path] = None, to: Optional[str] = None) -> None:
+        self.out, self.to = out, to
+        #: The file written, or None for standard output.
+        self.file = out if out is not None and str(out) != "-" else None
+        #: Where it went, for the message.
+        self.where = "standard output" if self.file is None else str(out)
+
+
+#: ``--out`` and ``--to`` of a command that hands a file over (``--to`` first: :data:`to_out`).
+out_to = group("sent", {"out": OutOpt, "to": ToOpt}, make=Delivery)
+to_out = group("sent", {"to": ToOpt, "out": OutOpt}, make=Delivery)
+
 DISCLOSURE_COLUMNS = ("id", "disclosed_on", "client", "pet", "recipient", "categories", "basis",
                       "consent_id", "at_client_request")
 
 
-def _deliver(ctx: typer.Context, out: Optional[Path], build: Callable[[Any], Any],
+def _deliver(ctx: typer.Context, sent: Delivery, build: Callable[[Any], Any],
              around: Optional[ExitStack] = None, extra: Optional[dict[str, tuple[Path, str]]] = None) -> Any:
     """Build the file and log its disclosures in one transaction; publish after the commit.
 
@@ -44,7 +61,7 @@ def _deliver(ctx: typer.Context, out: Optional[Path], build: Callable[[Any], Any
     """
     from ..sharing import Outbox
 
-    box = Outbox(out)
+    box = Outbox(sent.out)
     boxes = {name: Outbox(path, option) for name, (path, option) in (extra or {}).items()}
     try:
         with around or ExitStack():
@@ -66,8 +83,14 @@ def _deliver(ctx: typer.Context, out: Optional[Path], build: Callable[[Any], Any
     return prepared
 
 
-def _where(out: Optional[Path]) -> str:
-    return "standard output" if out is None or str(out) == "-" else str(out)
+def _required(to: Optional[str]) -> str:
+    """``--to`` where the command cannot go without a recipient."""
+    if not to:
+        from .. import validation
+        from ..errors import InvalidInput
+
+        raise InvalidInput("--to", validation.RULE_REQUIRED)
+    return to
 
 
 # --------------------------------------------------------------------------
@@ -75,16 +98,21 @@ def _where(out: Optional[Path]) -> str:
 # --------------------------------------------------------------------------
 
 
+#: What a recipient may receive, what a disclosure names (``--categories``).
+CATEGORIES = f"comma-separated: {', '.join(DATA_CATEGORIES)}."
+#: A party of the recipients register, as ``recipient add`` takes it.
+RECIPIENT = {
+    "name": text("--name", "Name of the party (unique)."),
+    "kind": text("--kind", f"{one_of(RECIPIENT_KINDS)}."),
+    "agreement_date": text("--agreement-date", "Date of the processing or data-sharing agreement."),
+    "categories": text("--categories", f"Data it may receive, {CATEGORIES}"),
+    "needs_consent": text("--needs-consent", "Consent purpose a disclosure needs (default: the one of its kind)."),
+}
+
+
 @recipient_app.command("add")
-def recipient_add(
-    ctx: typer.Context,
-    name: Annotated[Optional[str], typer.Option("--name", help="Name of the party (unique).")] = None,
-    kind: Annotated[Optional[str], typer.Option("--kind", help="lab, pharmacy, specialist, printer, chip-registry or other.")] = None,
-    agreement_date: Annotated[Optional[str], typer.Option("--agreement-date", help="Date of the processing or data-sharing agreement.")] = None,
-    categories: Annotated[Optional[str], typer.Option("--categories", help="Data it may receive, comma-separated: naw, contact, animal, chip, record, recall, financial.")] = None,
-    needs_consent: Annotated[Optional[str], typer.Option("--needs-consent", help="Consent purpose a disclosure needs (default: the one of its kind).")] = None,
-    json_out: JsonOpt = False,
-) -> None:
+@group("raw", RECIPIENT)
+def recipient_add(ctx: typer.Context, *, raw: Form, json_out: JsonOpt = False) -> None:
     """Add a party to the recipients register.
 
     Example: vetcards recipient add --name "Dierenkliniek Specialisten BV" --kind specialist
@@ -92,19 +120,17 @@ def recipient_add(
     """
     from .. import recipients
 
-    raw = {"name": name, "kind": kind, "agreement_date": agreement_date, "categories": categories,
-           "needs_consent": needs_consent}
-    with get_state(ctx).unit() as uow:
-        result = recipients.add_recipient(uow, raw, today=today())
+    result = call(ctx, recipients.add_recipient, raw, today=today())
     Output(json_out).result(result, f"recipient {result['id']} added", text=str(result["id"]))
 
 
 @recipient_app.command("list")
+@output.listing(wide=False)
 def recipient_list(
     ctx: typer.Context,
     kind: Annotated[Optional[str], typer.Option("--kind", help="Only recipients of this kind.")] = None,
-    fmt: FormatOpt = None,
-    excel: ExcelOpt = False,
+    *,
+    view: Listing,
 ) -> None:
     """List the recipients register.
 
@@ -112,18 +138,17 @@ def recipient_list(
     """
     from .. import recipients
 
-    with get_state(ctx).unit(write=False) as uow:
-        data = recipients.list_recipients(uow, kind)
-    output.rows(data, recipients.RECIPIENT_COLUMNS, fmt, title="Recipients", excel=excel)
+    view.rows(call(ctx, recipients.list_recipients, kind, write=False), recipients.RECIPIENT_COLUMNS, "Recipients")
 
 
 @recipient_app.command("log")
+@output.listing(wide=False)
 def recipient_log(
     ctx: typer.Context,
     client: Annotated[Optional[str], typer.Option("--client", help="Only this client's disclosures.")] = None,
     recipient: Annotated[Optional[str], typer.Option("--recipient", help="Only disclosures to this recipient (id or name).")] = None,
-    fmt: FormatOpt = None,
-    excel: ExcelOpt = False,
+    *,
+    view: Listing,
 ) -> None:
     """List the disclosure log: who received which data categories, when and on what basis.
 
@@ -131,9 +156,7 @@ def recipient_log(
     """
     from .. import disclosures
 
-    with get_state(ctx).unit() as uow:
-        data = disclosures.list_disclosures(uow, client, recipient)
-    output.rows(data, DISCLOSURE_COLUMNS, fmt, title="Disclosures", excel=excel)
+    view.rows(call(ctx, disclosures.list_disclosures, client, recipient), DISCLOSURE_COLUMNS, "Disclosures")
 
 
 # --------------------------------------------------------------------------
@@ -142,12 +165,13 @@ def recipient_log(
 
 
 @reminders_app.command("export")
+@out_to
 def reminders_export(
     ctx: typer.Context,
     due_before: Annotated[Optional[str], typer.Option("--due-before", help="Recalls due before this date (required).")] = None,
     due_after: Annotated[Optional[str], typer.Option("--due-after", help="Only recalls due on or after this date.")] = None,
-    out: OutOpt = None,
-    to: ToOpt = None,
+    *,
+    sent: Delivery,
     json_out: Annotated[bool, typer.Option("--json", help="Print a JSON summary (needs --out FILE).")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the cards on standard output; log no disclosure.")] = False,
     excel: ExcelOpt = False,
@@ -170,22 +194,21 @@ def reminders_export(
         raise InvalidInput("--due-before", validation.RULE_REQUIRED)
     before = validation.parse_date(due_before, field="--due-before")
     after = validation.parse_date(due_after, field="--due-after") if due_after else None
-    to_file = out is not None and str(out) != "-"
-    if dry_run and to_file:
+    if dry_run and sent.file:
         raise UsageError("--dry-run shows the cards on standard output and writes no file; leave out --out")
-    if json_out and not to_file:
+    if json_out and not sent.file:
         raise UsageError("--json needs --out FILE (the CSV goes to standard output otherwise)")
-    handed_over = not dry_run and (to_file or to is not None)
+    handed_over = not dry_run and (sent.file is not None or sent.to is not None)
 
     stack = ExitStack()
     progress = output.progress_bar(stack, "reminder cards")
-    prepared = _deliver(ctx, out, lambda uow: reminders.export(
-        uow, due_before=before, due_after=after, today=today(), recipient_ref=to, progress=progress,
+    prepared = _deliver(ctx, sent, lambda uow: reminders.export(
+        uow, due_before=before, due_after=after, today=today(), recipient_ref=sent.to, progress=progress,
         handed_over=handed_over, excel=excel), around=stack)
     summary = prepared.summary
-    Output(json_out).result({**summary, "out": str(out)},
+    Output(json_out).result({**summary, "out": str(sent.out)},
                             f"{count(summary['recalls'], 'recall')} for {count(summary['clients'], 'client')} "
-                            f"written to {_where(out)}; {count(summary['disclosures'], 'disclosure')} logged")
+                            f"written to {sent.where}; {count(summary['disclosures'], 'disclosure')} logged")
 
 
 # --------------------------------------------------------------------------
@@ -194,12 +217,13 @@ def reminders_export(
 
 
 @chip_app.command("register")
+@out_to
 def chip_register(
     ctx: typer.Context,
     pet: PetArg,
-    out: OutOpt = None,
-    to: ToOpt = None,
-    date_: Annotated[Optional[str], typer.Option("--date", help="Registration date (default: today).")] = None,
+    *,
+    sent: Delivery,
+    date_: Annotated[Optional[str], on_date("Registration date")] = None,
 ) -> None:
     """Write the NDG registration record (chip number, date, owner NAW, animal) as JSON.
 
@@ -209,9 +233,9 @@ def chip_register(
     """
     from .. import sharing as sharing_lib
 
-    prepared = _deliver(ctx, out, lambda uow: sharing_lib.chip_registration(
-        uow, pet, today=today(), recipient_ref=to, on=date_))
-    output.message(f"chip registration of pet {prepared.summary['pet']} written to {_where(out)}; "
+    prepared = _deliver(ctx, sent, lambda uow: sharing_lib.chip_registration(
+        uow, pet, today=today(), recipient_ref=sent.to, on=date_))
+    output.message(f"chip registration of pet {prepared.summary['pet']} written to {sent.where}; "
                    f"disclosure {prepared.summary['disclosure_id']} logged")
 
 
@@ -221,11 +245,12 @@ def chip_register(
 
 
 @app.command("refer")
+@to_out
 def refer(
     ctx: typer.Context,
     pet: PetArg,
-    to: ToOpt = None,
-    out: OutOpt = None,
+    *,
+    sent: Delivery,
     note: Annotated[Optional[str], typer.Option("--note", help="Reason for referral: question or note for the specialist.")] = None,
     letter: Annotated[
         Optional[Path],
@@ -243,12 +268,9 @@ def refer(
     Example: vetcards refer P000001 --to "Dierenkliniek Specialisten BV" --out verwijzing.json
     """
     from .. import sharing as sharing_lib
-    from .. import validation
-    from ..errors import InvalidInput, UsageError
+    from ..errors import UsageError
 
-    if not to:
-        raise InvalidInput("--to", validation.RULE_REQUIRED)
-    target = out if out is not None and str(out) != "-" else None
+    to, target = _required(sent.to), sent.file
     if letter is None and target is not None:
         letter = target.with_suffix(".pdf")  # beside the JSON
         if letter == target:
@@ -256,10 +278,10 @@ def refer(
     if letter is not None and target is not None and letter.expanduser().absolute() == target.expanduser().absolute():
         raise UsageError("--letter and --out name the same file")
     extra = {"letter": (letter, "--letter")} if letter is not None else {}
-    prepared = _deliver(ctx, out, lambda uow: sharing_lib.referral(
+    prepared = _deliver(ctx, sent, lambda uow: sharing_lib.referral(
         uow, pet, to, today=today(), note=note, letter=letter is not None, lang=lang.value), extra=extra)
     written = f" and the letter to {letter}" if letter is not None else " (no letter: give --letter FILE)"
-    output.message(f"referral of pet {prepared.summary['pet']} written to {_where(out)}{written}; "
+    output.message(f"referral of pet {prepared.summary['pet']} written to {sent.where}{written}; "
                    f"disclosure {prepared.summary['disclosure_id']} logged")
 
 
@@ -268,8 +290,8 @@ def disclose(
     ctx: typer.Context,
     client: ClientArg,
     to: ToOpt = None,
-    categories: Annotated[Optional[str], typer.Option("--categories", help="Data shared, comma-separated: naw, contact, animal, chip, record, recall, financial.")] = None,
-    date_: Annotated[Optional[str], typer.Option("--date", help="Date of the disclosure (default: today).")] = None,
+    categories: Annotated[Optional[str], typer.Option("--categories", help=f"Data shared, {CATEGORIES}")] = None,
+    date_: Annotated[Optional[str], on_date("Date of the disclosure")] = None,
     at_client_request: Annotated[bool, typer.Option("--at-client-request", help="Made at the client's request (counts as activity).")] = False,
     pet: Annotated[Optional[str], typer.Option("--pet", help="The animal concerned.")] = None,
     basis: Annotated[Optional[str], typer.Option("--basis", help="consent (default when the recipient needs one), contract or legal_obligation.")] = None,
@@ -279,13 +301,9 @@ def disclose(
 
     Example: vetcards disclose K000001 --to "Laboratorium (generiek)" --categories "naw,animal,record" --pet P000001
     """
-    from .. import disclosures, validation
-    from ..errors import InvalidInput
+    from .. import disclosures
 
-    if not to:
-        raise InvalidInput("--to", validation.RULE_REQUIRED)
-    with get_state(ctx).unit() as uow:
-        result = disclosures.disclose(uow, client, to, categories, today=today(), on=date_,
-                                      at_client_request=at_client_request, pet_ref=pet, basis=basis)
+    result = call(ctx, disclosures.disclose, client, _required(to), categories, today=today(), on=date_,
+                  at_client_request=at_client_request, pet_ref=pet, basis=basis)
     Output(json_out).result(result, f"disclosure {result['id']} logged for client {result['client']}",
                             text=str(result["id"]))
