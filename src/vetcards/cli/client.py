@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from . import output
-from .options import ClientArg, ExcelOpt, Format, FormatOpt, JsonOpt, WideOpt, YesOpt
+from .options import ClientArg, ExcelOpt, Form, Format, FormatOpt, JsonOpt, WideOpt, YesOpt, group, text
 from .output import Output
 from .state import get_state, interactive, today
+from .words import changed as changed_words
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..db import UnitOfWork
@@ -135,22 +136,23 @@ def _refuse_look_alikes(uow: UnitOfWork, fields: dict[str, Any]) -> None:
         raise typer.Abort()
 
 
+#: A client card as client edit takes it: new values, "" clears an optional one.
+EDIT = {
+    "name": NameOpt,
+    "street": StreetOpt,
+    "postcode": PostcodeOpt,
+    "city": CityOpt,
+    "country": text("--country", "New country of the address (ISO code or name); the postcode is checked again."),
+    "phone": text("--phone", "New mobile (or only) phone number; \"\" clears it."),
+    "landline": text("--landline", "New landline number; \"\" clears it."),
+    "email": text("--email", "New e-mail address; \"\" clears it."),
+    "birth_date": text("--birth-date", "New birth date; \"\" clears it."),
+}
+
+
 @app.command("edit")
-def edit(
-    ctx: typer.Context,
-    client: ClientArg,
-    name: NameOpt = None,
-    street: StreetOpt = None,
-    postcode: PostcodeOpt = None,
-    city: CityOpt = None,
-    country: Annotated[Optional[str], typer.Option(
-        "--country", help="New country of the address (ISO code or name); the postcode is checked again.")] = None,
-    phone: Annotated[Optional[str], typer.Option("--phone", help="New mobile (or only) phone number; \"\" clears it.")] = None,
-    landline: Annotated[Optional[str], typer.Option("--landline", help="New landline number; \"\" clears it.")] = None,
-    email: Annotated[Optional[str], typer.Option("--email", help="New e-mail address; \"\" clears it.")] = None,
-    birth_date: Annotated[Optional[str], typer.Option("--birth-date", help="New birth date; \"\" clears it.")] = None,
-    json_out: JsonOpt = False,
-) -> None:
+@group("raw", EDIT)
+def edit(ctx: typer.Context, client: ClientArg, *, raw: Form, json_out: JsonOpt = False) -> None:
     """Correct a client card (right to rectification); only the given fields change.
 
     A new --country checks the card's postcode against that country's rule
@@ -163,13 +165,10 @@ def edit(
     """
     from .. import clients
 
-    raw = {"name": name, "street": street, "postcode": postcode, "city": city, "country": country,
-           "phone": phone, "landline": landline, "email": email, "birth_date": birth_date}
     with get_state(ctx).unit() as uow:
         card, changed = clients.edit_client(uow, client, raw, today=today())
         result = {"id": card.id, "number": card.number, "changed": changed}
-    Output(json_out).result(
-        result, f"client {result['number']}: " + (", ".join(changed) + " changed" if changed else "nothing changed"))
+    Output(json_out).result(result, f"client {result['number']}: {changed_words(changed)}")
 
 
 @app.command("show")

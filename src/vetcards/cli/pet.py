@@ -10,6 +10,7 @@ from . import output
 from .options import ClientArg, DateOpt, Form, JsonOpt, PetArg, YesOpt, group, yes_no
 from .output import Listing, Output
 from .state import call, get_state, today
+from .words import changed as changed_words
 
 app = typer.Typer(help="Patient cards (patiëntenkaart): add, edit, show, list, weigh, deceased.",
                   no_args_is_help=True)
@@ -79,8 +80,7 @@ def edit(ctx: typer.Context, pet: PetArg, *, card: Form, json_out: JsonOpt = Fal
     with get_state(ctx).unit() as uow:
         found, changed = patients.edit_pet(uow, pet, _raw(card), today=today())
         result = {"id": found.id, "number": found.number, "changed": changed}
-    Output(json_out).result(
-        result, f"pet {result['number']}: " + (", ".join(changed) + " changed" if changed else "nothing changed"))
+    Output(json_out).result(result, f"pet {result['number']}: {changed_words(changed)}")
 
 
 @app.command("show")

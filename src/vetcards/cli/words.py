@@ -8,7 +8,9 @@ reads. Imports nothing heavy.
 
 from __future__ import annotations
 
-__all__ = ["count", "plural"]
+from collections.abc import Sequence
+
+__all__ = ["changed", "count", "plural"]
 
 #: Nouns whose plural is not the noun + "s".
 _IRREGULAR = {"entry": "entries", "category": "categories", "analysis": "analyses", "copy": "copies",
@@ -29,3 +31,8 @@ def count(n: int, noun: str) -> str:
     """``count(1, "recall")`` -> ``"1 recall"``; ``count(0, "recall")`` -> ``"0 recalls"``."""
     return f"{n} {plural(noun, n)}"
 
+
+
+def changed(fields: Sequence[str]) -> str:
+    """What an edit changed: ``"phone, email changed"``, or ``"nothing changed"``."""
+    return f"{', '.join(fields)} changed" if fields else "nothing changed"
