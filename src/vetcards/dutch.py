@@ -5,38 +5,86 @@ the day without a leading zero, the month written out in lower case in Dutch
 (capitalised in English), the year in full: ``2 december 2026``.
 
 :data:`WORDS`: the labels more than one document prints (Dutch, English);
-each document's own words stay in its module.
+each document's own words stay in its module, in a table of the same shape
+(:data:`Labels`) that starts with the shared ones it prints (:func:`shared`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Union
+from typing import Any, Union
 
-__all__ = ["MONTHS", "WORDS", "format_date", "word"]
+__all__ = ["MONTHS", "WORDS", "Labels", "format_date", "lang_index", "shared", "translator"]
 
-#: Labels shared by the documents (access report, register, invoice, referral letter): (Dutch, English).
-WORDS: dict[str, tuple[str, str]] = {
+#: A table of labels: key -> (Dutch, English).
+Labels = dict[str, tuple[str, str]]
+
+#: Labels more than one document prints (access report, register, invoice, referral letter).
+WORDS: Labels = {
     "controller": ("Verwerkingsverantwoordelijke", "Controller"),
     "generated": ("Opgesteld op", "Generated on"),
     "privacy_contact": ("Contactpersoon gegevensbescherming", "Data-protection contact"),
     "transfers": ("Doorgifte buiten de EER", "Transfers outside the EEA"),
+    "statement_version": ("Versie privacyverklaring", "Privacy statement version"),
+    "purpose": ("Doel", "Purpose"),
+    "legal_basis": ("Grondslag", "Legal basis"),
     "none": ("geen", "none"),
     "yes": ("ja", "yes"),
     "no": ("nee", "no"),
+    "date": ("Datum", "Date"),
+    "name": ("Naam", "Name"),
+    "address": ("Adres", "Address"),
     "phone": ("Telefoon", "Phone"),
     "email": ("E-mail", "E-mail"),
+    "vat_number": ("Btw-nummer", "VAT number"),
     "client_number": ("Klantnummer", "Client number"),
+    "owner": ("Eigenaar", "Owner"),
+    # the patient card
     "pet_number": ("Patiëntnummer", "Patient number"),
+    "species": ("Diersoort", "Species"),
+    "breed": ("Ras", "Breed"),
+    "sex": ("Geslacht", "Sex"),
+    "birth_date": ("Geboortedatum", "Birth date"),
+    "colour": ("Kleur", "Colour"),
+    "coat": ("Vacht", "Coat"),
+    "chip": ("Chipnummer", "Chip number"),
+    "insured": ("Verzekerd", "Insured"),
+    # the medical record and the invoice lines
     "vaccinations": ("Vaccinaties", "Vaccinations"),
     "reason": ("Reden", "Reason"),
+    "findings": ("Bevindingen", "Findings"),
+    "diagnosis": ("Diagnose", "Diagnosis"),
+    "treatment": ("Behandeling", "Treatment"),
+    "vet": ("Dierenarts", "Vet"),
+    "vaccine": ("Vaccin", "Vaccine"),
+    "batch": ("Batch", "Batch"),
+    "next_due": ("Volgende", "Next due"),
+    "dispensed": ("Meegegeven", "Dispensed"),
+    "description": ("Omschrijving", "Description"),
+    "quantity": ("Aantal", "Quantity"),
 }
 
 
-def word(key: str) -> dict[str, str]:
-    """A shared label as ``{"nl": ..., "en": ...}`` (the access report's form)."""
-    nl, en = WORDS[key]
-    return {"nl": nl, "en": en}
+def shared(*keys: str) -> Labels:
+    """The shared labels ``keys``: a document's own table starts with them (``{**shared("phone"), ...}``)."""
+    return {key: WORDS[key] for key in keys}
+
+
+def lang_index(lang: str) -> int:
+    """Which side of a label a document in ``lang`` prints: Dutch for ``nl``, else English."""
+    return 0 if lang == "nl" else 1
+
+
+def translator(labels: Labels, lang: str) -> Callable[..., str]:
+    """``t(key, **fields)``: the ``lang`` side of ``labels[key]``, its ``{fields}`` filled in."""
+    i = lang_index(lang)
+
+    def t(key: str, **fields: Any) -> str:
+        return labels[key][i].format(**fields)
+
+    return t
+
 
 MONTHS: dict[str, tuple[str, ...]] = {
     "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",

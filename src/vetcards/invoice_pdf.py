@@ -25,14 +25,17 @@ from pathlib import Path
 from typing import Any
 
 from .address import address_lines
-from .dutch import WORDS
+from .dutch import WORDS, Labels, shared, translator
 from .pdf import Document, format_date, format_eur, write
 from .vocab import KIND_CREDIT_NOTE, label
 
 __all__ = ["document", "render_pdf", "write_pdf"]
 
 #: The words of the document, Dutch and English.
-_T: dict[str, tuple[str, str]] = {
+_T: Labels = {
+    **shared("reason", "description", "quantity"),
+    "client": WORDS["client_number"],
+    "pet": WORDS["pet_number"],
     "invoice": ("Factuur", "Invoice"),
     "credit_note": ("Creditnota", "Credit note"),
     "vat_number": ("BTW-nummer", "VAT number"),
@@ -46,12 +49,7 @@ _T: dict[str, tuple[str, str]] = {
     "credits": ("Creditnota voor factuur", "Credit note for invoice"),
     "of": ("van", "of"),
     "unknown": ("onbekend", "unknown"),
-    "reason": WORDS["reason"],
-    "client": WORDS["client_number"],
-    "pet": WORDS["pet_number"],
     "method": ("Betaalwijze", "Payment method"),
-    "description": ("Omschrijving", "Description"),
-    "quantity": ("Aantal", "Quantity"),
     "unit_price": ("Prijs per eenheid excl. BTW", "Unit price excl. VAT"),
     "rate_pct": ("BTW %", "VAT %"),
     "net": ("Bedrag excl. BTW", "Amount excl. VAT"),
@@ -93,10 +91,7 @@ def _qty(quantity: str, lang: str) -> str:
 
 def document(card: dict[str, Any], lang: str = "nl") -> Document:
     """The document of one invoice card (see :func:`invoice_views.invoice_card`)."""
-    i = 0 if lang == "nl" else 1
-
-    def t(key: str, **kw: Any) -> str:
-        return _T[key][i].format(**kw)
+    t = translator(_T, lang)
 
     def eur(cents: Any) -> str:
         return format_eur(int(cents), lang)

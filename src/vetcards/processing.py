@@ -13,7 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Optional
 
 from . import settings, vocab
-from .dutch import WORDS
+from .dutch import Labels, lang_index, shared
 from .recipients import list_recipients, required_purpose
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -61,6 +61,14 @@ def _activities(periods: dict[str, str]) -> list[dict[str, Any]]:
     y = periods
     inactive: Text = (f"{y['inactivity_years']} jaar na de laatste activiteit van de klant",
                       f"{y['inactivity_years']} years after the client's last activity")
+
+    def consented(purpose: str, name: Text, what: Text, categories: list[Any], *, at_request: Text = ("", ""),
+                  subjects: Optional[list[Text]] = None, retention: Optional[Text] = None) -> dict[str, Any]:
+        """An activity done only with the client's consent for ``purpose`` (its id): the consenting
+        clients, kept as long as the client is active, unless said otherwise."""
+        return {"id": purpose, "name": name, "purpose": what, "legal_basis": _on_consent(purpose, at_request),
+                "data_subjects": subjects or [_CONSENTED], "categories": categories, "retention": retention or inactive}
+
     return [
         {"id": "care",
          "name": ("Zorg en administratie (klant- en patiëntenkaarten, medisch dossier)",
@@ -94,48 +102,26 @@ def _activities(periods: dict[str, str]) -> list[dict[str, Any]]:
                        "of in incasso is",
                        f"{y['fiscal_years']} years from the end of the latest year of the invoice, a payment on it "
                        "or a credit note that corrects it; not purged while an invoice is unpaid or in collection")},
-        {"id": "reminders",
-         "name": ("Herinneringskaarten voor vaccinaties", "Vaccination reminder cards"),
-         "purpose": ("een herinneringskaart sturen als een vaccinatie nodig is",
-                     "posting a recall card when a vaccination is due"),
-         "legal_basis": ("toestemming (herinneringskaarten)", "consent (reminders)"),
-         "data_subjects": [_CONSENTED],
-         "categories": ["naw", ("gegevens van het dier (alleen naam en soort)", "animal (name and species only)"),
-                        "recall"],
-         "retention": (f"{inactive[0]}; de drukkerij bewaart niets", f"{inactive[1]}; the printer keeps nothing")},
-        {"id": "chip-registration",
-         "name": ("Chipregistratie bij de Nederlandse Databank Gezelschapsdieren (NDG)",
-                  "Chip registration at the Dutch pet database (NDG)"),
-         "purpose": ("een gechipt dier en de eigenaar registreren", "registering a chipped animal and its owner"),
-         "legal_basis": ("toestemming (chipregistratie)", "consent (chip-registration)"),
-         "data_subjects": [_CONSENTED],
-         "categories": ["naw", "animal", "chip"],
-         "retention": inactive},
-        {"id": "referral",
-         "name": ("Doorverwijzing naar een specialist", "Referral to a specialist"),
-         "purpose": ("één patiënt doorverwijzen, op verzoek van de klant",
-                     "referring one patient, at the client's request"),
-         "legal_basis": ("toestemming (doorverwijzing), op verzoek van de klant",
-                         "consent (referral), at the client's request"),
-         "data_subjects": [("klanten (eigenaren van dieren) die om de doorverwijzing vroegen",
-                            "clients (animal owners) who asked for the referral")],
-         "categories": ["naw", "animal", "record", ("telefoon, e-mail en chipnummer als het register dat toestaat",
-                                                    "contact and chip when the register allows")],
-         "retention": inactive},
-        {"id": "lab",
-         "name": ("Laboratoriumonderzoek", "Laboratory tests"),
-         "purpose": ("monsters laten onderzoeken", "having samples analysed"),
-         "legal_basis": ("toestemming (laboratorium)", "consent (lab)"),
-         "data_subjects": [_CONSENTED],
-         "categories": ["naw", "animal", "record"],
-         "retention": inactive},
-        {"id": "pharmacy",
-         "name": ("Bestellingen bij de apotheek", "Pharmacy orders"),
-         "purpose": ("voorgeschreven geneesmiddelen leveren", "supplying prescribed medicines"),
-         "legal_basis": ("toestemming (apotheek)", "consent (pharmacy)"),
-         "data_subjects": [_CONSENTED],
-         "categories": ["naw", "animal", "record"],
-         "retention": inactive},
+        consented("reminders", ("Herinneringskaarten voor vaccinaties", "Vaccination reminder cards"),
+                  ("een herinneringskaart sturen als een vaccinatie nodig is",
+                   "posting a recall card when a vaccination is due"),
+                  ["naw", ("gegevens van het dier (alleen naam en soort)", "animal (name and species only)"), "recall"],
+                  retention=(f"{inactive[0]}; de drukkerij bewaart niets", f"{inactive[1]}; the printer keeps nothing")),
+        consented("chip-registration", ("Chipregistratie bij de Nederlandse Databank Gezelschapsdieren (NDG)",
+                                        "Chip registration at the Dutch pet database (NDG)"),
+                  ("een gechipt dier en de eigenaar registreren", "registering a chipped animal and its owner"),
+                  ["naw", "animal", "chip"]),
+        consented("referral", ("Doorverwijzing naar een specialist", "Referral to a specialist"),
+                  ("één patiënt doorverwijzen, op verzoek van de klant", "referring one patient, at the client's request"),
+                  ["naw", "animal", "record", ("telefoon, e-mail en chipnummer als het register dat toestaat",
+                                               "contact and chip when the register allows")],
+                  at_request=(", op verzoek van de klant", ", at the client's request"),
+                  subjects=[("klanten (eigenaren van dieren) die om de doorverwijzing vroegen",
+                             "clients (animal owners) who asked for the referral")]),
+        consented("lab", ("Laboratoriumonderzoek", "Laboratory tests"),
+                  ("monsters laten onderzoeken", "having samples analysed"), ["naw", "animal", "record"]),
+        consented("pharmacy", ("Bestellingen bij de apotheek", "Pharmacy orders"),
+                  ("voorgeschreven geneesmiddelen leveren", "supplying prescribed medicines"), ["naw", "animal", "record"]),
         {"id": "statistics",
          "name": ("Geanonimiseerde statistiek", "Anonymised statistics"),
          "purpose": ("praktijkstatistiek uit totalen (geen persoon herkenbaar)",
@@ -163,10 +149,16 @@ def _activities(periods: dict[str, str]) -> list[dict[str, Any]]:
     ]
 
 
+def _on_consent(purpose: str, more: Text) -> Text:
+    """The legal basis "consent for ``purpose``": in Dutch the purpose's label, in English its code (the
+    word ``consent give --purpose`` takes); ``more`` is added to each."""
+    return (f"toestemming ({vocab.label('consent_purpose', purpose, 'nl')}){more[0]}", f"consent ({purpose}){more[1]}")
+
+
 def _in(value: Any, lang: str) -> Any:
     """The ``lang`` side of a text pair (lists and dicts of them too); a category code as its label in
     Dutch and as its code in English (the form scripts read)."""
-    i = 0 if lang == "nl" else 1
+    i = lang_index(lang)
     if isinstance(value, tuple):
         return value[i]
     if isinstance(value, list):
@@ -216,28 +208,24 @@ TITLE: Text = ("Register van verwerkingsactiviteiten (AVG art. 30 lid 1)",
                "Record of processing activities (GDPR art. 30(1))")
 NO_TRANSFERS: Text = ("geen vastgelegd", "none recorded")
 #: The labels of the printed register.
-_W: dict[str, Text] = {
-    "generated": WORDS["generated"],
-    "controller": WORDS["controller"],
+_W: Labels = {
+    **shared("generated", "controller", "address", "vat_number", "phone", "email", "privacy_contact",
+             "statement_version", "purpose", "legal_basis", "none", "transfers"),
     "not_set": ("(niet ingesteld: vetcards practice set --name ...)", "(not set: vetcards practice set --name ...)"),
-    "address": ("Adres", "Address"), "kvk": ("KvK", "KvK"), "vat_number": ("Btw-nummer", "VAT number"),
-    "phone": WORDS["phone"], "email": WORDS["email"],
-    "privacy_contact": WORDS["privacy_contact"],
+    "kvk": ("KvK", "KvK"),
     "privacy_email": ("E-mail gegevensbescherming", "Data-protection e-mail"),
-    "statement": ("Versie privacyverklaring", "Privacy statement version"),
     "retention_settings": ("Bewaartermijnen: inactiviteit {0} jaar, fiscaal {1} jaar, diergeneesmiddelen {2} jaar",
                            "Retention settings: inactivity {0} years, fiscal {1} years, medicine records {2} years"),
     "categories": ("Categorieën van gegevens", "Data categories"),
-    "purpose": ("Doel", "Purpose"), "legal_basis": ("Grondslag", "Legal basis"),
-    "data_subjects": ("Betrokkenen", "Data subjects"), "act_categories": ("Gegevens", "Data categories"),
-    "recipients": ("Ontvangers", "Recipients"), "none": WORDS["none"],
+    "data_subjects": ("Betrokkenen", "Data subjects"),
+    "act_categories": ("Gegevens", "Data categories"),
+    "recipients": ("Ontvangers", "Recipients"),
     "retention": ("Bewaartermijn", "Retention"),
     "agreement": ("overeenkomst van {0}", "agreement {0}"),
     "no_agreement": ("geen datum van overeenkomst vastgelegd", "no agreement date recorded"),
     "may_receive": ("mag ontvangen", "may receive"),
     "other": ("Overige ontvangers (grondslag per verstrekking: overeenkomst of wettelijke plicht)",
               "Other recipients (basis per disclosure: contract or legal obligation)"),
-    "transfers": WORDS["transfers"],
     "security": ("Beveiligingsmaatregelen", "Security measures"),
 }
 
@@ -261,7 +249,7 @@ def render_text(reg: dict[str, Any], lang: str = "nl") -> str:
     for key in ("address", "kvk", "vat_number", "phone", "email", "privacy_contact", "privacy_email"):
         if c.get(key):
             lines.append(f"{w(key)}: {c[key]}")
-    lines.append(f"{w('statement')}: {reg['privacy_statement_version']}")
+    lines.append(f"{w('statement_version')}: {reg['privacy_statement_version']}")
     r = reg["retention_settings"]
     lines.append(w("retention_settings").format(r["inactivity_years"], r["fiscal_years"], r["medicine_years"]))
     lines += ["", f"{w('categories')}:"]

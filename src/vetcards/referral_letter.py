@@ -16,57 +16,36 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from .address import address_lines
-from .dutch import WORDS
+from .dutch import WORDS, Labels, shared, translator
 from .pdf import Document, format_date, format_kg
 from .vocab import label
 
 __all__ = ["render"]
 
-_T: dict[str, tuple[str, str]] = {
+#: The letter's words: (Dutch, English).
+_T: Labels = {
+    **shared("phone", "email", "owner", "name", "species", "breed", "sex", "birth_date", "colour", "coat", "chip",
+             "insured", "yes", "no", "vaccinations", "findings", "diagnosis", "treatment", "vet", "vaccine", "batch",
+             "next_due", "dispensed"),
+    "date": WORDS["date"],
+    "client": WORDS["client_number"],
+    "number": WORDS["pet_number"],
+    "visit_reason": WORDS["reason"],
     "title": ("Verwijzing", "Referral"),
     "to": ("Aan", "To"),
-    "date": ("Datum", "Date"),
     "about": ("Betreft: verwijzing van {pet} ({species}), patiëntnummer {number}",
               "Re: referral of {pet} ({species}), patient number {number}"),
     "reason": ("Reden van verwijzing", "Reason for referral"),
     "no_reason": ("Niet opgegeven; zie het dossier hieronder.", "Not given; see the record below."),
-    "owner": ("Eigenaar", "Owner"),
-    "client": WORDS["client_number"],
-    "phone": WORDS["phone"],
-    "email": WORDS["email"],
     "patient": ("Patiënt", "Patient"),
-    "name": ("Naam", "Name"),
-    "number": WORDS["pet_number"],
-    "species": ("Diersoort", "Species"),
-    "breed": ("Ras", "Breed"),
-    "sex": ("Geslacht", "Sex"),
-    "birth_date": ("Geboortedatum", "Birth date"),
-    "colour": ("Kleur", "Colour"),
-    "coat": ("Vacht", "Coat"),
-    "chip": ("Chipnummer", "Chip number"),
-    "insured": ("Verzekerd", "Insured"),
     "deceased_on": ("Overleden op", "Died on"),
-    "yes": WORDS["yes"],
-    "no": WORDS["no"],
     "weights": ("Gewicht", "Weight"),
     "visits": ("Consulten", "Visits"),
-    "vaccinations": WORDS["vaccinations"],
     "medicines": ("Medicatie", "Medicines"),
     "none": ("Geen.", "None."),
-    "when": ("Datum", "Date"),
-    "kg": ("Gewicht", "Weight"),
-    "visit_reason": WORDS["reason"],
-    "findings": ("Bevindingen", "Findings"),
-    "diagnosis": ("Diagnose", "Diagnosis"),
-    "treatment": ("Behandeling", "Treatment"),
-    "vet": ("Dierenarts", "Vet"),
-    "vaccine": ("Vaccin", "Vaccine"),
-    "batch": ("Batch", "Batch"),
-    "next_due": ("Volgende", "Next due"),
     "product": ("Product", "Product"),
     "quantity": ("Hoeveelheid", "Quantity"),
     "expiry": ("Vervaldatum", "Expiry"),
-    "dispensed": ("Meegegeven", "Dispensed"),
     "voided": ("{n} vervallen registratie(s) (ingevoerd in fout of vervangen door een correctie) zijn weggelaten.",
                "{n} voided record(s) (entered in error or replaced by a correction) are left out."),
     "greeting": ("Met collegiale groet,", "Kind regards,"),
@@ -83,10 +62,7 @@ def render(bundle: dict[str, Any], practice: dict[str, Any], *, record: dict[str
     ``record`` the medical record without the voided records (``voided``: how many were left out).
     A character the font lacks is refused (:class:`vetcards.errors.InvalidInput`).
     """
-    i = 0 if lang == "nl" else 1
-
-    def t(key: str, **kw: Any) -> str:
-        return _T[key][i].format(**kw)
+    t = translator(_T, lang)
 
     def yes_no(value: Optional[bool]) -> str:
         return "" if value is None else t("yes" if value else "no")
@@ -135,15 +111,15 @@ def render(bundle: dict[str, Any], practice: dict[str, Any], *, record: dict[str
         else:
             doc.text(t("none"))
 
-    section("weights", [t("when"), t("kg")],
+    section("weights", [t("date"), t("weights")],
             [[format_date(w["date"], lang), format_kg(w["grams"], lang)] for w in record["weights"]], (40, 40))
-    section("visits", [t("when"), t("visit_reason"), t("findings"), t("diagnosis"), t("treatment"), t("vet")],
+    section("visits", [t("date"), t("visit_reason"), t("findings"), t("diagnosis"), t("treatment"), t("vet")],
             [[format_date(v["date"], lang), v.get("reason"), v.get("findings"), v.get("diagnosis"),
               v.get("treatment"), v.get("vet")] for v in record["visits"]], (24, 28, 36, 30, 36, 20))
-    section("vaccinations", [t("when"), t("vaccine"), t("batch"), t("next_due")],
+    section("vaccinations", [t("date"), t("vaccine"), t("batch"), t("next_due")],
             [[format_date(v["date"], lang), v.get("vaccine"), v.get("batch"), format_date(v.get("next_due"), lang)]
              for v in record["vaccinations"]], (32, 60, 40, 42))
-    section("medicines", [t("when"), t("product"), t("batch"), t("quantity"), t("expiry"), t("vet"), t("dispensed")],
+    section("medicines", [t("date"), t("product"), t("batch"), t("quantity"), t("expiry"), t("vet"), t("dispensed")],
             [[format_date(m["date"], lang), m.get("product"), m.get("batch"), m.get("quantity"),
               format_date(m.get("expiry"), lang), m.get("vet"), yes_no(m.get("dispensed"))]
              for m in record["medicines"]], (24, 40, 22, 22, 24, 24, 18))

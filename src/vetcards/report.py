@@ -20,158 +20,113 @@ from html import escape
 from typing import Any, Optional
 
 from . import vocab
-from .dutch import format_date, word
+from .dutch import WORDS, Labels, format_date, lang_index, shared
 from .vocab import LANGS
 
-T: dict[str, dict[str, str]] = {
-    "title": {"nl": "Inzage in uw persoonsgegevens", "en": "Access to your personal data"},
-    "contact": {"nl": "Contact met de praktijk", "en": "Contacting the practice"},
-    "not_set": {"nl": "niet ingesteld", "en": "not set"},
-    "privacy_contact": word("privacy_contact"),
-    "privacy_contact_none": {
-        "nl": "De praktijk heeft geen aparte contactpersoon voor gegevensbescherming opgegeven; "
-              "u kunt uw vragen en verzoeken aan de praktijk zelf richten.",
-        "en": "The practice has not named a separate data-protection contact; you can send your "
-              "questions and requests to the practice itself."},
-    "categories": {"nl": "Categorieën van persoonsgegevens", "en": "Categories of personal data"},
-    "categories_intro": {"nl": "Wij verwerken de volgende soorten gegevens over u en uw dieren:",
-                         "en": "We process these kinds of data on you and your animals:"},
-    "recipient_kinds": {"nl": "Soorten ontvangers aan wie wij gegevens kunnen verstrekken, alleen met een "
-                              "grondslag (uw toestemming, een overeenkomst of een wettelijke plicht)",
-                        "en": "Kinds of recipients we may disclose data to, only with a legal basis (your "
-                              "consent, a contract or a legal obligation)"},
-    "automated": {"nl": "Geautomatiseerde besluitvorming en profilering",
-                  "en": "Automated decision-making and profiling"},
-    "automated_text": {
-        "nl": "Wij nemen geen besluiten over u die uitsluitend op geautomatiseerde verwerking berusten, en "
-              "wij maken geen profielen van u (AVG artikel 22). Herinneringskaarten worden alleen verstuurd "
-              "op grond van de datum van de volgende vaccinatie en uw toestemming.",
-        "en": "We take no decisions about you based solely on automated processing, and we do not profile "
-              "you (GDPR article 22). Reminder cards are sent only on the due date of the next vaccination "
-              "and your consent."},
-    "transfers": word("transfers"),
-    "transfers_none": {
-        "nl": "Geen doorgifte buiten de EER: wij geven uw gegevens niet door aan landen buiten de Europese "
-              "Economische Ruimte of aan internationale organisaties.",
-        "en": "No transfers outside the EEA: we do not transfer your data to countries outside the European "
-              "Economic Area or to international organisations."},
-    "corrects": {"nl": "corrigeert", "en": "corrects"},
-    "supply_date": {"nl": "leverdatum", "en": "date of supply"},
-    "voided": {"nl": "vervallen", "en": "voided"},
-    "correction_of": {"nl": "correctie van de regel van", "en": "correction of the entry of"},
-    "given_to": {"nl": "Gegeven aan", "en": "Given to"},
-    "this_practice": {"nl": "deze praktijk", "en": "this practice"},
-    "intro": {
-        "nl": "Dit overzicht bevat alle gegevens die wij over u en uw dieren bewaren, waarvoor wij ze gebruiken, "
-              "met wie wij ze delen, hoe lang wij ze bewaren en welke rechten u heeft (AVG artikel 15).",
-        "en": "This report lists all data we hold on you and your animals, what we use them for, with whom we "
-              "share them, how long we keep them and what your rights are (GDPR article 15).",
-    },
-    "generated": word("generated"),
-    "controller": word("controller"),
-    "your_data": {"nl": "Uw gegevens", "en": "Your details"},
-    "consents": {"nl": "Toestemmingen", "en": "Consents"},
-    "pets": {"nl": "Uw dieren", "en": "Your animals"},
-    "weights": {"nl": "Gewichten", "en": "Weights"},
-    "visits": {"nl": "Bezoeken", "en": "Visits"},
-    "vaccinations": word("vaccinations"),
-    "medicines": {"nl": "Diergeneesmiddelen", "en": "Veterinary medicines"},
-    "invoices": {"nl": "Facturen", "en": "Invoices"},
-    "lines": {"nl": "Regels", "en": "Lines"},
-    "payments": {"nl": "Betalingen", "en": "Payments"},
-    "recipients": {"nl": "Ontvangers van uw gegevens", "en": "Recipients of your data"},
-    "purposes": {"nl": "Doeleinden", "en": "Purposes"},
-    "retention": {"nl": "Bewaartermijnen", "en": "Retention periods"},
-    "source": {"nl": "Herkomst van de gegevens", "en": "Source of the data"},
-    "requests": {"nl": "Uw verzoeken", "en": "Your requests"},
-    "rights": {"nl": "Uw rechten", "en": "Your rights"},
-    "none": word("none"),
-    "restricted": {"nl": "beperkt (alleen bewaard vanwege een wettelijke plicht)",
-                   "en": "restricted (kept only for a legal duty)"},
-    "no_recipients": {"nl": "Wij hebben uw gegevens aan niemand verstrekt.",
-                      "en": "We have not disclosed your data to anyone."},
-    "last_activity": {"nl": "Laatste activiteit", "en": "Last activity"},
-    "delete_after": {"nl": "Zonder nieuwe activiteit verwijderd na",
-                     "en": "Without new activity deleted after"},
-    "complaint": {"nl": "Klacht bij de toezichthouder", "en": "Complaint to the supervisory authority"},
-    "complaint_text": {"nl": "U kunt een klacht indienen bij", "en": "You can lodge a complaint with"},
-    "yes": word("yes"),
-    "no": word("no"),
+#: The report's headings and sentences: (Dutch, English).
+T: Labels = {
+    **shared("controller", "generated", "privacy_contact", "transfers", "vaccinations", "none", "yes", "no"),
+    "title": ("Inzage in uw persoonsgegevens", "Access to your personal data"),
+    "not_set": ("niet ingesteld", "not set"),
+    "privacy_contact_none": (
+        "De praktijk heeft geen aparte contactpersoon voor gegevensbescherming opgegeven; "
+        "u kunt uw vragen en verzoeken aan de praktijk zelf richten.",
+        "The practice has not named a separate data-protection contact; you can send your "
+        "questions and requests to the practice itself."),
+    "categories": ("Categorieën van persoonsgegevens", "Categories of personal data"),
+    "categories_intro": ("Wij verwerken de volgende soorten gegevens over u en uw dieren:",
+                         "We process these kinds of data on you and your animals:"),
+    "recipient_kinds": ("Soorten ontvangers aan wie wij gegevens kunnen verstrekken, alleen met een "
+                        "grondslag (uw toestemming, een overeenkomst of een wettelijke plicht)",
+                        "Kinds of recipients we may disclose data to, only with a legal basis (your "
+                        "consent, a contract or a legal obligation)"),
+    "automated": ("Geautomatiseerde besluitvorming en profilering", "Automated decision-making and profiling"),
+    "automated_text": (
+        "Wij nemen geen besluiten over u die uitsluitend op geautomatiseerde verwerking berusten, en "
+        "wij maken geen profielen van u (AVG artikel 22). Herinneringskaarten worden alleen verstuurd "
+        "op grond van de datum van de volgende vaccinatie en uw toestemming.",
+        "We take no decisions about you based solely on automated processing, and we do not profile "
+        "you (GDPR article 22). Reminder cards are sent only on the due date of the next vaccination "
+        "and your consent."),
+    "transfers_none": (
+        "Geen doorgifte buiten de EER: wij geven uw gegevens niet door aan landen buiten de Europese "
+        "Economische Ruimte of aan internationale organisaties.",
+        "No transfers outside the EEA: we do not transfer your data to countries outside the European "
+        "Economic Area or to international organisations."),
+    "corrects": ("corrigeert", "corrects"),
+    "supply_date": ("leverdatum", "date of supply"),
+    "voided": ("vervallen", "voided"),
+    "correction_of": ("correctie van de regel van", "correction of the entry of"),
+    "this_practice": ("deze praktijk", "this practice"),
+    "intro": (
+        "Dit overzicht bevat alle gegevens die wij over u en uw dieren bewaren, waarvoor wij ze gebruiken, "
+        "met wie wij ze delen, hoe lang wij ze bewaren en welke rechten u heeft (AVG artikel 15).",
+        "This report lists all data we hold on you and your animals, what we use them for, with whom we "
+        "share them, how long we keep them and what your rights are (GDPR article 15)."),
+    "your_data": ("Uw gegevens", "Your details"),
+    "consents": ("Toestemmingen", "Consents"),
+    "pets": ("Uw dieren", "Your animals"),
+    "weights": ("Gewichten", "Weights"),
+    "visits": ("Bezoeken", "Visits"),
+    "medicines": ("Diergeneesmiddelen", "Veterinary medicines"),
+    "invoices": ("Facturen", "Invoices"),
+    "recipients": ("Ontvangers van uw gegevens", "Recipients of your data"),
+    "purposes": ("Doeleinden", "Purposes"),
+    "retention": ("Bewaartermijnen", "Retention periods"),
+    "source": ("Herkomst van de gegevens", "Source of the data"),
+    "requests": ("Uw verzoeken", "Your requests"),
+    "rights": ("Uw rechten", "Your rights"),
+    "restricted": ("beperkt (alleen bewaard vanwege een wettelijke plicht)",
+                   "restricted (kept only for a legal duty)"),
+    "no_recipients": ("Wij hebben uw gegevens aan niemand verstrekt.", "We have not disclosed your data to anyone."),
+    "last_activity": ("Laatste activiteit", "Last activity"),
+    "delete_after": ("Zonder nieuwe activiteit verwijderd na", "Without new activity deleted after"),
+    "complaint": ("Klacht bij de toezichthouder", "Complaint to the supervisory authority"),
+    "complaint_text": ("U kunt een klacht indienen bij", "You can lodge a complaint with"),
 }
 
-COLS: dict[str, dict[str, str]] = {
-    "number": {"nl": "Nummer", "en": "Number"},
-    "name": {"nl": "Naam", "en": "Name"},
-    "street": {"nl": "Straat", "en": "Street"},
-    "postcode": {"nl": "Postcode", "en": "Postcode"},
-    "city": {"nl": "Plaats", "en": "City"},
-    "phone": word("phone"),
-    "landline": {"nl": "Vaste telefoon", "en": "Landline"},
-    "country": {"nl": "Land", "en": "Country"},
-    "controller_name": {"nl": "Gegeven aan", "en": "Given to"},
-    "marked": {"nl": "Opmerking", "en": "Note"},
-    "email": word("email"),
-    "birth_date": {"nl": "Geboortedatum", "en": "Birth date"},
-    "created_at": {"nl": "Ingeschreven", "en": "Registered"},
-    "legal_hold_reason": {"nl": "Wettelijke bewaarplicht", "en": "Legal hold"},
-    "restricted": {"nl": "Beperkt", "en": "Restricted"},
-    "purpose": {"nl": "Doel", "en": "Purpose"},
-    "given_on": {"nl": "Gegeven op", "en": "Given on"},
-    "statement_version": {"nl": "Versie privacyverklaring", "en": "Privacy statement version"},
-    "method": {"nl": "Hoe", "en": "How"},
-    "withdrawn_on": {"nl": "Ingetrokken op", "en": "Withdrawn on"},
-    "species": {"nl": "Diersoort", "en": "Species"},
-    "breed": {"nl": "Ras", "en": "Breed"},
-    "sex": {"nl": "Geslacht", "en": "Sex"},
-    "chip": {"nl": "Chipnummer", "en": "Chip number"},
-    "colour": {"nl": "Kleur", "en": "Colour"},
-    "coat": {"nl": "Vacht", "en": "Coat"},
-    "insured": {"nl": "Verzekerd", "en": "Insured"},
-    "deceased_on": {"nl": "Overleden op", "en": "Deceased on"},
-    "measured_on": {"nl": "Datum", "en": "Date"},
-    "grams": {"nl": "Gewicht (kg)", "en": "Weight (kg)"},
-    "visit_date": {"nl": "Datum", "en": "Date"},
-    "reason": word("reason"),
-    "findings": {"nl": "Bevindingen", "en": "Findings"},
-    "diagnosis": {"nl": "Diagnose", "en": "Diagnosis"},
-    "treatment": {"nl": "Behandeling", "en": "Treatment"},
-    "vet": {"nl": "Dierenarts", "en": "Vet"},
-    "vaccine": {"nl": "Vaccin", "en": "Vaccine"},
-    "batch": {"nl": "Batch", "en": "Batch"},
-    "next_due": {"nl": "Volgende", "en": "Next due"},
-    "pet_number": {"nl": "Dier", "en": "Animal"},
-    "record_date": {"nl": "Datum", "en": "Date"},
-    "product": {"nl": "Middel", "en": "Product"},
-    "quantity": {"nl": "Aantal", "en": "Quantity"},
-    "expiry": {"nl": "Houdbaar tot", "en": "Expiry"},
-    "dispensed": {"nl": "Meegegeven", "en": "Dispensed"},
-    "owner_name": {"nl": "Eigenaar", "en": "Owner"},
-    "owner_address": {"nl": "Adres eigenaar", "en": "Owner's address"},
-    "invoice_date": {"nl": "Datum", "en": "Date"},
-    "kind": {"nl": "Soort", "en": "Kind"},
-    "status": {"nl": "Status", "en": "Status"},
-    "payment_method": {"nl": "Betaalwijze", "en": "Payment"},
-    "net": {"nl": "Excl. btw", "en": "Net"},
-    "vat": {"nl": "Btw", "en": "VAT"},
-    "gross": {"nl": "Totaal", "en": "Total"},
-    "paid": {"nl": "Betaald", "en": "Paid"},
-    "description": {"nl": "Omschrijving", "en": "Description"},
-    "unit_price": {"nl": "Prijs per stuk", "en": "Unit price"},
-    "vat_rate": {"nl": "Btw %", "en": "VAT %"},
-    "paid_on": {"nl": "Betaald op", "en": "Paid on"},
-    "amount": {"nl": "Bedrag", "en": "Amount"},
-    "recipient": {"nl": "Ontvanger", "en": "Recipient"},
-    "disclosed_on": {"nl": "Datum", "en": "Date"},
-    "categories": {"nl": "Gegevens", "en": "Data"},
-    "basis": {"nl": "Grondslag", "en": "Legal basis"},
-    "at_client_request": {"nl": "Op uw verzoek", "en": "At your request"},
-    "type": {"nl": "Soort", "en": "Type"},
-    "received_on": {"nl": "Ontvangen", "en": "Received"},
-    "due_on": {"nl": "Uiterlijk", "en": "Due"},
-    "closed_on": {"nl": "Afgehandeld", "en": "Closed"},
-    "kvk": {"nl": "KvK", "en": "KvK (Chamber of Commerce)"},
-    "vat_number": {"nl": "Btw-nummer", "en": "VAT number"},
-    "address": {"nl": "Adres", "en": "Address"},
+#: The label of each column (a key of the export's records), (Dutch, English).
+COLS: Labels = {
+    **shared("name", "address", "phone", "email", "vat_number", "birth_date", "statement_version", "purpose",
+             "species", "breed", "sex", "chip", "colour", "coat", "insured", "reason", "findings", "diagnosis",
+             "treatment", "vet", "vaccine", "batch", "next_due", "quantity", "dispensed", "description"),
+    **dict.fromkeys(("measured_on", "visit_date", "record_date", "invoice_date", "disclosed_on"), WORDS["date"]),
+    "basis": WORDS["legal_basis"],
+    "number": ("Nummer", "Number"),
+    "street": ("Straat", "Street"),
+    "postcode": ("Postcode", "Postcode"),
+    "city": ("Plaats", "City"),
+    "landline": ("Vaste telefoon", "Landline"),
+    "country": ("Land", "Country"),
+    "kvk": ("KvK", "KvK (Chamber of Commerce)"),
+    "created_at": ("Ingeschreven", "Registered"),
+    "legal_hold_reason": ("Wettelijke bewaarplicht", "Legal hold"),
+    "restricted": ("Beperkt", "Restricted"),
+    "marked": ("Opmerking", "Note"),
+    "given_on": ("Gegeven op", "Given on"),
+    "method": ("Hoe", "How"),
+    "withdrawn_on": ("Ingetrokken op", "Withdrawn on"),
+    "controller_name": ("Gegeven aan", "Given to"),
+    "deceased_on": ("Overleden op", "Deceased on"),
+    "grams": ("Gewicht (kg)", "Weight (kg)"),
+    "pet_number": ("Dier", "Animal"),
+    "product": ("Middel", "Product"),
+    "expiry": ("Houdbaar tot", "Expiry"),
+    "net": ("Excl. btw", "Net"),
+    "vat": ("Btw", "VAT"),
+    "gross": ("Totaal", "Total"),
+    "paid": ("Betaald", "Paid"),
+    "unit_price": ("Prijs per stuk", "Unit price"),
+    "vat_rate": ("Btw %", "VAT %"),
+    "paid_on": ("Betaald op", "Paid on"),
+    "amount": ("Bedrag", "Amount"),
+    "recipient": ("Ontvanger", "Recipient"),
+    "categories": ("Gegevens", "Data"),
+    "at_client_request": ("Op uw verzoek", "At your request"),
+    "type": ("Soort", "Type"),
+    "received_on": ("Ontvangen", "Received"),
+    "due_on": ("Uiterlijk", "Due"),
+    "closed_on": ("Afgehandeld", "Closed"),
 }
 
 #: Which vocabulary a coded column's values come from (vetcards.vocab): every
@@ -240,7 +195,11 @@ dd { margin: 0; }
 
 
 def _t(key: str, lang: str) -> str:
-    return T[key][lang]
+    return T[key][lang_index(lang)]
+
+
+def _col(key: str, lang: str) -> str:
+    return COLS[key][lang_index(lang)]
 
 
 def _v(value: Any, lang: str) -> str:
@@ -291,7 +250,7 @@ def _table(rows: Sequence[dict[str, Any]], cols: Sequence[str], lang: str,
     if not rows:
         return f'<p class="muted">{_t("none", lang)}</p>'
     num = set(num)
-    head = "".join(f"<th>{escape(COLS[c][lang])}</th>" for c in cols)
+    head = "".join(f"<th>{escape(_col(c, lang))}</th>" for c in cols)
     body = []
     for r in rows:
         tds = []
@@ -306,7 +265,7 @@ def _table(rows: Sequence[dict[str, Any]], cols: Sequence[str], lang: str,
 
 
 def _dl(rec: dict[str, Any], keys: Sequence[str], lang: str) -> str:
-    items = "".join(f"<dt>{escape(COLS[k][lang])}</dt><dd>{_cell(k, rec.get(k), lang)}</dd>" for k in keys)
+    items = "".join(f"<dt>{escape(_col(k, lang))}</dt><dd>{_cell(k, rec.get(k), lang)}</dd>" for k in keys)
     return f"<dl>{items}</dl>"
 
 
@@ -358,17 +317,17 @@ def _controller(ctl: dict[str, Any], lang: str) -> list[str]:
         got = ctl.get(key)
         return _v(got, lang) if got else f'<span class="muted">{_t("not_set", lang)}</span>'
 
-    rows = [(COLS["name"][lang], value("name")),
-            (COLS["address"][lang], escape(address_line(ctl.get("street"), ctl.get("postcode"), ctl.get("city"),
+    rows = [(_col("name", lang), value("name")),
+            (_col("address", lang), escape(address_line(ctl.get("street"), ctl.get("postcode"), ctl.get("city"),
                                                          lang=lang)) or value("street")),
-            (COLS["phone"][lang], value("phone")), (COLS["email"][lang], value("email")),
-            (COLS["kvk"][lang], value("kvk")), (COLS["vat_number"][lang], value("vat_number"))]
+            (_col("phone", lang), value("phone")), (_col("email", lang), value("email")),
+            (_col("kvk", lang), value("kvk")), (_col("vat_number", lang), value("vat_number"))]
     out = [f"<h2>{_t('controller', lang)}</h2>", "<dl>",
            *(f"<dt>{escape(k)}</dt><dd>{v}</dd>" for k, v in rows), "</dl>",
            f"<h3>{_t('privacy_contact', lang)}</h3>"]
     if ctl.get("privacy_contact") or ctl.get("privacy_email"):
-        out.append(f"<dl><dt>{escape(COLS['name'][lang])}</dt><dd>{value('privacy_contact')}</dd>"
-                   f"<dt>{escape(COLS['email'][lang])}</dt><dd>{value('privacy_email')}</dd></dl>")
+        out.append(f"<dl><dt>{escape(_col('name', lang))}</dt><dd>{value('privacy_contact')}</dd>"
+                   f"<dt>{escape(_col('email', lang))}</dt><dd>{value('privacy_email')}</dd></dl>")
     else:
         out.append(f"<p>{_t('privacy_contact_none', lang)}</p>")
     return out
@@ -441,7 +400,7 @@ def render(doc: dict[str, Any], lang: str = "nl") -> str:
     add(f"<h1>{_t('title', lang)}</h1>")
     add(f"<p>{_t('intro', lang)}</p>")
     add(f'<p class="muted">{_t("generated", lang)}: {_date(doc["generated_at"], lang)} · '
-        f'{escape(COLS["number"][lang])}: {_v(c["number"], lang)}</p>')
+        f'{escape(_col("number", lang))}: {_v(c["number"], lang)}</p>')
 
     out += _controller(doc["controller"], lang)
 
