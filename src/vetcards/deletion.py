@@ -1,6 +1,6 @@
 """The one deletion engine of erase and purge (SPEC §4, §5), driven by the data map.
 
-The caller says which clients go (``SELECT id, keep_card ...``: ``keep_card``
+The caller says which clients go (a ``SELECT id, keep_card ...``: ``keep_card``
 is 1 for a card that an erasure keeps restricted for a claim) and on which
 date; :class:`Deletion` then stages, set-based, in TEMP tables
 (``temp_store = MEMORY``, so no plaintext reaches a temp file):
@@ -27,12 +27,14 @@ Where each rule lives: the periods' arithmetic in :mod:`vetcards.rules`
 :func:`held_sql` (the fiscal term of SPEC §4: any issue or payment date of the
 invoice's group on or after the cut-off) and the same dates for the printed
 term in :func:`term_dates` / :func:`hold_until`, for erase and purge alike;
-the owner's address of a kept record in :data:`OWNER_ADDRESS_SQL`.
+the owner's address of a kept record in :func:`owner_address`.
 
-The statements are text generated from the map, in portable SQL: ``CREATE
-TEMP TABLE`` and unqualified names (a temporary table is found before the
-database's own, in SQLite and in PostgreSQL's ``pg_temp`` alike), dates as
-ISO parameters, no SQLite-only function.
+The statements are SQLAlchemy Core constructs generated from the map, on
+lightweight ``table()``/``column()`` clauses (:func:`sql_table`; the ORM models
+are not imported: the purge runs from cron), compiled per database: the TEMP
+tables are ``Table(..., prefixes=["TEMPORARY"])`` in a throwaway MetaData with
+unqualified names (a temporary table is found before the database's own, in
+SQLite and in PostgreSQL's ``pg_temp`` alike), dates are ISO parameters.
 """
 
 from __future__ import annotations
@@ -40,27 +42,124 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal, Optional
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal, Optional, Union
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    and_,
+    bindparam,
+    case,
+    column,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    literal_column,
+    not_,
+    null,
+    or_,
+    select,
+    text,
+    union,
+    union_all,
+    update,
+)
+from sqlalchemy import Table as CoreTable
+from sqlalchemy import table as table_clause
+from sqlalchemy.schema import CreateTable, DropTable
 
 from . import rules
 from .datamap import MAP, Act, Hold, Table, entry, holders
 
 if TYPE_CHECKING:
+    from sqlalchemy.sql import ClauseElement, ColumnElement, Executable, FromClause, Select
+    from sqlalchemy.sql.expression import BindParameter, TableClause
+
     from .db import UnitOfWork
 
-__all__ = ["OWNER_ADDRESS_SQL", "Deletion", "Step", "claim_exists_sql", "claim_sql", "cutoffs", "held_sql",
-           "hold_until", "term_dates"]
+__all__ = ["BATCH_IDS", "Deletion", "Step", "claim_exists", "claim_exists_sql", "claim_sql", "cutoffs", "held_sql",
+           "hold_until", "owner_address", "sql_table", "temp_table", "term_dates"]
 
 Mode = Literal["erase", "purge"]
 Part = Literal["reached", "gone", "detach", "claim", "sweep"]
-
-#: The owner's address on a kept record, from the client card ``c``.
-OWNER_ADDRESS_SQL = ("c.street || ', ' || c.postcode || ' ' || c.city"
-                     " || CASE WHEN c.country <> 'NL' THEN ', ' || c.country ELSE '' END")
+Condition = Any  # ColumnElement[bool]; Any so that and_/or_/not_ accept it under mypy
 
 _PARAM = {Hold.FISCAL: "fiscal_cut", Hold.MEDICINE: "medicine_cut"}
+
+
+# -- the tables, as Core clauses ------------------------------------------------
+
+#: Columns of the client card read besides those the map names: the owner snapshot
+#: (:func:`owner_address`) and the purge's decision (number, legal hold).
+_CLIENT_READS = ("number", "name", "street", "postcode", "city", "country", "legal_hold_reason")
+#: Columns joined into text (the owner's name and address): typed, so that ``||`` concatenates.
+_TEXT = {"name", "street", "postcode", "city", "country"}
+
+
+def _column_names(t: Table) -> set[str]:
+    """Every column of ``t`` the engine, the purge and the erasure read or write, from the map."""
+    names = {"id", *(link.column for link in t.links), *t.restrict_clears, *(t.owner_snapshot or ())}
+    names |= {c for c in (t.hold_date, t.hold_pair, t.claim_state) if c}
+    if t.hold is not None or Act.CLAIM in (t.erase, t.purge):
+        names.add("restricted")
+    for other in MAP:
+        names |= {link.key for link in other.links if link.parent == t.name}
+        names |= {f for child, link, col in other.hold_extended_by if child == t.name for f in (link, col)}
+    if t.name == "client":
+        names |= set(_CLIENT_READS)
+    if t.claim_state:  # the purge plan and the erasure list these rows by number
+        names.add("number")
+    return names
+
+
+@cache
+def sql_table(name: str) -> TableClause:
+    """The lightweight Core clause of map table ``name`` (one object per table, so subqueries correlate)."""
+    return table_clause(name, *(column(n, String) if n in _TEXT else column(n) for n in sorted(_column_names(entry(name)))))
+
+
+#: TEMP tables: a throwaway MetaData, never created as a whole.
+_TEMP = MetaData()
+
+
+def temp_table(name: str, *columns: Column[Any]) -> CoreTable:
+    """A TEMPORARY table (``CREATE TEMPORARY TABLE name``, unqualified: portable)."""
+    if name in _TEMP.tables:
+        return _TEMP.tables[name]
+    return CoreTable(name, _TEMP, *columns, prefixes=["TEMPORARY"])
+
+
+def _id() -> Column[int]:
+    return Column("id", Integer, primary_key=True, autoincrement=False)
+
+
+_STAGED = ("client", "pet", *(t.name for t in holders()))
+_GONE: dict[str, CoreTable] = {
+    name: temp_table(f"gone_{name}", _id(), *([Column("keep_card", Integer, nullable=False)] if name == "client" else []))
+    for name in _STAGED}
+
+#: The slice of staged ids a batched step takes (:data:`BATCH_IDS`).
+_LO: BindParameter[Any] = bindparam("lo")
+_HI: BindParameter[Any] = bindparam("hi")
+
+
+def _sliced(ids: ColumnElement[Any]) -> list[Condition]:
+    return [ids >= _LO, ids < _HI]
+
+
+def _literal_sql(clause: ClauseElement, uow: Optional[UnitOfWork]) -> str:
+    """``clause`` as SQL text with its values written in (for callers that splice it into text)."""
+    dialect = uow.conn.dialect if uow is not None else None
+    return str(clause.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+
+# -- the rules, as SQL ----------------------------------------------------------
 
 
 def cutoffs(as_of: date, periods: rules.Periods) -> dict[str, str]:
@@ -76,38 +175,40 @@ def hold_until(hold: Hold, dates: Iterable[date], periods: rules.Periods) -> dat
     return rules.medicine_hold_until(max(dates), periods)
 
 
-def _root(table: Table, alias: str) -> str:
+def _root(table: Table, row: FromClause) -> ColumnElement[Any]:
     """The id of the row's group: the row it corrects, else itself."""
-    return f"coalesce({alias}{table.hold_pair}, {alias}id)" if table.hold_pair else f"{alias}id"
+    return func.coalesce(row.c[table.hold_pair], row.c.id) if table.hold_pair else row.c.id
 
 
-def _in_group(table: Table, member: str, alias: str) -> str:
-    """Row ``member`` (an alias) is in the group of the row ``alias``."""
-    root = _root(table, alias)
-    return f"({member}.id = {root} OR {member}.{table.hold_pair} = {root})"
+def _in_group(table: Table, member: FromClause, row: FromClause) -> Condition:
+    """Row ``member`` is in the group of row ``row`` (both of ``table``, with a :attr:`Table.hold_pair`)."""
+    assert table.hold_pair is not None
+    root = _root(table, row)
+    return or_(member.c.id == root, member.c[table.hold_pair] == root)
 
 
-def held_sql(table: Table, alias: Optional[str] = None) -> str:
-    """The row's hold still runs (on the date of the parameters of :func:`cutoffs`).
+def held_sql(table: Table, row: FromClause, cut: ColumnElement[Any]) -> Condition:
+    """The hold of ``row`` (a row of ``table``) still runs: a date on or after ``cut``.
 
     A row without a group keeps while its own date is on or after the cut-off;
     a row of a group (:attr:`Table.hold_pair`) while any date of any member
     (its own, or one of :attr:`Table.hold_extended_by`: a payment) is.
-    ``alias``: how the row is named (default the table's name).
     """
     assert table.hold is not None and table.hold_date is not None
-    a = f"{alias or table.name}."
-    cut = f":{_PARAM[table.hold]}"
-    if not table.hold_pair and not table.hold_extended_by:
-        return f"{a}{table.hold_date} >= {cut}"
-    m = "g_"
-    dated = [f"{m}.{table.hold_date} >= {cut}"] + [
-        f"EXISTS (SELECT 1 FROM {child} x_ WHERE x_.{link} = {m}.id AND x_.{column} >= {cut})"
-        for child, link, column in table.hold_extended_by]
+    date_column = table.hold_date
+
+    def dated(g: FromClause) -> list[Condition]:
+        out: list[Condition] = [g.c[date_column] >= cut]
+        for child, link, col in table.hold_extended_by:
+            x = sql_table(child).alias("x_")
+            out.append(exists().where(x.c[link] == g.c.id, x.c[col] >= cut).correlate(g))
+        return out
+
     if not table.hold_pair:
-        return " OR ".join(d.replace(f"{m}.", a) for d in dated)
-    return (f"EXISTS (SELECT 1 FROM {table.name} {m} WHERE {_in_group(table, m, a)} "
-            f"AND ({' OR '.join(dated)}))")
+        ways = dated(row)
+        return ways[0] if len(ways) == 1 else or_(*ways)
+    g = sql_table(table.name).alias("g_")
+    return exists().where(_in_group(table, g, row), or_(*dated(g))).correlate(row)
 
 
 def term_dates(uow: UnitOfWork, table: Table, ids: list[int]) -> dict[int, list[date]]:
@@ -116,72 +217,79 @@ def term_dates(uow: UnitOfWork, table: Table, ids: list[int]) -> dict[int, list[
     out: dict[int, list[date]] = {i: [] for i in ids}
     if not ids:
         return out
-    a, m = "r_", "g_"
-    group = _in_group(table, m, f"{a}.") if table.hold_pair else f"{m}.id = {a}.id"
-    base = f"FROM {table.name} {a} JOIN {table.name} {m} ON {group}"
-    parts = [f"SELECT {a}.id AS id, {m}.{table.hold_date} AS d {base} WHERE {a}.id IN :ids"] + [
-        f"SELECT {a}.id, x_.{column} {base} JOIN {child} x_ ON x_.{link} = {m}.id WHERE {a}.id IN :ids"
-        for child, link, column in table.hold_extended_by]
-    stmt = text(" UNION ALL ".join(parts)).bindparams(bindparam("ids", expanding=True))
-    for row in uow.execute(stmt, {"ids": ids}):
+    r, g = sql_table(table.name).alias("r_"), sql_table(table.name).alias("g_")
+    group = _in_group(table, g, r) if table.hold_pair else g.c.id == r.c.id
+    wanted = r.c.id.in_(bindparam("ids", expanding=True))
+    parts = [select(r.c.id.label("id"), g.c[table.hold_date].label("d")).join_from(r, g, group).where(wanted)]
+    for child, link, col in table.hold_extended_by:
+        x = sql_table(child).alias("x_")
+        parts.append(select(r.c.id, x.c[col]).join_from(r, g, group).join(x, x.c[link] == g.c.id).where(wanted))
+    for row in uow.execute(union_all(*parts), {"ids": ids}):
         out[row.id].append(row.d if isinstance(row.d, date) else date.fromisoformat(str(row.d)[:10]))
     return out
 
 
-def claim_sql(column: str) -> str:
-    """``column`` (an invoice state) is a claim: not settled (:func:`rules.is_claim`)."""
-    settled = ", ".join(f"'{s}'" for s in sorted(rules.SETTLED_STATES))
-    return f"{column} NOT IN ({settled})"
+def claim_sql(state: ColumnElement[Any]) -> Condition:
+    """``state`` (an invoice state) is a claim: not settled (:func:`rules.is_claim`)."""
+    return state.not_in(sorted(rules.SETTLED_STATES))
+
+
+def claim_exists(client_id: ColumnElement[Any]) -> Condition:
+    """The client ``client_id`` has a claim: a row with a claim state linked to it."""
+    (t,) = (t for t in MAP if t.claim_state)
+    link = t.link
+    assert link is not None and t.claim_state is not None
+    k = sql_table(t.name).alias("k")
+    return exists().where(k.c[link.column] == client_id, claim_sql(k.c[t.claim_state])).correlate_except(k)
 
 
 def claim_exists_sql(client_id: str) -> str:
-    """The client ``client_id`` (an SQL expression) has a claim: a row with a claim state linked to it."""
-    (table,) = (t for t in MAP if t.claim_state)
-    link = table.link
-    assert link is not None and table.claim_state is not None
-    return (f"EXISTS (SELECT 1 FROM {table.name} k WHERE k.{link.column} = {client_id} "
-            f"AND {claim_sql('k.' + table.claim_state)})")
+    """:func:`claim_exists` as text, for ``client_id`` an SQL expression (``c.id``) of a text query."""
+    return _literal_sql(claim_exists(literal_column(client_id)), None)
 
 
-#: The slice of staged ids a batched step takes (:data:`BATCH_IDS`).
-_SLICE = "id >= :lo AND id < :hi"
+def owner_address(c: FromClause) -> ColumnElement[Any]:
+    """The owner's address on a kept record, from the client card ``c`` (the country only when not NL)."""
+    country = case((c.c.country != "NL", literal(", ").concat(c.c.country)), else_=literal(""))
+    return (c.c.street.concat(", ").concat(c.c.postcode).concat(" ").concat(c.c.city).concat(country))
 
 
-def _gone(table: str, sliced: bool = False) -> str:
-    return f"(SELECT id FROM gone_{table}{' WHERE ' + _SLICE if sliced else ''})"
+def _gone(name: str, sliced: bool = False, keep_card: Optional[int] = None) -> Select[Any]:
+    """The staged ids of ``name`` (``sliced``: only ``:lo <= id < :hi``; ``keep_card``: of the client cards so kept)."""
+    g = _GONE[name]
+    conditions = [g.c.keep_card == keep_card] if keep_card is not None else []
+    # correlate(None): a staged table is never the statement's own row, even in a DELETE from it
+    return select(g.c.id).where(*conditions, *(_sliced(g.c.id) if sliced else ())).correlate(None)
 
 
-def _reached(table: Table) -> str:
+def _reached(table: Table) -> Condition:
     """The rows of ``table`` that belong to a client or pet that goes."""
-    owning = [link for link in table.links if link.owns]
-    return "(" + " OR ".join(f"{link.column} IN {_gone(link.parent)}" for link in owning) + ")"
+    t = sql_table(table.name)
+    ways = [t.c[link.column].in_(_gone(link.parent)) for link in table.links if link.owns]
+    return ways[0] if len(ways) == 1 else or_(*ways)
 
 
-def _sweep(table: Table) -> str:
-    """Restricted rows kept detached by an earlier erase or purge whose hold has ended."""
-    link = table.link
-    assert link is not None
-    return f"restricted = 1 AND {link.column} IS NULL AND NOT ({held_sql(table)})"
-
-
-def _owner_id(table: Table) -> str:
+def _owner_id(table: Table) -> ColumnElement[Any]:
     """The owner's client id of a row, through whichever owning link is set."""
-    ways = []
+    t = sql_table(table.name)
+    ways: list[ColumnElement[Any]] = []
     for link in table.links:
         if not link.owns:
             continue
         if link.parent == "client":
-            ways.append(f"{table.name}.{link.column}")
+            ways.append(t.c[link.column])
         else:
             up = entry(link.parent).link
             assert up is not None
-            ways.append(f"(SELECT o.{up.column} FROM {link.parent} o WHERE o.{link.key} = {table.name}.{link.column})")
-    return ways[0] if len(ways) == 1 else f"coalesce({', '.join(ways)})"
+            o = sql_table(link.parent).alias("o")
+            ways.append(select(o.c[up.column]).where(o.c[link.key] == t.c[link.column]).correlate(t)
+                        .scalar_subquery())
+    return ways[0] if len(ways) == 1 else func.coalesce(*ways)
 
 
 @dataclass(frozen=True)
 class Step:
-    """One statement of a deletion: progress text, table counted (None: a detach), SQL.
+    """One statement of a deletion: progress text, table counted (None: a detach), the statement.
 
     ``batched``: the table (a staged ``gone_NAME``, or the updated table itself) whose
     ids the statement takes in slices (``:lo <= id < :hi``, see :data:`BATCH_IDS`), else
@@ -190,8 +298,13 @@ class Step:
 
     description: str
     table: Optional[str]
-    sql: str
-    batched: Optional[str] = None
+    statement: Executable
+    batched: Optional[FromClause] = None
+
+    @property
+    def sql(self) -> str:
+        """The statement as text (generic SQL, parameters as ``:name``): to read, log and compare."""
+        return str(self.statement)
 
 
 #: Ids a slice of a batched step covers. A delete from a table that other rows refer to
@@ -199,9 +312,6 @@ class Step:
 #: every page it changes, in memory (``temp_store = MEMORY``): in slices, memory stays that of one slice however large
 #: the practice (issue 15: the purge of a 200,000-client practice peaked at 361 MB).
 BATCH_IDS = 20000
-
-
-_STAGED = ("client", "pet", *(t.name for t in holders()))
 
 
 class Deletion:
@@ -215,57 +325,90 @@ class Deletion:
         self.periods = periods
         self.sweep = sweep
         self.params = cutoffs(as_of, periods)
+        #: the cut-off of each hold, as a parameter with its value
+        self.cut: dict[Hold, BindParameter[Any]] = {hold: bindparam(name, self.params[name]) for hold, name in _PARAM.items()}
 
     # -- which rows ---------------------------------------------------------
 
     def act(self, table: Table) -> Act:
         return table.erase if self.mode == "erase" else table.purge
 
-    def where(self, table: Table, part: Part) -> str:
-        """A condition on ``table`` (no alias): the rows of one part of the deletion.
+    def _held(self, table: Table) -> Condition:
+        assert table.hold is not None
+        return held_sql(table, sql_table(table.name), self.cut[table.hold])
+
+    def _swept(self, table: Table) -> Condition:
+        """Restricted rows kept detached by an earlier erase or purge whose hold has ended."""
+        t, link = sql_table(table.name), table.link
+        assert link is not None
+        return and_(t.c.restricted == 1, t.c[link.column].is_(None), not_(self._held(table)))
+
+    def clause(self, table: Table, part: Part) -> Condition:
+        """A condition on ``table`` (its :func:`sql_table`): the rows of one part of the deletion.
 
         ``reached``: belonging to a client or pet that goes; ``gone``: deleted;
         ``claim``: reached and kept linked for a claim; ``detach``: reached and
         kept detached by a hold; ``sweep``: restricted rows whose hold ended.
         """
+        t = sql_table(table.name)
         if part == "reached":
             return _reached(table)
         if part == "gone":
-            return f"id IN {_gone(table.name)}"
+            return t.c.id.in_(_gone(table.name))
         if part == "sweep":
-            return _sweep(table)
+            return self._swept(table)
+        claim = claim_sql(t.c[table.claim_state]) if table.claim_state else None
         if part == "claim":
-            return f"{_reached(table)} AND {claim_sql(table.claim_state)}" if table.claim_state else "0 = 1"
-        detach = f"{_reached(table)} AND id NOT IN {_gone(table.name)}"
-        return f"{detach} AND NOT ({claim_sql(table.claim_state)})" if table.claim_state else detach
+            return and_(_reached(table), claim) if claim is not None else false()
+        detach = [_reached(table), t.c.id.not_in(_gone(table.name))]
+        return and_(*detach, not_(claim)) if claim is not None else and_(*detach)
+
+    _WHERE = "\nWHERE "
+
+    def where(self, table: Table, part: Part) -> str:
+        """:meth:`clause` as text with its values written in (columns qualified by the table's name),
+        for a text query ``... FROM <table> WHERE``: compiled in a SELECT from the table, so that its
+        subqueries correlate to it."""
+        query = _literal_sql(select(sql_table(table.name).c.id).where(self.clause(table, part)), self.uow)
+        return f"({query.split(self._WHERE, 1)[1]})"
 
     # -- staging ------------------------------------------------------------
 
-    def stage(self, clients_sql: str, params: Optional[dict[str, Any]] = None) -> None:
-        """Fill the temp tables; ``clients_sql`` selects ``id, keep_card`` of the clients that go."""
+    def stage(self, clients: Union[str, Select[Any]], params: Optional[dict[str, Any]] = None) -> None:
+        """Fill the temp tables; ``clients`` selects ``id, keep_card`` of the clients that go (a Core
+        select, or SQL text with ``params``)."""
         x = self.uow.execute
         self.drop()
-        x(text("CREATE TEMP TABLE gone_client (id INTEGER PRIMARY KEY, keep_card INTEGER NOT NULL)"))
-        for name in _STAGED[1:]:
-            x(text(f"CREATE TEMP TABLE gone_{name} (id INTEGER PRIMARY KEY)"))
-        x(text(f"INSERT INTO gone_client (id, keep_card) {clients_sql}"), {**self.params, **(params or {})})
-        x(text(f"INSERT INTO gone_pet (id) SELECT id FROM pet WHERE {_reached(entry('pet'))}"))
+        for gone in _GONE.values():
+            x(CreateTable(gone))
+        chosen = text(clients).columns(column("id"), column("keep_card")) if isinstance(clients, str) else clients
+        x(insert(_GONE["client"]).from_select(["id", "keep_card"], chosen), {**self.params, **(params or {})})
+        pet = sql_table("pet")
+        x(insert(_GONE["pet"]).from_select(["id"], select(pet.c.id).where(_reached(entry("pet")))))
         for table in holders():
-            claim = f" AND NOT ({claim_sql(table.claim_state)})" if table.claim_state else ""
-            sql = (f"SELECT id FROM {table.name} WHERE {_reached(table)} AND NOT ({held_sql(table)}){claim}")
+            t, gone = sql_table(table.name), _GONE[table.name]
+            conditions = [_reached(table), not_(self._held(table))]
+            if table.claim_state:
+                conditions.append(not_(claim_sql(t.c[table.claim_state])))
+            rows: Any = select(t.c.id).where(*conditions)
             if self.sweep:
-                sql += f" UNION SELECT id FROM {table.name} WHERE {_sweep(table)}"
-            x(text(f"INSERT INTO gone_{table.name} (id) {sql}"), self.params)
+                rows = union(rows, select(t.c.id).where(self._swept(table)))
+            x(insert(gone).from_select(["id"], rows))
             if table.hold_pair:
                 # A group goes whole or not at all (an invoice and its credit notes).
-                x(text(f"DELETE FROM gone_{table.name} WHERE id IN (SELECT r_.id FROM {table.name} r_ "
-                       f"JOIN gone_{table.name} s_ ON s_.id = r_.id WHERE EXISTS (SELECT 1 FROM "
-                       f"{table.name} g_ WHERE {_in_group(table, 'g_', 'r_.')} "
-                       f"AND g_.id NOT IN {_gone(table.name)}))"))
+                r, s, g = t.alias("r_"), gone.alias("s_"), t.alias("g_")
+                broken = exists().where(_in_group(table, g, r), g.c.id.not_in(_gone(table.name)))
+                x(delete(gone).where(gone.c.id.in_(
+                    select(r.c.id).join_from(r, s, s.c.id == r.c.id).where(broken))))
+
+    @staticmethod
+    def staged(name: str) -> CoreTable:
+        """The TEMP table of the staged ids of ``name`` (``gone_NAME``)."""
+        return _GONE[name]
 
     def drop(self) -> None:
-        for name in _STAGED:
-            self.uow.execute(text(f"DROP TABLE IF EXISTS gone_{name}"))
+        for gone in _GONE.values():
+            self.uow.execute(DropTable(gone, if_exists=True))
 
     def drop_quietly(self) -> None:
         try:
@@ -275,44 +418,47 @@ class Deletion:
 
     # -- the statements -----------------------------------------------------
 
-    def _delete_where(self, table: Table, sliced: bool = False) -> Optional[str]:
+    def _delete_where(self, table: Table, sliced: bool = False) -> Optional[Condition]:
         """The rows of ``table`` this deletion deletes (None: it deletes none); ``sliced``: of a
         staged table, only the staged ids ``:lo <= id < :hi``."""
         act = self.act(table)
         if act is Act.KEEP:
             return None
+        t = sql_table(table.name)
         if table.name in _STAGED:
-            if table.name == "client":
-                return f"id IN (SELECT id FROM gone_client WHERE keep_card = 0{' AND ' + _SLICE if sliced else ''})"
-            return f"id IN {_gone(table.name, sliced)}"
+            return t.c.id.in_(_gone(table.name, sliced, 0 if table.name == "client" else None))
         if act is Act.FOLLOW:
             link = table.link
             assert link is not None
-            return f"{link.column} IN {_gone(link.parent)}"
+            return t.c[link.column].in_(_gone(link.parent))
         return _reached(table)
 
     def _restrict(self, table: Table) -> Optional[Step]:
         """The update that keeps rows of ``table`` restricted (a hold, or a card kept for a claim)."""
         act = self.act(table)
-        sets = [f"{c} = NULL" for c in table.restrict_clears]
+        t = sql_table(table.name)
+        sets: dict[str, Any] = {c: null() for c in table.restrict_clears}
         if act is Act.CLAIM:
-            where = "id IN (SELECT id FROM gone_client WHERE keep_card = 1)"
-            return Step("keeping client cards for claims", None,
-                        f"UPDATE {table.name} SET {', '.join([*sets, 'restricted = 1'])} WHERE {where}")
+            return Step("keeping client cards for claims", None, update(t).where(
+                t.c.id.in_(_gone("client", keep_card=1))).values({**sets, "restricted": 1}))
         if act is not Act.HOLD:
             return None
         if table.owner_snapshot:
             name_col, address_col = table.owner_snapshot
-            owner = f"FROM client c WHERE c.id = {_owner_id(table)}"
-            sets += [f"{name_col} = coalesce({name_col}, (SELECT c.name {owner}))",
-                     f"{address_col} = coalesce({address_col}, (SELECT {OWNER_ADDRESS_SQL} {owner}))"]
+            c = sql_table("client").alias("c")
+
+            def owner(value: ColumnElement[Any]) -> ColumnElement[Any]:
+                return select(value).where(c.c.id == _owner_id(table)).correlate(t).scalar_subquery()
+
+            sets[name_col] = func.coalesce(t.c[name_col], owner(c.c.name))
+            sets[address_col] = func.coalesce(t.c[address_col], owner(owner_address(c)))
         # Detached from the person (client and pet), not from other records.
-        sets += [f"{link.column} = NULL" for link in table.links if link.parent in ("client", "pet")]
+        sets.update({link.column: null() for link in table.links if link.parent in ("client", "pet")})
         assert table.hold is not None
         # In slices of the table's own ids: the statement journal of an update keeps every page it changes.
         return Step(f"keeping {table.label.replace('_', ' ')} under {table.hold.value} hold", None,
-                    f"UPDATE {table.name} SET {', '.join([*sets, 'restricted = 1'])} "
-                    f"WHERE {self.where(table, 'detach')} AND {_SLICE}", table.name)
+                    update(t).where(self.clause(table, "detach"), *_sliced(t.c.id))
+                    .values({**sets, "restricted": 1}), t)
 
     def steps(self) -> list[Step]:
         """The statements, children before parents (the map backwards)."""
@@ -325,9 +471,8 @@ class Deletion:
             where = self._delete_where(table, sliced)
             if where is None:
                 continue
-            batched = f"gone_{table.name}" if sliced else None
             out.append(Step(f"deleting {table.label.replace('_', ' ')}", table.name,
-                            f"DELETE FROM {table.name} WHERE {where}", batched))
+                            delete(sql_table(table.name)).where(where), _GONE[table.name] if sliced else None))
         return out
 
     def counts(self) -> dict[str, int]:
@@ -336,18 +481,19 @@ class Deletion:
         for table in MAP:
             where = self._delete_where(table)
             if where is not None:
-                out[table.label] = int(self.uow.execute(
-                    text(f"SELECT count(*) FROM {table.name} WHERE {where}")).scalar() or 0)
+                count = select(func.count()).select_from(sql_table(table.name)).where(where)
+                out[table.label] = int(self.uow.execute(count).scalar() or 0)
         return out
 
     def _run_batched(self, step: Step) -> int:
         assert step.batched is not None
-        low, high = self.uow.execute(text(f"SELECT min(id), max(id) FROM {step.batched}")).one()
+        ids = step.batched.c.id
+        low, high = self.uow.execute(select(func.min(ids), func.max(ids))).one()
         if low is None:
             return 0
-        stmt, rowcount = text(step.sql), 0
+        rowcount = 0
         for lo in range(int(low), int(high) + 1, BATCH_IDS):
-            rowcount += max(self.uow.execute(stmt, {"lo": lo, "hi": lo + BATCH_IDS}).rowcount, 0)
+            rowcount += max(self.uow.execute(step.statement, {"lo": lo, "hi": lo + BATCH_IDS}).rowcount, 0)
         return rowcount
 
     def run(self, progress: Optional[Callable[[str], None]] = None) -> dict[str, int]:
@@ -357,7 +503,7 @@ class Deletion:
             if progress is not None:
                 progress(step.description)
             if step.batched is None:
-                rowcount = self.uow.execute(text(step.sql)).rowcount
+                rowcount = self.uow.execute(step.statement).rowcount
             else:
                 rowcount = self._run_batched(step)
             if step.table is not None:

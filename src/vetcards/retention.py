@@ -45,14 +45,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Optional
 
-from sqlalchemy import text
+from sqlalchemy import Column, Integer, Text, bindparam, case, func, insert, literal, or_, select, update
+from sqlalchemy.schema import CreateTable, DropTable
 
 from . import audit, datamap, refs, rules, validation
 from .activity import last_activity_select
-from .deletion import Deletion, Part, claim_exists_sql
+from .deletion import Deletion, Part, claim_exists, sql_table, temp_table
 from .errors import Conflict
 
 if TYPE_CHECKING:
+    from sqlalchemy.sql import Select
+
     from .db import Database, UnitOfWork
 
 #: Page cache for the purge (MiB). SQLCipher decrypts and re-encrypts every
@@ -63,7 +66,11 @@ PURGE_CACHE_MIB = 64
 Progress = Callable[[str, int, int], None]
 
 #: The purge's own temp tables (the decision); the deletion engine has its own.
-_TEMP_TABLES = ("purge_last", "purge_decision")
+_LAST = temp_table("purge_last", Column("client_id", Integer, primary_key=True, autoincrement=False),
+                   Column("last_activity", Text))
+_DECISION = temp_table("purge_decision", Column("client_id", Integer, primary_key=True, autoincrement=False),
+                       Column("number", Text, nullable=False), Column("action", Text, nullable=False))
+_TEMP_TABLES = (_LAST, _DECISION)
 
 
 @dataclass(frozen=True)
@@ -135,16 +142,16 @@ class PurgeResult:
 
 
 def _drop_temp(uow: UnitOfWork) -> None:
-    for name in _TEMP_TABLES:
-        uow.execute(text(f"DROP TABLE IF EXISTS {name}"))
+    for temp in _TEMP_TABLES:
+        uow.execute(DropTable(temp, if_exists=True))
 
 
-def _scalars(uow: UnitOfWork, sql: str, params: dict[str, Any]) -> list[Any]:
-    return [r[0] for r in uow.execute(text(sql), params)]
+def _scalars(uow: UnitOfWork, query: Select[Any]) -> list[Any]:
+    return [r[0] for r in uow.execute(query)]
 
 
-def _count(uow: UnitOfWork, sql: str, params: Optional[dict[str, Any]] = None) -> int:
-    return int(uow.execute(text(sql), params or {}).scalar() or 0)
+def _count(uow: UnitOfWork, source: Any, *where: Any) -> int:
+    return int(uow.execute(select(func.count()).select_from(source).where(*where)).scalar() or 0)
 
 
 #: Clients a slice of the last-activity query covers: the query's sorts (one
@@ -154,11 +161,8 @@ LAST_ACTIVITY_SLICE = 20000
 
 def _fill_last_activity(uow: UnitOfWork) -> None:
     """``purge_last``: every client's last activity, in slices of client ids."""
-    from sqlalchemy import column, func, insert, select, table
-
-    last = table("purge_last", column("client_id"), column("last_activity"), schema="temp")
-    top = uow.execute(select(func.max(column("id"))).select_from(table("client"))).scalar() or 0
-    fill = insert(last).from_select(["client_id", "last_activity"], last_activity_select(ranged=True))
+    top = uow.execute(select(func.max(sql_table("client").c.id))).scalar() or 0
+    fill = insert(_LAST).from_select(["client_id", "last_activity"], last_activity_select(ranged=True))
     for lo in range(1, top + 1, LAST_ACTIVITY_SLICE):
         uow.execute(fill, {"lo": lo, "hi": lo + LAST_ACTIVITY_SLICE})
 
@@ -167,40 +171,37 @@ def _build(uow: UnitOfWork, as_of: date, periods: rules.Periods) -> tuple[PurgeP
     """Decide per client, stage the deletion for ``as_of`` and return the plan it describes."""
     inactivity_cut = rules.inactivity_cutoff(as_of, periods)
     deletion = Deletion(uow, "purge", as_of, periods, sweep=True)
-    p = {"inactivity_cut": inactivity_cut.isoformat(), **deletion.params}
 
     _drop_temp(uow)
-    uow.execute(text("CREATE TEMP TABLE purge_last (client_id INTEGER PRIMARY KEY, last_activity TEXT)"))
-    uow.execute(text("CREATE TEMP TABLE purge_decision (client_id INTEGER PRIMARY KEY, "
-                     "number TEXT NOT NULL, action TEXT NOT NULL)"))
+    for temp in _TEMP_TABLES:
+        uow.execute(CreateTable(temp))
     _fill_last_activity(uow)
     # rules.decide, set-based: candidates are restricted cards and cards whose
     # last activity is before the cut-off (no date: never a candidate);
     # legal hold > claim hold > purge.
-    uow.execute(text(f"""
-        INSERT INTO purge_decision (client_id, number, action)
-        SELECT c.id, c.number,
-               CASE WHEN c.legal_hold_reason IS NOT NULL THEN 'legal_hold'
-                    WHEN {claim_exists_sql("c.id")} THEN 'claim_hold'
-                    ELSE 'purge' END
-        FROM client c LEFT JOIN purge_last la ON la.client_id = c.id
-        WHERE c.restricted = 1 OR la.last_activity < :inactivity_cut
-    """), p)
-    deletion.stage("SELECT client_id, 0 FROM purge_decision WHERE action = 'purge'")
+    c, la = sql_table("client").alias("c"), _LAST.alias("la")
+    action = case((c.c.legal_hold_reason.isnot(None), literal("legal_hold")),
+                  (claim_exists(c.c.id), literal("claim_hold")), else_=literal("purge"))
+    candidates = (select(c.c.id, c.c.number, action).select_from(c.outerjoin(la, la.c.client_id == c.c.id))
+                  .where(or_(c.c.restricted == 1,
+                             la.c.last_activity < bindparam("inactivity_cut", inactivity_cut.isoformat()))))
+    uow.execute(insert(_DECISION).from_select(["client_id", "number", "action"], candidates))
+    d = _DECISION.c
+    deletion.stage(select(d.client_id, literal(0)).where(d.action == "purge"))
 
     by_action: dict[str, list[str]] = {"purge": [], "claim_hold": [], "legal_hold": []}
-    for row in uow.execute(text("SELECT action, number FROM purge_decision ORDER BY number")):
+    for row in uow.execute(select(d.action, d.number).order_by(d.number)):
         by_action[row.action].append(row.number)
     invoice, medicine = datamap.entry("invoice"), datamap.entry("medicine_record")
+    inv, med = sql_table("invoice"), sql_table("medicine_record")
 
-    def numbers(part: Part) -> list[str]:
-        return _scalars(uow, f"SELECT number FROM invoice WHERE {deletion.where(invoice, part)} "
-                        "ORDER BY number", p)
+    def numbers(*parts: Part) -> list[str]:
+        where = [deletion.clause(invoice, part) for part in parts]
+        return _scalars(uow, select(inv.c.number).where(*where).order_by(inv.c.number))
 
-    def medicines(part: Part) -> int:
-        return _count(uow, f"SELECT count(*) FROM medicine_record WHERE {deletion.where(medicine, part)}", p)
+    def medicines(*parts: Part) -> int:
+        return _count(uow, med, *(deletion.clause(medicine, part) for part in parts))
 
-    reached_gone = f"{deletion.where(invoice, 'reached')} AND {deletion.where(invoice, 'gone')}"
     plan_ = PurgePlan(
         as_of=as_of,
         periods=periods,
@@ -211,12 +212,11 @@ def _build(uow: UnitOfWork, as_of: date, periods: rules.Periods) -> tuple[PurgeP
         claim_held=by_action["claim_hold"],
         legal_held=by_action["legal_hold"],
         fiscal_kept=numbers("detach"),
-        invoices_deleted=_scalars(uow, f"SELECT number FROM invoice WHERE {reached_gone} ORDER BY number", p),
+        invoices_deleted=numbers("reached", "gone"),
         expired_invoices=numbers("sweep"),
-        pets=_count(uow, "SELECT count(*) FROM gone_pet"),
+        pets=_count(uow, deletion.staged("pet")),
         medicine_kept=medicines("detach"),
-        medicine_deleted=_count(uow, "SELECT count(*) FROM medicine_record WHERE "
-                                f"{deletion.where(medicine, 'reached')} AND {deletion.where(medicine, 'gone')}"),
+        medicine_deleted=medicines("reached", "gone"),
         expired_medicine=medicines("sweep"),
     )
     return plan_, deletion
@@ -357,6 +357,11 @@ def _find_client(uow: UnitOfWork, ref: str) -> tuple[int, str, Optional[str]]:
     return row["id"], row["number"], row["legal_hold_reason"]
 
 
+def _set_hold(uow: UnitOfWork, client_id: int, reason: Optional[str]) -> None:
+    client = sql_table("client")
+    uow.execute(update(client).where(client.c.id == client_id).values(legal_hold_reason=reason))
+
+
 def set_legal_hold(uow: UnitOfWork, ref: str, reason: str) -> tuple[str, bool]:
     """Put a manual legal hold on a client; returns (number, replaced an earlier hold).
 
@@ -366,7 +371,7 @@ def set_legal_hold(uow: UnitOfWork, ref: str, reason: str) -> tuple[str, bool]:
     """
     reason_text = validation.text(reason, field="--reason", max_len=500)
     cid, number, current = _find_client(uow, ref)
-    uow.execute(text("UPDATE client SET legal_hold_reason = :r WHERE id = :id"), {"r": reason_text, "id": cid})
+    _set_hold(uow, cid, reason_text)
     audit.record(uow, "client.hold", "client", [number], {"replaced": current is not None})
     uow.commit()
     return number, current is not None
@@ -377,7 +382,7 @@ def clear_legal_hold(uow: UnitOfWork, ref: str) -> str:
     cid, number, current = _find_client(uow, ref)
     if current is None:
         raise Conflict(f"client {number} has no legal hold")
-    uow.execute(text("UPDATE client SET legal_hold_reason = NULL WHERE id = :id"), {"id": cid})
+    _set_hold(uow, cid, None)
     audit.record(uow, "client.unhold", "client", [number], {})
     uow.commit()
     return number
