@@ -3,7 +3,9 @@
 What moves is read from the data map (:mod:`vetcards.datamap`): every table a
 merge moves has its link set to the kept card; a table that follows its
 parent (weights, visits and vaccinations a pet; lines and payments an
-invoice) moves with it, counted but not updated.
+invoice) moves with it, counted but not updated. The statements are
+SQLAlchemy Core on lightweight ``table()``/``column()`` clauses, generated from
+the map.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, column, delete, func, select, table, update
 
 from . import audit, datamap
 from .clients import card_id, get_client
@@ -22,36 +24,45 @@ from .errors import Conflict, HoldError, InvalidInput
 from .models import Client, utcnow
 
 if TYPE_CHECKING:
+    from sqlalchemy.sql import Select
+
     from .db import UnitOfWork
 
-__all__ = ["MERGE_COUNT_SQL", "MERGE_FILL_FIELDS", "MergeResult", "merge_clients", "plan_merge"]
+__all__ = ["MERGE_COUNTS", "MERGE_FILL_FIELDS", "MergeResult", "merge_clients", "plan_merge"]
+
+_CONSENT = table("consent", *(column(n) for n in ("id", "client_id", "purpose", "given_on", "withdrawn_on")))
+_CLIENT = table("client", column("id"))
 
 
-def _merge_counts() -> dict[str, str]:
-    """What a merge moves, from the data map, in map order: ``label -> SELECT count(*)``.
+def _merge_counts() -> dict[str, Select[Any]]:
+    """What a merge moves, from the data map, in map order: ``label -> SELECT count(*)``
+    (parameters ``d``, the duplicate's id, and ``dnum``, its number).
 
     A table merge moves has its link set to the kept card; one that follows
     its parent (weights, visits and vaccinations a pet; payments an invoice)
     moves with it: counted, not updated.
     """
-    out: dict[str, str] = {}
-    for table in datamap.MAP:
-        link = table.link
-        if link is None or not table.merge_counted or table.merge not in (Act.MOVE, Act.FOLLOW):
+    out: dict[str, Select[Any]] = {}
+    for entry in datamap.MAP:
+        link = entry.link
+        if link is None or not entry.merge_counted or entry.merge not in (Act.MOVE, Act.FOLLOW):
             continue
-        if table.merge is Act.MOVE:
-            param = ":dnum" if link.key == "number" else ":d"
-            out[table.label] = f"SELECT count(*) FROM {table.name} WHERE {link.column} = {param}"
+        if entry.merge is Act.MOVE:
+            t = table(entry.name, column(link.column))
+            dup: Any = bindparam("dnum" if link.key == "number" else "d")
+            out[entry.label] = select(func.count()).select_from(t).where(t.c[link.column] == dup)
         else:
             up = datamap.entry(link.parent).link
             assert up is not None
-            out[table.label] = (f"SELECT count(*) FROM {table.name} t JOIN {link.parent} o "
-                                f"ON o.{link.key} = t.{link.column} WHERE o.{up.column} = :d")
+            row = table(entry.name, column(link.column)).alias("t")
+            o = table(link.parent, column(link.key), column(up.column)).alias("o")
+            out[entry.label] = (select(func.count()).select_from(row.join(o, o.c[link.key] == row.c[link.column]))
+                                .where(o.c[up.column] == bindparam("d")))
     return out
 
 
 #: What a merge moves, in the order it is reported.
-MERGE_COUNT_SQL: dict[str, str] = _merge_counts()
+MERGE_COUNTS: dict[str, Select[Any]] = _merge_counts()
 
 #: Fields of the kept card filled from the duplicate when the kept card has none.
 MERGE_FILL_FIELDS: tuple[str, ...] = ("phone", "landline", "email", "birth_date")
@@ -61,7 +72,7 @@ MERGE_FILL_FIELDS: tuple[str, ...] = ("phone", "landline", "email", "birth_date"
 class MergeResult:
     """What a merge moved (or, from :func:`plan_merge`, would move).
 
-    ``moved`` maps each category of :data:`MERGE_COUNT_SQL` to a count;
+    ``moved`` maps each category of :data:`MERGE_COUNTS` to a count;
     ``filled`` names the kept card's empty fields taken from the duplicate;
     ``consents_closed`` counts open consents closed by a withdrawal recorded on
     the other card (see :func:`merge_clients`); ``current_consents`` (after
@@ -88,11 +99,9 @@ def _consent_closures(uow: UnitOfWork, keep_id: int, dup_id: int) -> list[tuple[
     """(consent id, withdrawal date) for open consents that a withdrawal on the
     other card covers: the earliest withdrawal for the same purpose on or after
     the day the open consent was given."""
-    rows = uow.execute(
-        text("SELECT id, client_id, purpose, given_on, withdrawn_on FROM consent "
-             "WHERE client_id IN (:k, :d)"),
-        {"k": keep_id, "d": dup_id},
-    ).all()
+    c = _CONSENT.c
+    rows = uow.execute(select(c.id, c.client_id, c.purpose, c.given_on, c.withdrawn_on)
+                       .where(c.client_id.in_([keep_id, dup_id]))).all()
     closures = []
     for r in rows:
         if r.withdrawn_on is not None:
@@ -126,8 +135,7 @@ def plan_merge(uow: UnitOfWork, keep_ref: str, duplicate_ref: str) -> MergeResul
         raise HoldError(f"client {dup.number} is under a manual legal hold: lift it first "
                         f"(vetcards client unhold {dup.number}) or keep that card instead")
     params = {"d": dup.id, "dnum": dup.number}
-    moved = {name: int(uow.execute(text(sql), params).scalar() or 0)
-             for name, sql in MERGE_COUNT_SQL.items()}
+    moved = {name: int(uow.execute(query, params).scalar() or 0) for name, query in MERGE_COUNTS.items()}
     filled = tuple(f for f in MERGE_FILL_FIELDS
                    if getattr(keep, f) is None and getattr(dup, f) is not None)
     return MergeResult(keep_id=card_id(keep), keep_number=keep.number, duplicate_number=dup.number,
@@ -171,17 +179,16 @@ def merge_clients(uow: UnitOfWork, keep_ref: str, duplicate_ref: str, *, today: 
     keep: Client = uow.get(Client, plan.keep_id)
     dup = get_client(uow, plan.duplicate_number, include_restricted=True)
     closures = _consent_closures(uow, plan.keep_id, card_id(dup))
-    ids = {"k": plan.keep_id, "d": card_id(dup)}
     run = uow.execute
-    for table in datamap.MAP:
-        link = table.link
-        if table.merge is Act.MOVE and link is not None:
-            by_number = link.key == "number"
-            run(text(f"UPDATE {table.name} SET {link.column} = :k WHERE {link.column} = :d"),
-                {"k": keep.number, "d": dup.number} if by_number else ids)
+    for entry in datamap.MAP:
+        link = entry.link
+        if entry.merge is Act.MOVE and link is not None:
+            k, d = (keep.number, dup.number) if link.key == "number" else (plan.keep_id, card_id(dup))
+            t = table(entry.name, column(link.column))
+            run(update(t).where(t.c[link.column] == d).values({link.column: k}))
+    c = _CONSENT.c
     for consent_id, withdrawn_on in closures:
-        run(text("UPDATE consent SET withdrawn_on = :w WHERE id = :id AND withdrawn_on IS NULL"),
-            {"w": withdrawn_on, "id": consent_id})
+        run(update(_CONSENT).where(c.id == consent_id, c.withdrawn_on.is_(None)).values(withdrawn_on=withdrawn_on))
     for name in plan.filled:
         setattr(keep, name, getattr(dup, name))
     keep.updated_at = utcnow()
@@ -189,7 +196,7 @@ def merge_clients(uow: UnitOfWork, keep_ref: str, duplicate_ref: str, *, today: 
     uow.flush()
     # Everything of the duplicate has moved: the delete cascades to nothing.
     uow.expunge(dup)
-    run(text("DELETE FROM client WHERE id = :d"), ids)
+    run(delete(_CLIENT).where(_CLIENT.c.id == card_id(dup)))
     details: dict[str, Any] = dict(plan.moved)
     details["filled"] = list(plan.filled)
     details["consents_closed"] = len(closures)
