@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import JsonObjectOpt, file_argument
+from .options import JsonObjectOpt, file_argument, file_option
 from .output import Output
 from .state import get_state, today
 from .words import count
@@ -53,11 +53,8 @@ def backup(
 def restore(
     ctx: typer.Context,
     backup_file: Annotated[Path, file_argument("The backup file to restore.")],
-    ledger: Annotated[
-        Optional[Path],
-        typer.Option("--ledger", dir_okay=False,
-                     help="The erasure ledger to re-apply (default: DB.erasures of the database replaced)."),
-    ] = None,
+    ledger: Annotated[Optional[Path], file_option(
+        "--ledger", help="The erasure ledger to re-apply (default: DB.erasures of the database replaced).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what the restore would lose and "
                                                             "re-apply; change nothing.")] = False,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation (needed outside a terminal).")]

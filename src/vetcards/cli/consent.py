@@ -6,15 +6,16 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from ..vocab import CONSENT_PURPOSES
 from . import output
-from .options import ClientArg, JsonOpt, on_date
+from .options import ClientArg, JsonOpt, on_date, one_of
 from .output import Listing, Output
 from .state import call, today
 
 app = typer.Typer(help="Consents per purpose: give, withdraw (as easy as giving), list with history.",
                   no_args_is_help=True)
 
-PURPOSES = "care, reminders, chip-registration, referral, lab or pharmacy"
+PURPOSES = one_of(CONSENT_PURPOSES)
 PurposeOpt = Annotated[Optional[str], typer.Option("--purpose", help=f"Purpose: {PURPOSES}.")]
 COLUMNS = ("id", "purpose", "given_on", "statement_version", "method", "withdrawn_on", "current", "controller")
 

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from .options import file_option
 from .output import Output
 from .state import get_state, interactive
 
@@ -18,11 +19,8 @@ app = typer.Typer()
 @app.command("init")
 def init(
     ctx: typer.Context,
-    new_key_file: Annotated[
-        Optional[Path],
-        typer.Option("--new-key-file", help="Generate a random 256-bit key into this file (mode 0600) and use it.",
-                     dir_okay=False),
-    ] = None,
+    new_key_file: Annotated[Optional[Path], file_option(
+        "--new-key-file", help="Generate a random 256-bit key into this file (mode 0600) and use it.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Create a new encrypted practice database.

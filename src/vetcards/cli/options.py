@@ -110,6 +110,11 @@ def on_date(what: str) -> Any:
     return typer.Option("--date", help=f"{what} (default: today).")
 
 
+def file_option(*decls: str, help: str) -> Any:
+    """An option naming a file (``Annotated[Optional[Path], file_option(...)]``): never a directory."""
+    return typer.Option(*decls, help=help, dir_okay=False)
+
+
 def file_argument(help: str) -> Any:
     """A file named on the command line (``Annotated[Path, file_argument(...)]``): never a directory."""
     return typer.Argument(help=help, dir_okay=False, show_default=False)

@@ -6,8 +6,9 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..vocab import SEXES
 from . import output
-from .options import ClientArg, DateOpt, Form, JsonOpt, PetArg, YesOpt, group, yes_no
+from .options import ClientArg, DateOpt, Form, JsonOpt, PetArg, YesOpt, group, one_of, yes_no
 from .output import Listing, Output
 from .state import call, get_state, today
 from .words import changed as changed_words
@@ -20,7 +21,7 @@ CARD_OPTIONS = {
     "name": Annotated[Optional[str], typer.Option("--name", help="The animal's name.")],
     "species": Annotated[Optional[str], typer.Option("--species", help="Species from the known list (vetcards species list).")],
     "breed": Annotated[Optional[str], typer.Option("--breed", help="Breed.")],
-    "sex": Annotated[Optional[str], typer.Option("--sex", help="male, female, male neutered, female spayed or unknown.")],
+    "sex": Annotated[Optional[str], typer.Option("--sex", help=f"{one_of(SEXES)}.")],
     "birth_date": Annotated[Optional[str], typer.Option("--birth-date", help="Birth date (not in the future).")],
     "chip": Annotated[Optional[str], typer.Option("--chip", help="Chip number: 15 digits (ISO 11784).")],
     "colour": Annotated[Optional[str], typer.Option("--colour", help="Colour.")],

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import JsonObjectOpt
+from .options import JsonObjectOpt, file_option
 from .output import Output
 from .state import get_state, interactive
 
@@ -34,18 +34,12 @@ def _new_passphrase() -> str:
 @app.command("rekey")
 def rekey(
     ctx: typer.Context,
-    new_key_file: Annotated[
-        Optional[Path],
-        typer.Option("--new-key-file", dir_okay=False,
-                     help="Generate a new random 256-bit key into this file (mode 0600) and re-encrypt with it. "
-                          "May name the key file in use: it is replaced after the rekey committed."),
-    ] = None,
-    new_passphrase: Annotated[
-        bool,
-        typer.Option("--new-passphrase",
-                     help="Re-encrypt with a new passphrase, asked twice on the terminal "
-                          "(or taken from VETCARDS_NEW_PASSPHRASE)."),
-    ] = False,
+    new_key_file: Annotated[Optional[Path], file_option(
+        "--new-key-file", help="Generate a new random 256-bit key into this file (mode 0600) and re-encrypt with "
+                               "it. May name the key file in use: it is replaced after the rekey committed.")] = None,
+    new_passphrase: Annotated[bool, typer.Option("--new-passphrase", help="Re-encrypt with a new passphrase, asked "
+                                                 "twice on the terminal (or taken from VETCARDS_NEW_PASSPHRASE).")]
+    = False,
     json_out: JsonObjectOpt = False,
 ) -> None:
     """Rotate the database key: passphrase or key file, to a new passphrase or key file.
