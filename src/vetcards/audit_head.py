@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 from .errors import DatabaseError
-from .ledger import _mac  # one MAC rule (HMAC-SHA256 over canonical JSON) for the ledger and the head
+from .ledger import KEY_SETTING, _mac, key_from_setting  # one key and one MAC rule for the ledger and the head
 
 if TYPE_CHECKING:  # pragma: no cover
     from .db import UnitOfWork
@@ -59,7 +59,6 @@ __all__ = ["INTERVAL", "SUFFIX", "Anchor", "AuditHeadProblem", "Head", "check", 
 
 SUFFIX = ".audit-head"
 VERSION = 1
-KEY_SETTING = "ledger_key"          # the ledger's key (vetcards.ledger.KEY_SETTING)
 SINCE_SETTING = "audit_head_since"
 #: At most one head write a second per open database (the last one when it is closed).
 INTERVAL = 1.0
@@ -167,11 +166,7 @@ def _setting(query: Query, name: str) -> Optional[str]:
 
 
 def _key(query: Query) -> Optional[bytes]:
-    value = _setting(query, KEY_SETTING)
-    try:
-        return bytes.fromhex(value) if value else None
-    except ValueError:
-        raise AuditHeadProblem("the ledger key in the database is damaged") from None
+    return key_from_setting(_setting(query, KEY_SETTING), AuditHeadProblem)
 
 
 def _last(query: Query) -> Optional[Head]:

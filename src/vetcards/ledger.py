@@ -61,7 +61,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .db import UnitOfWork
 
 __all__ = ["GENESIS", "Ledger", "LedgerCheck", "LedgerError", "LedgerTampered", "Line", "append",
-           "ensure_key", "inspect", "ledger_key", "ledger_path_for", "load", "read_ledger"]
+           "ensure_key", "inspect", "key_from_setting", "ledger_key", "ledger_path_for", "load", "read_ledger"]
 
 GENESIS = "0" * 64
 VERSION = 2
@@ -314,13 +314,18 @@ def _put(uow: UnitOfWork, name: str, value: str) -> None:
         uow.execute(update(s).where(s.c.key == name).values(value=value))
 
 
-def ledger_key(uow: UnitOfWork) -> Optional[bytes]:
-    """The database's ledger key, or None when it has none yet."""
-    value = _get(uow, KEY_SETTING)
+def key_from_setting(value: Optional[str], problem: type[DatabaseError] = LedgerTampered) -> Optional[bytes]:
+    """The ledger key from its stored form (hex, ``practice_setting`` :data:`KEY_SETTING`); None when
+    there is none yet. A damaged one raises ``problem`` (the audit head raises its own error)."""
     try:
         return bytes.fromhex(value) if value else None
     except ValueError:
-        raise LedgerTampered("the ledger key in the database is damaged") from None
+        raise problem("the ledger key in the database is damaged") from None
+
+
+def ledger_key(uow: UnitOfWork) -> Optional[bytes]:
+    """The database's ledger key, or None when it has none yet."""
+    return key_from_setting(_get(uow, KEY_SETTING))
 
 
 def put_setting(uow: UnitOfWork, name: str, value: str) -> None:
