@@ -7,22 +7,22 @@ from typing import Annotated, Optional
 import typer
 
 from . import output
-from .options import ExcelOpt, FormatOpt
-from .output import Output
-from .state import get_state
+from .output import Listing, Output
+from .state import call, get_state
 from .words import count
 
 app = typer.Typer(help="The audit log: show entries, verify the hash chain.", no_args_is_help=True)
 
 
 @app.command("show")
+@output.listing(wide=False)
 def show(
     ctx: typer.Context,
     action: Annotated[Optional[str], typer.Option("--action", help="Only this action (e.g. purge, client.add).")] = None,
     since: Annotated[Optional[str], typer.Option("--since", help="Only entries on or after this date.")] = None,
     last: Annotated[Optional[int], typer.Option("--last", min=1, help="Only the last N entries.")] = None,
-    fmt: FormatOpt = None,
-    excel: ExcelOpt = False,
+    *,
+    view: Listing,
 ) -> None:
     """Show audit entries (ids, numbers and counts; never names).
 
@@ -31,10 +31,8 @@ def show(
     from .. import audit, validation
 
     since_iso = validation.parse_date(since, field="--since").isoformat() if since else None
-    with get_state(ctx).unit(write=False) as uow:
-        data = audit.entries(uow, action=action, since=since_iso, limit=last)
-    output.rows(data, ("id", "ts", "actor", "os_user", "action", "entity", "entity_ids", "details"), fmt,
-                title="Audit log", excel=excel)
+    data = call(ctx, audit.entries, action=action, since=since_iso, limit=last, write=False)
+    view.rows(data, ("id", "ts", "actor", "os_user", "action", "entity", "entity_ids", "details"), "Audit log")
 
 
 @app.command("verify")

@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 
 from . import output
-from .options import ClientArg, ExcelOpt, FormatOpt, JsonOpt
-from .output import Output
-from .state import get_state, today
+from .options import ClientArg, JsonOpt
+from .output import Listing, Output
+from .state import call, get_state, today
 
 app = typer.Typer(help="Data-subject requests and their deadlines (GDPR article 12(3)): "
                        "add, list, extend, close.",
@@ -42,12 +42,13 @@ def request_add(
 
 
 @app.command("list")
+@output.listing(wide=False)
 def request_list(
     ctx: typer.Context,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only open requests past their due date.")] = False,
     open_: Annotated[bool, typer.Option("--open", help="Only open requests.")] = False,
-    fmt: FormatOpt = None,
-    excel: ExcelOpt = False,
+    *,
+    view: Listing,
 ) -> None:
     """List requests, earliest due first, with their status (open, overdue, closed).
 
@@ -55,10 +56,9 @@ def request_list(
     """
     from .. import subject_requests
 
-    with get_state(ctx).unit(write=False) as uow:
-        data = subject_requests.list_requests(uow, today=today(), overdue=overdue, open_only=open_)
-    title = "Overdue requests" if overdue else ("Open requests" if open_ else "Requests")
-    output.rows(data, subject_requests.LIST_COLUMNS, fmt, title=title, excel=excel)
+    data = call(ctx, subject_requests.list_requests, today=today(), overdue=overdue, open_only=open_, write=False)
+    view.rows(data, subject_requests.LIST_COLUMNS,
+              "Overdue requests" if overdue else ("Open requests" if open_ else "Requests"))
 
 
 @app.command("extend")

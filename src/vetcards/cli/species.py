@@ -7,23 +7,22 @@ from typing import Annotated
 import typer
 
 from . import output
-from .options import ExcelOpt, FormatOpt
-from .state import get_state
+from .output import Listing
+from .state import call, get_state
 
 app = typer.Typer(help="The list of known species used to validate pet cards.", no_args_is_help=True)
 
 
 @app.command("list")
-def list_(ctx: typer.Context, fmt: FormatOpt = None, excel: ExcelOpt = False) -> None:
+@output.listing(wide=False)
+def list_(ctx: typer.Context, *, view: Listing) -> None:
     """List the known species.
 
     Example: vetcards species list
     """
     from .. import views
 
-    with get_state(ctx).unit(write=False) as uow:
-        data = views.list_species(uow)
-    output.rows(data, ("species",), fmt, title="Species", excel=excel)
+    view.rows(call(ctx, views.list_species, write=False), ("species",), "Species")
 
 
 @app.command("add")

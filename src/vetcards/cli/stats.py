@@ -8,8 +8,8 @@ from typing import Annotated, Optional
 import typer
 
 from . import output
-from .options import ExcelOpt, FormatOpt
-from .state import get_state, today
+from .output import Listing
+from .state import call, today
 
 app = typer.Typer()
 
@@ -23,14 +23,15 @@ class By(str, Enum):
 
 
 @app.command("stats")
+@output.listing(wide=False)
 def stats(
     ctx: typer.Context,
     by: Annotated[By, typer.Option("--by", help="Count living animals by species, breed or age; clients by "
                                                 "region (first two postcode digits); visits by year.",
                                    case_sensitive=False)] = By.species,
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Reference date for ages (default: today).")] = None,
-    fmt: FormatOpt = None,
-    excel: ExcelOpt = False,
+    *,
+    view: Listing,
 ) -> None:
     """Anonymised statistics: aggregate counts only, cells under 5 shown as <5, no totals.
 
@@ -43,6 +44,5 @@ def stats(
     from .. import validation
 
     on = validation.parse_date(as_of, field="--as-of") if as_of else today()
-    with get_state(ctx).unit(write=False) as uow:
-        result = stats_lib.statistics(uow, by.value, as_of=on)
-    output.rows(result["rows"], result["columns"], fmt, title=f"Statistics: {result['counting']}", excel=excel)
+    result = call(ctx, stats_lib.statistics, by.value, as_of=on, write=False)
+    view.rows(result["rows"], result["columns"], f"Statistics: {result['counting']}")
