@@ -119,3 +119,20 @@ def test_invoice_list_by_date(practice, client):
     assert "--date" in fails(vet, "invoice", "list", "--date", "2026-06-02", "--from", "2026-06-01", code=2)
     assert "--from" in fails(vet, "invoice", "list", "--from", "2026-06-30", "--to", "2026-06-01")
     assert "--to" in fails(vet, "invoice", "list", "--to", "30-30-2026")
+
+
+def test_a_payment_and_a_refund_take_the_same_amount_and_method(practice, client):
+    """One rule for money paid in or back: the amount first, then the method, any case, one line."""
+    vet = practice
+    number = create(vet, client, "Operatie;1;100,00", "account", "2026-03-02")   # 121.00
+    for command in (("invoice", "pay", number), ("invoice", "refund", number)):
+        assert fails(vet, *command, "--amount", "12,345", "--method", "bitcoin").startswith("error: --amount: ")
+        assert fails(vet, *command, "--amount", "10", "--method", "bitcoin") == \
+            "error: --method: must be one of: pin, cash, transfer"
+    assert vet.ok("invoice", "pay", number, "--amount", "121", "--method", " PIN ", "--date", "2026-03-03",
+                  "--json").json()["status"] == "paid"
+    note = vet.ok("invoice", "credit", number, "--reason", "dubbel", "--json").json()["number"]
+    assert fails(vet, "invoice", "refund", note, "--amount", "10", "--method", "") == \
+        "error: --method: must be one of: pin, cash, transfer"
+    vet.ok("invoice", "refund", note, "--amount", "10", "--method", "Cash")
+    assert vet.sql("SELECT amount_cents, method FROM payment ORDER BY id") == [(12100, "pin"), (-1000, "cash")]

@@ -88,6 +88,15 @@ def _issued_document(uow: UnitOfWork, ref: str, on: Optional[date], today: Optio
     return invoice, day
 
 
+def _amount_and_method(amount_str: str, method: Optional[str]) -> tuple[int, str]:
+    """The amount (cents) and method of money paid in or back: ``--amount`` and ``--method``."""
+    amount = money.parse_amount(amount_str, "--amount")
+    method_ = (method or "").strip().lower()
+    if method_ not in PAY_METHODS:
+        raise InvalidInput("--method", rule_one_of(PAY_METHODS))
+    return amount, method_
+
+
 def pay_invoice(
     uow: UnitOfWork,
     ref: str,
@@ -102,10 +111,7 @@ def pay_invoice(
     Overpayment is refused; when the balance reaches zero the invoice is paid.
     Credit notes and credited invoices take no payments.
     """
-    amount = money.parse_amount(amount_str, "--amount")
-    method_ = (method or "").strip().lower()
-    if method_ not in PAY_METHODS:
-        raise InvalidInput("--method", rule_one_of(PAY_METHODS))
+    amount, method_ = _amount_and_method(amount_str, method)
     invoice, paid_on = _issued_document(
         uow, ref, on, today, "invoice {number} is a credit note; it takes no payments")
     if invoice.status == "credited":
@@ -316,10 +322,7 @@ def refund(
     refunds together never exceed the credit note's total, nor what was paid
     (live payments) on the invoice it corrects.
     """
-    amount = money.parse_amount(amount_str, "--amount")
-    method_ = (method or "").strip().lower()
-    if method_ not in PAY_METHODS:
-        raise InvalidInput("--method", rule_one_of(PAY_METHODS))
+    amount, method_ = _amount_and_method(amount_str, method)
     day = check_date(on, today or date.today())
     note = get_invoice(uow, ref)
     if note.kind != KIND_CREDIT_NOTE:
