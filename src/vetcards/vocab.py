@@ -133,6 +133,14 @@ DATA_SOURCES: tuple[str, ...] = ("data-subject", "practice", "other-practice")
 # Labels: kind -> code -> (Dutch, English)
 # --------------------------------------------------------------------------
 
+#: The purposes of processing that are also consent purposes: one label for both lists.
+_CONSENTED_PURPOSES: dict[str, tuple[str, str]] = {
+    "care": ("zorg", "care"),
+    "reminders": ("herinneringskaarten", "reminder cards"),
+    "chip-registration": ("chipregistratie", "chip registration"),
+    "referral": ("doorverwijzing", "referral"),
+}
+
 _LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "payment_method": {
         "cash": ("contant", "cash"),
@@ -196,10 +204,7 @@ _LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "SE": ("Zweden", "Sweden"),
     },
     "consent_purpose": {
-        "care": ("zorg", "care"),
-        "reminders": ("herinneringskaarten", "reminder cards"),
-        "chip-registration": ("chipregistratie", "chip registration"),
-        "referral": ("doorverwijzing", "referral"),
+        **_CONSENTED_PURPOSES,
         "lab": ("laboratorium", "laboratory"),
         "pharmacy": ("apotheek", "pharmacy"),
     },
@@ -252,11 +257,8 @@ _LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "other": ("ander document", "other document"),
     },
     "processing_purpose": {
-        "care": ("zorg", "care"),
+        **_CONSENTED_PURPOSES,
         "administration": ("administratie", "administration"),
-        "reminders": ("herinneringskaarten", "reminder cards"),
-        "chip-registration": ("chipregistratie", "chip registration"),
-        "referral": ("doorverwijzing", "referral"),
         "lab-pharmacy": ("laboratorium en apotheek", "laboratory and pharmacy"),
         "legal-obligations": ("wettelijke plichten", "legal obligations"),
         "statistics": ("statistiek", "statistics"),
