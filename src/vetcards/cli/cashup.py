@@ -8,7 +8,7 @@ import typer
 
 from . import output
 from .options import Format, FormatOpt, JsonOpt
-from .state import get_state, today
+from .state import call, day_or_today
 
 app = typer.Typer()
 
@@ -43,11 +43,9 @@ def cashup(
 
     Example: vetcards cashup --date 02-12-2026 --json
     """
-    from .. import daybook, validation
+    from .. import daybook
 
-    day = validation.parse_date(date_, field="--date") if date_ else today()
-    with get_state(ctx).unit() as uow:
-        result = daybook.cashup(uow, day)
+    result = call(ctx, daybook.cashup, day_or_today(date_))
     if json_out or fmt is Format.json:
         output.emit_json(result)
         return

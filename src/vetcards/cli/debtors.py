@@ -8,7 +8,7 @@ import typer
 
 from . import output
 from .options import ExcelOpt, Format, FormatOpt, JsonOpt, WideOpt
-from .state import get_state, today
+from .state import call, day_or_today
 
 app = typer.Typer()
 
@@ -44,12 +44,10 @@ def debtors(
 
     Example: vetcards debtors --as-of 31-12-2026 --json
     """
-    from .. import daybook, validation
+    from .. import daybook
 
     fmt = output.excel_format(fmt, excel)
-    day = validation.parse_date(as_of, field="--as-of") if as_of else today()
-    with get_state(ctx).unit() as uow:
-        result = daybook.debtors(uow, day)
+    result = call(ctx, daybook.debtors, day_or_today(as_of, "--as-of"))
     if json_out or fmt in (Format.json, Format.csv):
         output.rows(result["invoices"], KEYS, Format.json if json_out else fmt, excel=excel)
         return

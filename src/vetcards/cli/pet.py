@@ -8,9 +8,9 @@ import typer
 
 from ..vocab import SEXES
 from . import output
-from .options import ClientArg, DateOpt, Form, JsonOpt, PetArg, YesOpt, group, one_of, yes_no
+from .options import ClientArg, DateOpt, Form, JsonOpt, PetArg, YesOpt, group, on_date, one_of, yes_no
 from .output import Listing, Output
-from .state import call, get_state, today
+from .state import call, day_or_today, get_state, today
 from .words import changed as changed_words
 
 app = typer.Typer(help="Patient cards (patiëntenkaart): add, edit, show, list, weigh, deceased.",
@@ -133,9 +133,9 @@ def weigh(
 
     Example: vetcards pet weigh P000001 12,8 --date 27-11-2026
     """
-    from .. import patients, validation
+    from .. import patients
 
-    on = validation.parse_date(date_) if date_ else today()
+    on = day_or_today(date_)
     with get_state(ctx).unit() as uow:
         w = patients.weigh(uow, pet, kg, on=on, today=today())
         result = {"id": w.id, "pet": patients.get_pet(uow, pet).number, "date": w.measured_on.isoformat(),
@@ -147,15 +147,15 @@ def weigh(
 def deceased(
     ctx: typer.Context,
     pet: PetArg,
-    date_: Annotated[Optional[str], typer.Option("--date", help="Date of death (default: today).")] = None,
+    date_: Annotated[Optional[str], on_date("Date of death")] = None,
 ) -> None:
     """Mark an animal as deceased: its reminders stop.
 
     Example: vetcards pet deceased P000001 --date 27-11-2026
     """
-    from .. import patients, validation
+    from .. import patients
 
-    on = validation.parse_date(date_) if date_ else today()
+    on = day_or_today(date_)
     with get_state(ctx).unit() as uow:
         p = patients.mark_deceased(uow, pet, on=on, today=today())
         number = p.number

@@ -177,3 +177,12 @@ def call(ctx: typer.Context, use_case: Callable[..., T], *args: Any, write: bool
 
 def today() -> date:
     return date.today()
+
+
+def day_or_today(given: Optional[str], field: str = "--date") -> date:
+    """The day a date option names (ISO or Dutch: :func:`vetcards.validation.parse_date`), today when not given."""
+    if not given:
+        return today()
+    from ..validation import parse_date
+
+    return parse_date(given, field)

@@ -9,7 +9,7 @@ import typer
 
 from . import output
 from .output import Listing
-from .state import call, today
+from .state import call, day_or_today
 
 app = typer.Typer()
 
@@ -41,8 +41,6 @@ def stats(
     Example: vetcards stats --by region --format csv
     """
     from .. import stats as stats_lib
-    from .. import validation
 
-    on = validation.parse_date(as_of, field="--as-of") if as_of else today()
-    result = call(ctx, stats_lib.statistics, by.value, as_of=on, write=False)
+    result = call(ctx, stats_lib.statistics, by.value, as_of=day_or_today(as_of, "--as-of"), write=False)
     view.rows(result["rows"], result["columns"], f"Statistics: {result['counting']}")
