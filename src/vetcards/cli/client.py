@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from . import output
-from .options import ClientArg, ExcelOpt, Form, Format, FormatOpt, JsonOpt, WideOpt, YesOpt, group, text
-from .output import Output
-from .state import get_state, interactive, today
+from .options import ClientArg, ExcelOpt, Form, Format, FormatOpt, JsonOpt, WideOpt, YesOpt, group, required, text
+from .output import Listing, Output
+from .state import call, get_state, interactive, today
 from .words import changed as changed_words
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -172,28 +172,24 @@ def edit(ctx: typer.Context, client: ClientArg, *, raw: Form, json_out: JsonOpt 
 
 
 @app.command("show")
-def show(ctx: typer.Context, client: ClientArg, fmt: FormatOpt = None, wide: WideOpt = False,
-         excel: ExcelOpt = False) -> None:
+@output.listing()
+def show(ctx: typer.Context, client: ClientArg, *, view: Listing) -> None:
     """Show a client card: details, pets, consents, last activity and services rendered.
 
     Example: vetcards client show K000001 --format json
     """
     from .. import views
 
-    fmt = output.excel_format(fmt, excel)
-
-    with get_state(ctx).unit() as uow:
-        card = views.client_card(uow, client)
+    fmt = output.excel_format(view.fmt, view.excel)
+    card = call(ctx, views.client_card, client)
     fields: Sequence[str] = CARD_FIELDS
     if output.resolve(fmt) is Format.table:
         people, fields = _for_people([card], fields)
         card = people[0]
-    output.record(
-        card, fields, fmt, title=f"Client {card['number']}",
-        sections=[("pets", "Pets", PET_COLUMNS), ("consents", "Consents", CONSENT_COLUMNS),
-                  ("services", "Services rendered", SERVICE_COLUMNS)],
-        wide=wide, drop={"pets": PET_DROP, "services": ("kind", "quantity")}, excel=excel,
-    )
+    view.record(card, fields, f"Client {card['number']}",
+                [("pets", "Pets", PET_COLUMNS), ("consents", "Consents", CONSENT_COLUMNS),
+                 ("services", "Services rendered", SERVICE_COLUMNS)],
+                drop={"pets": PET_DROP, "services": ("kind", "quantity")})
 
 
 @app.command("list")
@@ -210,18 +206,17 @@ def list_(
     """
     from .. import views
 
-    with get_state(ctx).unit() as uow:
-        data = views.list_clients(uow, limit=limit)
-    _client_rows(data, output.excel_format(fmt, excel), "Clients", wide, excel)
+    # --limit sits among the listing options (their order is the help's), so they are not output.listing's group.
+    _client_rows(call(ctx, views.list_clients, limit=limit), Listing(fmt, wide, excel), "Clients")
 
 
 @app.command("search")
+@output.listing()
 def search(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="Part of a name, street, postcode, city, phone, e-mail, client number, pet name or chip.")],
-    fmt: FormatOpt = None,
-    wide: WideOpt = False,
-    excel: ExcelOpt = False,
+    *,
+    view: Listing,
 ) -> None:
     """Find clients by part of their details or their pets' names or chips.
 
@@ -229,18 +224,15 @@ def search(
     """
     from .. import views
 
-    with get_state(ctx).unit() as uow:
-        data = views.search_clients(uow, query)
-    _client_rows(data, output.excel_format(fmt, excel), "Clients found", wide, excel)
+    _client_rows(call(ctx, views.search_clients, query), view, "Clients found")
 
 
-def _client_rows(data: list[dict[str, Any]], fmt: Optional[Format], title: str, wide: bool,
-                 excel: bool = False) -> None:
+def _client_rows(data: list[dict[str, Any]], view: Listing, title: str) -> None:
     """``client list`` and ``search``: every column in csv and json; for people, see :func:`_for_people`."""
     columns: Sequence[str] = LIST_COLUMNS
-    if output.resolve(fmt) is Format.table:
+    if output.resolve(output.excel_format(view.fmt, view.excel)) is Format.table:
         data, columns = _for_people(data, columns)
-    output.rows(data, columns, fmt, title=title, drop=LIST_DROP, wide=wide, excel=excel)
+    view.rows(data, columns, title, drop=LIST_DROP)
 
 
 def _for_people(data: list[dict[str, Any]],
@@ -266,11 +258,7 @@ def _for_people(data: list[dict[str, Any]],
 def hold(
     ctx: typer.Context,
     client: ClientArg,
-    reason: Annotated[
-        str,
-        typer.Option("--reason", help="Why (e.g. a court case); stored on the card, never in the audit log.",
-                     show_default=False),
-    ],
+    reason: Annotated[str, required("--reason", "Why (e.g. a court case); stored on the card, never in the audit log.")],
 ) -> None:
     """Put a manual legal hold on a client: purge and erase leave the client alone.
 
@@ -278,8 +266,7 @@ def hold(
     """
     from .. import retention
 
-    with get_state(ctx).unit() as uow:
-        number, replaced = retention.set_legal_hold(uow, client, reason)
+    number, replaced = call(ctx, retention.set_legal_hold, client, reason)
     output.message(f"client {number}: legal hold {'reason replaced' if replaced else 'set'}")
 
 
@@ -291,8 +278,7 @@ def unhold(ctx: typer.Context, client: ClientArg) -> None:
     """
     from .. import retention
 
-    with get_state(ctx).unit() as uow:
-        number = retention.clear_legal_hold(uow, client)
+    number = call(ctx, retention.clear_legal_hold, client)
     output.message(f"client {number}: legal hold lifted")
 
 
