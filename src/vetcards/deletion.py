@@ -46,7 +46,9 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, Optional, Union
 
 from sqlalchemy import (
+    Boolean,
     Column,
+    Date,
     Integer,
     MetaData,
     String,
@@ -66,6 +68,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     union,
     union_all,
     update,
@@ -100,6 +103,8 @@ _PARAM = {Hold.FISCAL: "fiscal_cut", Hold.MEDICINE: "medicine_cut"}
 _CLIENT_READS = ("number", "name", "street", "postcode", "city", "country", "legal_hold_reason")
 #: Columns joined into text (the owner's name and address): typed, so that ``||`` concatenates.
 _TEXT = {"name", "street", "postcode", "city", "country"}
+#: ``restricted`` is a boolean (1 in SQLite, true in PostgreSQL).
+_TYPES: dict[str, Any] = {**{n: String for n in _TEXT}, "restricted": Boolean}
 
 
 def _column_names(t: Table) -> set[str]:
@@ -121,7 +126,7 @@ def _column_names(t: Table) -> set[str]:
 @cache
 def sql_table(name: str) -> TableClause:
     """The lightweight Core clause of map table ``name`` (one object per table, so subqueries correlate)."""
-    return table_clause(name, *(column(n, String) if n in _TEXT else column(n) for n in sorted(_column_names(entry(name)))))
+    return table_clause(name, *(column(n, _TYPES.get(n)) for n in sorted(_column_names(entry(name)))))
 
 
 #: TEMP tables: a throwaway MetaData, never created as a whole.
@@ -325,8 +330,9 @@ class Deletion:
         self.periods = periods
         self.sweep = sweep
         self.params = cutoffs(as_of, periods)
-        #: the cut-off of each hold, as a parameter with its value
-        self.cut: dict[Hold, BindParameter[Any]] = {hold: bindparam(name, self.params[name]) for hold, name in _PARAM.items()}
+        #: the cut-off of each hold, as a date parameter with its value (ISO text in SQLite)
+        self.cut: dict[Hold, BindParameter[Any]] = {
+            hold: bindparam(name, date.fromisoformat(self.params[name]), type_=Date) for hold, name in _PARAM.items()}
 
     # -- which rows ---------------------------------------------------------
 
@@ -341,7 +347,7 @@ class Deletion:
         """Restricted rows kept detached by an earlier erase or purge whose hold has ended."""
         t, link = sql_table(table.name), table.link
         assert link is not None
-        return and_(t.c.restricted == 1, t.c[link.column].is_(None), not_(self._held(table)))
+        return and_(t.c.restricted == true(), t.c[link.column].is_(None), not_(self._held(table)))
 
     def clause(self, table: Table, part: Part) -> Condition:
         """A condition on ``table`` (its :func:`sql_table`): the rows of one part of the deletion.
@@ -440,7 +446,7 @@ class Deletion:
         sets: dict[str, Any] = {c: null() for c in table.restrict_clears}
         if act is Act.CLAIM:
             return Step("keeping client cards for claims", None, update(t).where(
-                t.c.id.in_(_gone("client", keep_card=1))).values({**sets, "restricted": 1}))
+                t.c.id.in_(_gone("client", keep_card=1))).values({**sets, "restricted": True}))
         if act is not Act.HOLD:
             return None
         if table.owner_snapshot:
@@ -458,7 +464,7 @@ class Deletion:
         # In slices of the table's own ids: the statement journal of an update keeps every page it changes.
         return Step(f"keeping {table.label.replace('_', ' ')} under {table.hold.value} hold", None,
                     update(t).where(self.clause(table, "detach"), *_sliced(t.c.id))
-                    .values({**sets, "restricted": 1}), t)
+                    .values({**sets, "restricted": True}), t)
 
     def steps(self) -> list[Step]:
         """The statements, children before parents (the map backwards)."""

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Optional
 
-from sqlalchemy import Column, Integer, Text, bindparam, case, func, insert, literal, or_, select, update
+from sqlalchemy import Column, Integer, Text, bindparam, case, func, insert, literal, or_, select, true, update
 from sqlalchemy.schema import CreateTable, DropTable
 
 from . import audit, datamap, refs, rules, validation
@@ -183,7 +183,7 @@ def _build(uow: UnitOfWork, as_of: date, periods: rules.Periods) -> tuple[PurgeP
     action = case((c.c.legal_hold_reason.isnot(None), literal("legal_hold")),
                   (claim_exists(c.c.id), literal("claim_hold")), else_=literal("purge"))
     candidates = (select(c.c.id, c.c.number, action).select_from(c.outerjoin(la, la.c.client_id == c.c.id))
-                  .where(or_(c.c.restricted == 1,
+                  .where(or_(c.c.restricted == true(),
                              la.c.last_activity < bindparam("inactivity_cut", inactivity_cut.isoformat()))))
     uow.execute(insert(_DECISION).from_select(["client_id", "number", "action"], candidates))
     d = _DECISION.c

@@ -404,6 +404,25 @@ def test_medicine_record_under_hold_of_a_purged_client_is_kept_with_owner_snapsh
     assert run_purge(db, D("2027-01-02"), periods).plan.expired_medicine == 1
 
 
+def test_a_record_kept_through_its_pet_takes_its_own_owners_snapshot(db):
+    """The owner of a record linked only to a pet is that pet's owner (the subquery is correlated to the
+    row), not the owner of some other pet with a record."""
+    periods = rules.Periods(inactivity_years=3, medicine_years=5)
+
+    def build(s: Seed) -> None:
+        active = s.client(D("2025-01-01"), name="Anna Actief")
+        s.medicine(None, s.pet(active, D("2025-01-01")), D("2025-02-01"))
+        gone = s.client(D("2020-01-01"), name="Henk de Vries")
+        s.medicine(None, s.pet(gone, D("2020-01-01")), D("2022-01-01"))  # held until 2027-01-01
+
+    seeded(db, build)
+    assert run_purge(db, AS_OF, periods).plan.purge_clients == ["K000002"]
+    with db.unit() as conn:
+        rows = conn.execute(text("SELECT owner_name, owner_address, restricted FROM medicine_record "
+                                 "ORDER BY id")).all()
+    assert rows == [(None, None, 0), ("Henk de Vries", "Dorpsstraat 1, 1234 AB Utrecht", 1)]
+
+
 def test_dry_run_changes_nothing_but_is_audited(db):
     seeded(db, lambda s: s.pet(s.client(D("2012-01-01")), D("2012-01-01")))
     before = table_counts(db)
