@@ -9,9 +9,21 @@ from typing import Annotated, Any, Optional
 import typer
 
 from . import output
-from .options import ClientArg, DateOpt, ExcelOpt, Format, JsonOpt, Lang, LangOpt, WideOpt
-from .output import Output
-from .state import get_state, today
+from .options import (
+    ClientArg,
+    DateOpt,
+    ExcelOpt,
+    Format,
+    JsonOpt,
+    Lang,
+    LangOpt,
+    file_option,
+    format_option,
+    on_date,
+    required,
+)
+from .output import Listing, Output
+from .state import call, get_state, today
 
 app = typer.Typer(help="Invoices: create, show, list, pay, collect, credit, refund, void a payment.",
                   no_args_is_help=True)
@@ -107,15 +119,9 @@ def create(
 def show(
     ctx: typer.Context,
     invoice: InvoiceArg,
-    fmt: Annotated[
-        Optional[ShowFormat],
-        typer.Option("--format", "-f", case_sensitive=False,
-                     help="table (default on a terminal), plain, csv, json, or pdf (needs --out)."),
-    ] = None,
-    out: Annotated[
-        Optional[Path],
-        typer.Option("--out", dir_okay=False, help="File to write the PDF to (mode 0600)."),
-    ] = None,
+    fmt: Annotated[Optional[ShowFormat], format_option(
+        "table (default on a terminal), plain, csv, json, or pdf (needs --out).")] = None,
+    out: Annotated[Optional[Path], file_option("--out", help="File to write the PDF to (mode 0600).")] = None,
     excel: ExcelOpt = False,
     lang: LangOpt = Lang.nl,
 ) -> None:
@@ -155,6 +161,7 @@ def show(
 
 
 @app.command("list")
+@output.listing()
 def list_(
     ctx: typer.Context,
     client: Annotated[Optional[str], typer.Option("--client", help="Only this client's invoices.")] = None,
@@ -172,13 +179,8 @@ def list_(
         typer.Option("--restricted", help="Only the restricted invoices kept for a hold (fiscal or claim); "
                                           "the listing is audited."),
     ] = False,
-    fmt: Annotated[
-        Optional[Format],
-        typer.Option("--format", "-f", case_sensitive=False,
-                     help="Output: table (Rich, default on a terminal), plain (default otherwise), csv or json."),
-    ] = None,
-    wide: WideOpt = False,
-    excel: ExcelOpt = False,
+    *,
+    view: Listing,
 ) -> None:
     """List invoices and credit notes, oldest first.
 
@@ -186,17 +188,15 @@ def list_(
     """
     from .. import invoice_views, validation
 
-    dates = {k: validation.parse_date(v, field=f) if v else None
-             for k, v, f in (("on", date_, "--date"), ("from_", from_, "--from"), ("to", to, "--to"))}
-    with get_state(ctx).unit() as uow:
-        data = invoice_views.list_invoices(uow, client=client, pet=pet, status=status, year=year,
-                                           overdue=overdue, today=today(), restricted=restricted, **dates)
-    fmt = output.excel_format(fmt, excel)
+    dates: dict[str, Any] = {k: validation.parse_date(v, field=f) if v else None
+                             for k, v, f in (("on", date_, "--date"), ("from_", from_, "--from"), ("to", to, "--to"))}
+    data = call(ctx, invoice_views.list_invoices, client=client, pet=pet, status=status, year=year,
+                overdue=overdue, today=today(), restricted=restricted, **dates)
     columns: tuple[str, ...] = invoice_views.LIST_COLUMNS
-    if fmt is Format.json:
+    if output.excel_format(view.fmt, view.excel) is Format.json:
         columns = ("id",) + columns + ("gross_cents", "paid_cents", "balance_cents")
-    output.rows(data, columns, fmt, title="Restricted invoices (kept for a hold)" if restricted else "Invoices",
-                drop=("pet", "kind", "payment_method", "paid", "due_date", "client"), wide=wide, excel=excel)
+    view.rows(data, columns, "Restricted invoices (kept for a hold)" if restricted else "Invoices",
+              drop=("pet", "kind", "payment_method", "paid", "due_date", "client"))
 
 
 @app.command("pay")
@@ -250,7 +250,7 @@ def credit(
     ctx: typer.Context,
     invoice: InvoiceArg,
     reason: Annotated[Optional[str], typer.Option("--reason", help="Why the invoice is corrected.")] = None,
-    date_: Annotated[Optional[str], typer.Option("--date", help="Date of the credit note (default: today).")] = None,
+    date_: Annotated[Optional[str], on_date("Date of the credit note")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Correct an invoice with a credit note (its own number, every amount negated).
@@ -277,8 +277,7 @@ def void_payment(
     ctx: typer.Context,
     invoice: InvoiceArg,
     payment: Annotated[str, typer.Argument(help="The payment's id, as invoice show lists it.", show_default=False)],
-    reason: Annotated[str, typer.Option("--reason", help="Why the payment is voided (kept with it).",
-                                        show_default=False)],
+    reason: Annotated[str, required("--reason", "Why the payment is voided (kept with it).")],
     json_out: JsonOpt = False,
 ) -> None:
     """Void a payment or refund booked in error, with a reason; it stays listed, marked, and counts nowhere.
@@ -303,9 +302,8 @@ def refund(
     ctx: typer.Context,
     credit_note: Annotated[str, typer.Argument(help="Credit note number (2026-00043) or numeric id.",
                                                show_default=False)],
-    amount: Annotated[str, typer.Option("--amount", help="Amount paid back, e.g. 45.00 or 45,00.",
-                                        show_default=False)],
-    method: Annotated[str, typer.Option("--method", help="cash, pin or transfer (bank).", show_default=False)],
+    amount: Annotated[str, required("--amount", "Amount paid back, e.g. 45.00 or 45,00.")],
+    method: Annotated[str, required("--method", "cash, pin or transfer (bank).")],
     date_: DateOpt = None,
     json_out: JsonOpt = False,
 ) -> None:

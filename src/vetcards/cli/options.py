@@ -86,14 +86,14 @@ class Format(str, Enum):
     json = "json"
 
 
+def format_option(help: str) -> Any:
+    """``--format``/``-f``, its choices (an Enum) typed in any case: ``Annotated[Choices, format_option(...)]``."""
+    return typer.Option("--format", "-f", help=help, case_sensitive=False)
+
+
 FormatOpt = Annotated[
     Optional[Format],
-    typer.Option(
-        "--format",
-        "-f",
-        help="Output: table (Rich, default on a terminal), plain (default otherwise), csv or json.",
-        case_sensitive=False,
-    ),
+    format_option("Output: table (Rich, default on a terminal), plain (default otherwise), csv or json."),
 ]
 
 JsonOpt = Annotated[
