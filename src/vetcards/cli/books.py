@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from . import output
+from .options import format_option
 from .state import get_state
 
 app = typer.Typer(help="The books of a year: every invoice, credit note and payment, for the bookkeeper.",
@@ -26,8 +27,7 @@ def export(
     ctx: typer.Context,
     year: Annotated[int, typer.Option("--year", help="The year: invoices issued and payments made in it.",
                                       show_default=False)],
-    fmt: Annotated[BooksFormat, typer.Option("--format", "-f", case_sensitive=False,
-                                             help="json (default) or csv (; separated, decimal comma).")]
+    fmt: Annotated[BooksFormat, format_option("json (default) or csv (; separated, decimal comma).")]
         = BooksFormat.json,
     out: Annotated[str, typer.Option("--out", "-o", help="File to write (mode 0600), or - for stdout.")] = "-",
 ) -> None:

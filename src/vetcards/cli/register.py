@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import Lang
+from .options import Lang, format_option
 from .output import Output
 from .state import get_state, today
 
@@ -22,8 +22,7 @@ class RegisterFormat(str, Enum):
 @app.command("register")
 def register(
     ctx: typer.Context,
-    fmt: Annotated[RegisterFormat, typer.Option("--format", "-f", help="text (default) or json.",
-                                                case_sensitive=False)] = RegisterFormat.text,
+    fmt: Annotated[RegisterFormat, format_option("text (default) or json.")] = RegisterFormat.text,
     lang: Annotated[Optional[Lang], typer.Option(
         "--lang", help="Language: nl or en (default: Dutch text; json keeps its English texts unless asked).",
         case_sensitive=False)] = None,
