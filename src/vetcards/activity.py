@@ -18,7 +18,7 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING, Any, Optional
 
-from sqlalchemy import column, func, select, table, text, union_all
+from sqlalchemy import Boolean, column, func, select, table, true, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -65,15 +65,15 @@ def _date_of(t: Any, expression: str) -> ColumnElement[Any]:
 
 
 def _columns(t: Table) -> list[str]:
-    names = {"id"} | {link.column for link in t.links}
+    names = {"id"} | {link.column for link in t.links} | ({t.activity_where} if t.activity_where else set())
     for expression in t.activity:
         m = _DAY_OF.fullmatch(expression.strip())
         names.add(m.group(1) if m else expression.strip())
     return sorted(names)
 
 
-def _clause(name: str, names: list[str]) -> Any:
-    return table(name, *(column(n) for n in names))
+def _clause(name: str, names: list[str], flag: Optional[str] = None) -> Any:
+    return table(name, *(column(n, Boolean) if n == flag else column(n) for n in names))
 
 
 #: Every source of activity: (client id, activity date, FROM clause, conditions).
@@ -82,7 +82,7 @@ def sources() -> list[tuple[Any, Any, Any, list[Any]]]:
     for t in MAP:
         if not t.activity:
             continue
-        own = _clause(t.name, _columns(t))
+        own = _clause(t.name, _columns(t), t.activity_where)
         link = t.link
         if link is None:  # the client card itself
             cid, src, conditions = own.c.id, own, []
@@ -96,7 +96,7 @@ def sources() -> list[tuple[Any, Any, Any, list[Any]]]:
             src = own.join(parent, parent.c[link.key] == own.c[link.column])
             conditions = [cid.isnot(None)]
         if t.activity_where:
-            conditions.append(text(t.activity_where))
+            conditions.append(own.c[t.activity_where] == true())
         for expression in t.activity:
             out.append((cid, _date_of(own, expression), src, conditions))
     return out

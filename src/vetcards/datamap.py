@@ -10,7 +10,7 @@ One declaration (:data:`MAP`) says, per table:
 * what **merge** does to it: move it to the kept card, let it follow its
   parent, keep it, or delete it (the duplicate card itself);
 * its activity dates (SPEC §3 "Last activity": the sources of
-  :mod:`vetcards.activity`), with an optional condition;
+  :mod:`vetcards.activity`), with an optional condition (a boolean column);
 * its section in the export (``pets[].weights``: a list in each pet).
 
 :mod:`vetcards.deletion` builds the erase and purge statements from it,
@@ -76,7 +76,7 @@ class Table:
     merge: Act
     export: Optional[str]           # section of the export document, None: not exported
     activity: tuple[str, ...] = ()  # date expressions that are activity of the client
-    activity_where: Optional[str] = None
+    activity_where: Optional[str] = None  # a boolean column: only the rows where it is true are activity
     hold: Optional[Hold] = None
     hold_date: Optional[str] = None  # the column the hold counts from
     #: a column linking a row to another row of the same table that it
@@ -144,7 +144,7 @@ MAP: tuple[Table, ...] = (
     # After consent: a disclosure refers to the consent it relied on.
     Table("disclosure", "disclosures", (Link("client_id", "client"), Link("pet_id", "pet", owns=False)),
           erase=Act.DELETE, purge=Act.DELETE, merge=Act.MOVE, export="disclosures",
-          activity=("disclosed_on",), activity_where="at_client_request = 1"),
+          activity=("disclosed_on",), activity_where="at_client_request"),
     Table("subject_request", "requests", (Link("client_number", "client", key="number"),),
           erase=Act.KEEP, purge=Act.KEEP, merge=Act.MOVE, export="requests"),
     Table("erasure", "erasures", (Link("client_number", "client", key="number"),),
