@@ -7,26 +7,23 @@ from typing import Annotated
 import typer
 
 from . import output
-from .options import ClientArg, JsonOpt
+from .options import ClientArg, JsonOpt, required
 from .output import Listing, Output
-from .state import call, get_state, today
+from .state import call, today
 
 app = typer.Typer(help="Data-subject requests and their deadlines (GDPR article 12(3)): "
                        "add, list, extend, close.",
                   no_args_is_help=True)
+
+ReqArg = Annotated[str, typer.Argument(metavar="REQ", help="Request id.", show_default=False)]
 
 
 @app.command("add")
 def request_add(
     ctx: typer.Context,
     client: ClientArg,
-    type_: Annotated[
-        str, typer.Option("--type", help="access, erasure, rectification or portability.", show_default=False)
-    ],
-    received: Annotated[
-        str, typer.Option("--received", help="Date received, ISO 2026-11-27 or Dutch 27-11-2026.",
-                          show_default=False)
-    ],
+    type_: Annotated[str, required("--type", "access, erasure, rectification or portability.")],
+    received: Annotated[str, required("--received", "Date received, ISO 2026-11-27 or Dutch 27-11-2026.")],
     json_out: JsonOpt = False,
 ) -> None:
     """Record a data-subject request; it is due one month after receipt.
@@ -35,8 +32,7 @@ def request_add(
     """
     from .. import subject_requests
 
-    with get_state(ctx).unit() as uow:
-        result = subject_requests.add_request(uow, client, type_, received, today=today())
+    result = call(ctx, subject_requests.add_request, client, type_, received, today=today())
     Output(json_out).result(result, f"request {result['id']} ({result['type']}) for client {result['client']} "
                                     f"due {result['due_on']}", text=str(result["id"]))
 
@@ -64,11 +60,8 @@ def request_list(
 @app.command("extend")
 def request_extend(
     ctx: typer.Context,
-    req: Annotated[str, typer.Argument(metavar="REQ", help="Request id.", show_default=False)],
-    reason: Annotated[
-        str, typer.Option("--reason", help="Why more time is needed (stored with the request).",
-                          show_default=False)
-    ],
+    req: ReqArg,
+    reason: Annotated[str, required("--reason", "Why more time is needed (stored with the request).")],
     json_out: JsonOpt = False,
 ) -> None:
     """Extend a request by two more months (once only), with a reason.
@@ -77,23 +70,17 @@ def request_extend(
     """
     from .. import subject_requests
 
-    with get_state(ctx).unit() as uow:
-        result = subject_requests.extend_request(uow, req, reason, today=today())
+    result = call(ctx, subject_requests.extend_request, req, reason, today=today())
     Output(json_out).result(result, f"request {result['id']} now due {result['due_on']}")
 
 
 @app.command("close")
-def request_close(
-    ctx: typer.Context,
-    req: Annotated[str, typer.Argument(metavar="REQ", help="Request id.", show_default=False)],
-    json_out: JsonOpt = False,
-) -> None:
+def request_close(ctx: typer.Context, req: ReqArg, json_out: JsonOpt = False) -> None:
     """Close a request that was answered (export and erase close theirs with --request).
 
     Example: vetcards request close 3
     """
     from .. import subject_requests
 
-    with get_state(ctx).unit() as uow:
-        result = subject_requests.close_request(uow, req, today=today())
+    result = call(ctx, subject_requests.close_request, req, today=today())
     Output(json_out).result(result, f"request {result['id']} closed" + (" (after its due date)" if result["late"] else ""))
