@@ -14,7 +14,7 @@ import typer
 from . import output
 from .options import JsonOpt, Lang, LangOpt
 from .output import Output
-from .state import get_state, today
+from .state import call, today
 
 app = typer.Typer()
 
@@ -50,9 +50,8 @@ def _export_all(ctx: typer.Context, out: Optional[str], fmt: str, lang: str) -> 
     with ExitStack() as stack:
         stack.enter_context(_terminate_as_interrupt())
         progress = output.progress_bar(stack, "exporting")
-        with get_state(ctx).unit() as uow:
-            result = access.export_all(uow, folder, fmt=fmt, lang=lang, generated_at=datetime.now(UTC),
-                                       progress=progress)
+        result = call(ctx, access.export_all, folder, fmt=fmt, lang=lang, generated_at=datetime.now(UTC),
+                      progress=progress)
     if result.stopped is not None:
         output.message(f"stopped after {result.staged} of {result.total} clients; no file was published "
                        "(the audit log records the attempt)")
@@ -113,9 +112,8 @@ def export(
     if out == "-":
         sys.stdout.flush()
         stream = sys.stdout.buffer
-    with get_state(ctx).unit() as uow:
-        result = access.export_one(uow, client, fmt=fmt_value, lang=lang_value, out=out, stream=stream,
-                                   generated_at=datetime.now(UTC), today=today(), request=request)
+    result = call(ctx, access.export_one, client, fmt=fmt_value, lang=lang_value, out=out, stream=stream,
+                  generated_at=datetime.now(UTC), today=today(), request=request)
     if result.path is not None:
         output.message(f"client {result.number}: {fmt_value} export written to {result.path}")
     if result.request_id is not None:
@@ -175,8 +173,7 @@ def import_(
     if _too_deep(data):  # parsed, but the checks would recurse as deep
         raise InvalidInput("FILE", "is nested too deeply to be a vetcards export")
     counts: dict = {}
-    with get_state(ctx).unit() as uow:
-        number = importer.import_client(uow, data, today=today(), counts_out=counts)
+    number = call(ctx, importer.import_client, data, today=today(), counts_out=counts)
     Output(json_out).result({"id": counts.pop("id"), "number": number, **counts},
                             f"client {number} imported: {counts['pets']} pets, {counts['invoices']} invoices",
                             text=number)
