@@ -18,19 +18,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 Form = dict[str, Any]
 
 
-def group(into: str, options: Mapping[str, Any], *, make: Callable[..., Any] = dict,
-          defaults: Optional[Mapping[str, Any]] = None) -> Callable[[F], F]:
+def group(into: str, options: Mapping[str, Any], *, make: Callable[..., Any] = dict) -> Callable[[F], F]:
     """Declare a group of options once for every command that takes it (as sqlite-utils'
     ``@output_options``): Typer shows each option of ``options`` (parameter name ->
     ``Annotated`` alias) where the command has its parameter ``into``, in that order, and
     the command gets them as one value, ``make(**given)`` (a :data:`Form` unless told).
 
-    An option not given is None, a flag (``bool``) False, unless ``defaults`` says otherwise.
+    An option not given is None, a flag (``bool``) False.
     """
 
-    def default(name: str, alias: Any) -> Any:
-        if defaults and name in defaults:
-            return defaults[name]
+    def default(alias: Any) -> Any:
         return False if get_args(alias)[0] is bool else None
 
     def decorate(command: F) -> F:
@@ -41,7 +38,7 @@ def group(into: str, options: Mapping[str, Any], *, make: Callable[..., Any] = d
         params: list[inspect.Parameter] = []
         for param in signature.parameters.values():
             if param.name == into:
-                params += [inspect.Parameter(name, keyword, annotation=alias, default=default(name, alias))
+                params += [inspect.Parameter(name, keyword, annotation=alias, default=default(alias))
                            for name, alias in options.items()]
             else:
                 params.append(param.replace(kind=keyword))
