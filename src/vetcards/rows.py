@@ -75,7 +75,8 @@ def insert_row(uow: UnitOfWork, name: str, values: Mapping[str, Any]) -> Row[Any
     The row read back (``RETURNING``) has attribute access by column name,
     dates as ``date``, moments as aware UTC ``datetime``, like the model it replaces.
     """
-    t = light_table(name, [("id", None), *((key, type_of(value)) for key, value in values.items())])
+    given = [(key, type_of(value)) for key, value in values.items()]
+    t = light_table(name, given if "id" in values else [("id", None), *given])
     stmt = insert(t).values(dict(values)).returning(*t.c)
     row: Row[Any] = uow.execute(stmt).one()
     return row
