@@ -8,33 +8,13 @@ import typer
 
 from ..vocab import SEXES
 from . import output
-from .options import ClientArg, DateOpt, Form, JsonOpt, PetArg, YesOpt, group, on_date, one_of, yes_no
+from .options import ClientArg, DateOpt, Form, JsonOpt, PetArg, YesOpt, group, on_date, one_of, text, yes_no
 from .output import Listing, Output
 from .state import call, day_or_today, get_state, today
 from .words import changed as changed_words
 
 app = typer.Typer(help="Patient cards (patiëntenkaart): add, edit, show, list, weigh, deceased.",
                   no_args_is_help=True)
-
-#: The fields of a patient card, as pet add and pet edit take them (pet add with --weight after --chip).
-CARD_OPTIONS = {
-    "name": Annotated[Optional[str], typer.Option("--name", help="The animal's name.")],
-    "species": Annotated[Optional[str], typer.Option("--species", help="Species from the known list (vetcards species list).")],
-    "breed": Annotated[Optional[str], typer.Option("--breed", help="Breed.")],
-    "sex": Annotated[Optional[str], typer.Option("--sex", help=f"{one_of(SEXES)}.")],
-    "birth_date": Annotated[Optional[str], typer.Option("--birth-date", help="Birth date (not in the future).")],
-    "chip": Annotated[Optional[str], typer.Option("--chip", help="Chip number: 15 digits (ISO 11784).")],
-    "colour": Annotated[Optional[str], typer.Option("--colour", help="Colour.")],
-    "coat": Annotated[Optional[str], typer.Option("--coat", help="Coat type.")],
-    "insured": Annotated[Optional[bool], typer.Option("--insured/--not-insured", help="Pet insurance yes/no.",
-                                                      show_default=False)],
-}
-WeightOpt = Annotated[Optional[str], typer.Option(
-    "--weight", help="Body weight in kg, e.g. 12,5 (starts the weight history).")]
-_at_chip = list(CARD_OPTIONS).index("chip") + 1
-card = group("card", CARD_OPTIONS)
-new_card = group("card", dict([*CARD_OPTIONS.items()][:_at_chip] + [("weight", WeightOpt)]
-                              + [*CARD_OPTIONS.items()][_at_chip:]))
 
 CARD_FIELDS = ("number", "client", "name", "species", "breed", "sex", "birth_date", "chip",
                "colour", "coat", "insured", "weight_kg", "deceased_on")
@@ -46,6 +26,25 @@ RECORD_COLUMNS = ("id", "date", "kind", "what", "details", "vet", "status")
 RECORD_DROP = ("vet", "details")
 #: The list columns a narrow table leaves out first (see output.fit).
 LIST_DROP = ("coat", "colour", "insured", "breed", "sex", "deceased_on", "weight_kg", "birth_date", "chip")
+
+#: The fields of a patient card, as pet add and pet edit take them.
+CARD_OPTIONS = {
+    "name": text("--name", "The animal's name."),
+    "species": text("--species", "Species from the known list (vetcards species list)."),
+    "breed": text("--breed", "Breed."),
+    "sex": text("--sex", f"{one_of(SEXES)}."),
+    "birth_date": text("--birth-date", "Birth date (not in the future)."),
+    "chip": text("--chip", "Chip number: 15 digits (ISO 11784)."),
+    "colour": text("--colour", "Colour."),
+    "coat": text("--coat", "Coat type."),
+    "insured": Annotated[Optional[bool], typer.Option("--insured/--not-insured", help="Pet insurance yes/no.",
+                                                      show_default=False)],
+}
+card = group("card", CARD_OPTIONS)
+#: pet add also takes the first weighing, after --chip.
+_items, _at = list(CARD_OPTIONS.items()), list(CARD_OPTIONS).index("chip") + 1
+new_card = group("card", dict(_items[:_at] + [("weight", text(
+    "--weight", "Body weight in kg, e.g. 12,5 (starts the weight history)."))] + _items[_at:]))
 
 
 def _raw(card: Form) -> Form:
