@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Union
 
-__all__ = ["MONTHS", "WORDS", "Labels", "format_date", "lang_index", "shared", "translator"]
+__all__ = ["MONTHS", "WORDS", "Labels", "decimal", "format_date", "lang_index", "shared", "translator"]
 
 #: A table of labels: key -> (Dutch, English).
 Labels = dict[str, tuple[str, str]]
@@ -64,6 +64,12 @@ WORDS: Labels = {
     "description": ("Omschrijving", "Description"),
     "quantity": ("Aantal", "Quantity"),
 }
+
+
+def decimal(value: object, lang: str = "nl") -> str:
+    """A decimal as typed (``2.5``, a quantity) in the document's language: ``2,5`` in Dutch; None is ""."""
+    text = "" if value is None else str(value)
+    return text.replace(".", ",") if lang == "nl" else text
 
 
 def shared(*keys: str) -> Labels:

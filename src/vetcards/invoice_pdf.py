@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .address import address_lines
-from .dutch import WORDS, Labels, shared, translator
+from .dutch import WORDS, Labels, decimal, shared, translator
 from .pdf import Document, format_date, format_eur, write
 from .vocab import KIND_CREDIT_NOTE, label
 
@@ -85,10 +85,6 @@ def _iban(value: str) -> str:
         return value
 
 
-def _qty(quantity: str, lang: str) -> str:
-    return str(quantity).replace(".", ",") if lang == "nl" else str(quantity)
-
-
 def document(card: dict[str, Any], lang: str = "nl") -> Document:
     """The document of one invoice card (see :func:`invoice_views.invoice_card`)."""
     t = translator(_T, lang)
@@ -144,7 +140,7 @@ def document(card: dict[str, Any], lang: str = "nl") -> Document:
 
     # Lines (sub h, i, j: quantity and nature, unit price excl. VAT, rate).
     doc.table([t("description"), t("quantity"), t("unit_price"), t("rate_pct"), t("net")],
-              ([ln["description"], _qty(ln["quantity"], lang), eur(ln["unit_price_cents"]), f"{ln['vat_rate']}%",
+              ([ln["description"], decimal(ln["quantity"], lang), eur(ln["unit_price_cents"]), f"{ln['vat_rate']}%",
                 eur(ln["net_cents"])] for ln in card["lines"]),
               widths=(70, 18, 30, 16, 32), align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"), field="line")
     doc.gap(4)

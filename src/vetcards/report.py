@@ -20,7 +20,7 @@ from html import escape
 from typing import Any, Optional
 
 from . import vocab
-from .dutch import WORDS, Labels, format_date, lang_index, shared
+from .dutch import WORDS, Labels, decimal, format_date, lang_index, shared
 from .vocab import LANGS
 
 #: The report's headings and sentences: (Dutch, English).
@@ -221,12 +221,6 @@ def _date(value: Any, lang: str) -> str:
     return escape(format_date(value, lang))
 
 
-def _number(text: Any, lang: str) -> str:
-    """A decimal as typed (``2.5``) in the document's language (``2,5`` in Dutch)."""
-    value = "" if text is None else str(text)
-    return escape(value.replace(".", ",") if lang == "nl" else value)
-
-
 def _cell(column: str, value: Any, lang: str) -> str:
     """Any stored value as document text: a code as its label, a date written out, else escaped."""
     return _code(column, value, lang) or (_date(value, lang) if column in DATE_COLUMNS else _v(value, lang))
@@ -358,7 +352,7 @@ def _invoice(inv: dict[str, Any], lang: str) -> list[str]:
         if k == "net":
             return _money(r["net_cents"], lang)
         if k == "quantity":
-            return _number(r["quantity"], lang)
+            return escape(decimal(r["quantity"], lang))
         if k == "vat_rate":
             category = r.get("vat_category") or ("charged" if r["vat_rate"] else "zero")
             return escape(f"{r['vat_rate']}%" if category == "charged"

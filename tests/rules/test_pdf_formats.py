@@ -34,3 +34,24 @@ def test_the_font_knows_the_scripts_of_the_practice_and_not_chinese():
         assert pdf.missing_characters(name) == [], name
     assert pdf.missing_characters("Wang 王秀英") == [6, 7, 8]
     assert pdf.missing_characters("Jose\u0301") == []  # composed first (NFC)
+
+
+def test_decimals_as_typed_in_the_documents_language():
+    """One rule for a quantity on the invoice PDF and in the access report."""
+    from vetcards.dutch import decimal
+
+    assert decimal("2.5") == "2,5" and decimal("2.5", "en") == "2.5"
+    assert decimal("10") == "10" and decimal(None) == "" and decimal(None, "en") == ""
+
+
+def test_labels_documents_share_are_one_entry():
+    """A label the access report, the letter, the invoice and the register print is dutch.WORDS' own."""
+    from vetcards import invoice_pdf, processing, referral_letter, report
+    from vetcards.dutch import WORDS, translator
+
+    assert report.COLS["species"] is WORDS["species"] is referral_letter._T["species"]
+    assert invoice_pdf._T["description"] is report.COLS["description"] is WORDS["description"]
+    assert processing._W["legal_basis"] is report.COLS["basis"] is WORDS["legal_basis"]
+    t = translator({"paid": ("Voldaan op {on}.", "Paid on {on}.")}, "en")
+    assert t("paid", on="2 May 2026") == "Paid on 2 May 2026."
+    assert translator(WORDS, "nl")("species") == "Diersoort"
