@@ -116,15 +116,17 @@ class Line:
     def event(self) -> str:
         return str(self.data.get("event", "erase"))
 
-    @property
-    def client_number(self) -> Optional[str]:
-        value = self.data.get("client_number")
+    def _text(self, name: str) -> Optional[str]:
+        value = self.data.get(name)
         return str(value) if value is not None else None
 
     @property
+    def client_number(self) -> Optional[str]:
+        return self._text("client_number")
+
+    @property
     def erased_at(self) -> Optional[str]:
-        value = self.data.get("erased_at")
-        return str(value) if value is not None else None
+        return self._text("erased_at")
 
     @property
     def anchor(self) -> Optional[str]:
@@ -372,6 +374,10 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _unwritable(path: Path, exc: OSError) -> LedgerError:
+    return LedgerError(f"the erasure ledger {path} cannot be written ({exc.strerror}); nothing was changed")
+
+
 def append(uow: UnitOfWork, path: Path, event: str, *, anchor: str, client_number: Optional[str] = None,
            at: Optional[str] = None, seed: Optional[bytes] = None, repair: bool = False) -> Line:
     """Write one authenticated line (fsync) and record it as the database's head (no commit).
@@ -393,8 +399,7 @@ def append(uow: UnitOfWork, path: Path, event: str, *, anchor: str, client_numbe
         created = not os.path.lexists(path)
         fd = _open(path, os.O_RDWR | os.O_CREAT)
     except OSError as exc:
-        raise LedgerError(f"the erasure ledger {path} cannot be written ({exc.strerror}); nothing was "
-                          "changed") from None
+        raise _unwritable(path, exc) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         os.fchmod(fd, 0o600)
@@ -423,8 +428,7 @@ def append(uow: UnitOfWork, path: Path, event: str, *, anchor: str, client_numbe
         os.write(fd, text.encode("ascii"))
         os.fsync(fd)
     except OSError as exc:
-        raise LedgerError(f"the erasure ledger {path} cannot be written ({exc.strerror}); nothing was "
-                          "changed") from None
+        raise _unwritable(path, exc) from None
     finally:
         os.close(fd)
     if created:

@@ -44,3 +44,13 @@ def test_a_damaged_key_is_refused_by_the_ledger_and_reported_by_the_audit_head(d
 def test_no_key_yet_is_none():
     assert ledger.key_from_setting(None) is None and ledger.key_from_setting("") is None
     assert ledger.key_from_setting("00ff") == b"\x00\xff"
+
+
+def test_a_ledger_that_cannot_be_written_says_so_and_nothing_is_changed(database, tmp_path):
+    (tmp_path / "a-file").write_text("")
+    path = tmp_path / "a-file" / "erasures.ledger"  # its folder is a file: the ledger cannot be opened
+    with database.unit("test") as uow:
+        with pytest.raises(ledger.LedgerError) as err:
+            ledger.append(uow, path, "erase", anchor="x", client_number="K000001")
+    assert err.value.message == (f"the erasure ledger {path} cannot be written (Not a directory); "
+                                 "nothing was changed")
