@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from sqlalchemy import column, func, insert, select, table
 
-from . import audit, refs, vocab
+from . import audit, codes, refs, vocab
 from .consents import current_consent
 from .errors import ConsentMissing, InvalidInput
 from .recipients import check_categories, get_recipient, now_stored, parse_categories, past_date, required_purpose
@@ -130,9 +130,7 @@ def disclose(uow: UnitOfWork, client_ref: str, recipient_ref: str, categories: O
             raise InvalidInput("--pet", "must be an animal of this client")
         pid = int(pet["id"])
     purpose = required_purpose(recipient)
-    basis = (basis or "").strip().lower().replace("-", "_") or None
-    if basis is not None and basis not in BASES:
-        raise InvalidInput("--basis", "must be one of: " + ", ".join(BASES))
+    basis = codes.parse(basis, BASES, "--basis") if (basis or "").strip() else None
     consent_id = None
     if purpose is not None:
         if basis not in (None, "consent"):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from sqlalchemy import column, func, insert, select, table
 
-from . import audit, validation, vocab
+from . import audit, codes, validation, vocab
 from .consents import parse_purpose
 from .errors import Conflict, InvalidInput, NotFound
 
@@ -51,12 +51,7 @@ _REGISTERED = _recipient.c.controller.is_(None)
 
 
 def parse_kind(value: Optional[str], field: str = "--kind") -> str:
-    v = (value or "").strip().lower().replace("_", "-")
-    if not v:
-        raise InvalidInput(field, validation.RULE_REQUIRED)
-    if v not in RECIPIENT_KINDS:
-        raise InvalidInput(field, "must be one of: " + ", ".join(RECIPIENT_KINDS))
-    return v
+    return codes.parse(value, RECIPIENT_KINDS, field)
 
 
 def parse_categories(value: Optional[str], field: str = "--categories") -> list[str]:
@@ -67,7 +62,7 @@ def parse_categories(value: Optional[str], field: str = "--categories") -> list[
     out: list[str] = []
     for c in items:
         if c not in DATA_CATEGORIES:
-            raise InvalidInput(field, "each must be one of: " + ", ".join(DATA_CATEGORIES))
+            raise InvalidInput(field, "each " + vocab.rule_one_of(DATA_CATEGORIES))
         if c not in out:
             out.append(c)
     return out

@@ -588,3 +588,24 @@ def test_disclosure_audit_entries_have_no_names(vet, chipped, tmp_path):
     for (text_,) in rows:
         assert k in text_ and "Anna" not in text_ and "Laboratorium" not in text_
     vet.ok("audit", "verify")
+
+
+def test_a_kind_and_a_basis_are_codes_typed_in_any_case(vet):
+    """``recipient add --kind`` and ``disclose --basis`` read a code by the one rule of vetcards.codes."""
+    k = vet.add_client()
+    r = vet.run("recipient", "add", "--name", "Bureau", "--kind", "bureau", "--categories", "naw")
+    assert r.exit_code == 1 and r.stderr.strip() == (
+        "error: --kind: must be one of: lab, pharmacy, specialist, printer, chip-registry, other")
+    vet.ok("recipient", "add", "--name", "Incassobureau", "--kind", " Other ", "--categories", "naw,financial")
+    vet.ok("recipient", "add", "--name", "Register", "--kind", "Chip_Registry", "--categories", "naw,chip")
+    assert {r["name"]: r["kind"] for r in vet.ok("recipient", "list", "--format", "json").json()}["Register"] \
+        == "chip-registry"
+    r = vet.run("disclose", k, "--to", "Incassobureau", "--categories", "naw", "--basis", "law")
+    assert r.exit_code == 1 and r.stderr.strip() == (
+        "error: --basis: must be one of: consent, contract, legal_obligation")
+    d = vet.ok("disclose", k, "--to", "Incassobureau", "--categories", "naw", "--basis", "Legal-Obligation",
+               "--json").json()
+    assert d["basis"] == "legal_obligation"
+    r = vet.run("disclose", k, "--to", "Incassobureau", "--categories", "naw,bank")
+    assert r.exit_code == 1 and r.stderr.strip() == (
+        "error: --categories: each must be one of: naw, contact, animal, chip, record, recall, financial")
