@@ -125,7 +125,7 @@ def parse_id_document(value: Optional[str], field: str = "--id-document") -> str
     key = re.sub(r"[\s_]+", "-", v.lower()).replace("'", "")
     key = vocab.ID_DOCUMENT_ALIASES.get(key, key)
     if key not in ID_DOCUMENTS:
-        raise InvalidInput(field, "must be one of: " + ", ".join(ID_DOCUMENTS))
+        raise InvalidInput(field, vocab.rule_one_of(ID_DOCUMENTS))
     return key
 
 

@@ -403,6 +403,13 @@ def test_id_document_with_a_digit_is_refused(raw):
         erasure.parse_id_document(raw)
 
 
+def test_an_unknown_id_document_names_the_types():
+    with pytest.raises(InvalidInput) as err:
+        erasure.parse_id_document("library card")
+    assert (err.value.field, err.value.rule) == (
+        "--id-document", "must be one of: passport, id-card, driving-licence, residence-permit, other")
+
+
 def test_dry_run_writes_nothing_and_plans_the_same(vet):
     s = seed(vet)
     add_invoice(vet, s.cid, date(TODAY.year - 1, 2, 2), "paid")
