@@ -374,7 +374,8 @@ class Deletion:
     def where(self, table: Table, part: Part) -> str:
         """:meth:`clause` as text with its values written in (columns qualified by the table's name),
         for a text query ``... FROM <table> WHERE``: compiled in a SELECT from the table, so that its
-        subqueries correlate to it."""
+        subqueries correlate to it. For erasure.py's text queries only, until they take :meth:`clause`
+        (then this, :func:`claim_exists_sql` and the text form of :meth:`stage` go)."""
         query = _literal_sql(select(sql_table(table.name).c.id).where(self.clause(table, part)), self.uow)
         return f"({query.split(self._WHERE, 1)[1]})"
 
