@@ -55,8 +55,10 @@ def _schema_rule(error: Any) -> str:
         kinds = want if isinstance(want, list) else [want]
         return "must be " + " or ".join(kinds)
     if v in ("enum", "const"):
+        from .vocab import rule_one_of
+
         allowed = want if isinstance(want, list) else [want]
-        return "must be one of: " + ", ".join("null" if a is None else str(a) for a in allowed)
+        return rule_one_of("null" if a is None else a for a in allowed)
     if v in ("pattern", "format"):
         return "has the wrong format"
     if v in ("maxLength", "minLength"):

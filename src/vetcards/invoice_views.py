@@ -39,6 +39,7 @@ from .vocab import (
     ZERO_VAT_CATEGORIES,
     codes,
     label,
+    rule_one_of,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -251,7 +252,7 @@ def invoice_state(value: str) -> str:
     try:
         return normalise_state(value)
     except InvalidInput:
-        raise InvalidInput("--status", "must be one of: " + ", ".join(codes("invoice_state"))) from None
+        raise InvalidInput("--status", rule_one_of(codes("invoice_state"))) from None
 
 
 def list_invoices(

@@ -179,8 +179,9 @@ def counts(uow: UnitOfWork, by: str, as_of: date) -> tuple[list[str], list[tuple
                 .where(c.restricted == 0, v.voided_at.is_(None)).group_by(year).order_by(year))
         return ["year"], _cells(uow, stmt, 1), "visits (consultations) per year"
     from .errors import InvalidInput
+    from .vocab import rule_one_of
 
-    raise InvalidInput("--by", "must be one of: " + ", ".join(BY_CHOICES))
+    raise InvalidInput("--by", rule_one_of(BY_CHOICES))
 
 
 def statistics(uow: UnitOfWork, by: str = "species", *, as_of: Optional[date] = None, k: int = K) -> dict[str, Any]:

@@ -81,7 +81,9 @@ def _rule(exc: Any) -> str:
         text = str(context.get("error", ""))
         choices = _NOT_ONE_OF.match(text)
         if choices:
-            return "must be one of: " + ", ".join(c.strip().strip("'\"") for c in choices[1].split(","))
+            from ..vocab import rule_one_of
+
+            return rule_one_of(c.strip().strip("'\"") for c in choices[1].split(","))
         return practice_words(text).rstrip(".") or "is not valid"
     return "is not valid"
 
