@@ -20,11 +20,14 @@ Conventions
 """
 
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Optional
 
 from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
+
+from .defaults import utcnow
+from .vocab import DEFAULT_COUNTRY
 
 # Naming convention so that Alembic migrations name constraints the same way
 # on every platform (batch mode on SQLite needs named constraints).
@@ -35,11 +38,6 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def utcnow() -> datetime:
-    """Aware UTC now; the only clock read in the models."""
-    return datetime.now(UTC)
 
 
 def _fk(target: str, ondelete: str, nullable: bool = False, index: bool = True):
@@ -111,7 +109,7 @@ class Client(SQLModel, table=True):
     email: Optional[str] = Field(default=None, max_length=254)
     birth_date: Optional[date] = None
     # ISO 3166 alpha-2; postcode rules per country (SPEC §3, migration 0008)
-    country: str = Field(default="NL", max_length=2, sa_column_kwargs={"server_default": "NL"})
+    country: str = Field(default=DEFAULT_COUNTRY, max_length=2, sa_column_kwargs={"server_default": DEFAULT_COUNTRY})
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     legal_hold_reason: Optional[str] = Field(default=None, max_length=500)
@@ -278,7 +276,7 @@ class Invoice(SQLModel, table=True):
     customer_street: str = Field(max_length=200)
     customer_postcode: str = Field(max_length=7)
     customer_city: str = Field(max_length=100)
-    customer_country: str = Field(default="NL", max_length=2, sa_column_kwargs={"server_default": "NL"})
+    customer_country: str = Field(default=DEFAULT_COUNTRY, max_length=2, sa_column_kwargs={"server_default": DEFAULT_COUNTRY})
     customer_birth_date: Optional[date] = None
     supplier_name: str = Field(default="", max_length=200)
     supplier_address: str = Field(default="", max_length=400)
