@@ -18,7 +18,7 @@ from . import audit, codes, numbering, refs, settings, validation
 from .defaults import new_row, utcnow
 from .errors import InvalidInput
 from .rows import insert_row
-from .vocab import CONSENT_METHODS, CONSENT_PURPOSES, DEFAULT_COUNTRY
+from .vocab import CONSENT_METHODS, CONSENT_PURPOSES, DEFAULT_COUNTRY, rule_one_of
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Row
@@ -98,9 +98,9 @@ def add_consent(uow: UnitOfWork, client: Client | Row[Any], purpose: str, *, giv
 
     Returns the new ``consent`` row (``id``, ``given_on``, ``statement_version``, ...)."""
     if purpose not in CONSENT_PURPOSES:
-        raise InvalidInput("--purpose", "must be one of: " + ", ".join(CONSENT_PURPOSES))
+        raise InvalidInput("--purpose", rule_one_of(CONSENT_PURPOSES))
     if method not in CONSENT_METHODS:
-        raise InvalidInput("--consent-method", "must be one of: " + ", ".join(CONSENT_METHODS))
+        raise InvalidInput("--consent-method", rule_one_of(CONSENT_METHODS))
     version = statement_version or settings.get(uow, "privacy_statement_version")
     return insert_row(uow, "consent", new_row("consent", {
         "client_id": card_id(client), "purpose": purpose, "given_on": given_on,
