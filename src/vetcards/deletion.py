@@ -86,8 +86,8 @@ if TYPE_CHECKING:
 
     from .db import UnitOfWork
 
-__all__ = ["BATCH_IDS", "Deletion", "Step", "claim_exists", "claim_exists_sql", "claim_sql", "cutoffs", "held_sql",
-           "hold_until", "owner_address", "sql_table", "temp_table", "term_dates"]
+__all__ = ["BATCH_IDS", "Deletion", "Step", "claim_exists", "claim_exists_sql", "claim_sql", "cutoffs", "erased_client",
+           "held_sql", "hold_until", "owner_address", "reached_rows", "sql_table", "temp_table", "term_dates"]
 
 Mode = Literal["erase", "purge"]
 Part = Literal["reached", "gone", "detach", "claim", "sweep"]
@@ -216,20 +216,26 @@ def held_sql(table: Table, row: FromClause, cut: ColumnElement[Any]) -> Conditio
     return exists().where(_in_group(table, g, row), or_(*dated(g))).correlate(row)
 
 
-def term_dates(uow: UnitOfWork, table: Table, ids: list[int]) -> dict[int, list[date]]:
-    """Every date the hold of each row counts from: of its whole group and the children that extend it."""
+@cache
+def _term_dates_query(name: str) -> Any:
+    table = entry(name)
     assert table.hold_date is not None
-    out: dict[int, list[date]] = {i: [] for i in ids}
-    if not ids:
-        return out
-    r, g = sql_table(table.name).alias("r_"), sql_table(table.name).alias("g_")
+    r, g = sql_table(name).alias("r_"), sql_table(name).alias("g_")
     group = _in_group(table, g, r) if table.hold_pair else g.c.id == r.c.id
     wanted = r.c.id.in_(bindparam("ids", expanding=True))
     parts = [select(r.c.id.label("id"), g.c[table.hold_date].label("d")).join_from(r, g, group).where(wanted)]
     for child, link, col in table.hold_extended_by:
         x = sql_table(child).alias("x_")
         parts.append(select(r.c.id, x.c[col]).join_from(r, g, group).join(x, x.c[link] == g.c.id).where(wanted))
-    for row in uow.execute(union_all(*parts), {"ids": ids}):
+    return union_all(*parts)
+
+
+def term_dates(uow: UnitOfWork, table: Table, ids: list[int]) -> dict[int, list[date]]:
+    """Every date the hold of each row counts from: of its whole group and the children that extend it."""
+    out: dict[int, list[date]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    for row in uow.execute(_term_dates_query(table.name), {"ids": ids}):
         out[row.id].append(row.d if isinstance(row.d, date) else date.fromisoformat(str(row.d)[:10]))
     return out
 
@@ -248,6 +254,7 @@ def claim_exists(client_id: ColumnElement[Any]) -> Condition:
     return exists().where(k.c[link.column] == client_id, claim_sql(k.c[t.claim_state])).correlate_except(k)
 
 
+@cache
 def claim_exists_sql(client_id: str) -> str:
     """:func:`claim_exists` as text, for ``client_id`` an SQL expression (``c.id``) of a text query."""
     return _literal_sql(claim_exists(literal_column(client_id)), None)
@@ -318,6 +325,173 @@ class Step:
 #: the practice (issue 15: the purge of a 200,000-client practice peaked at 361 MB).
 BATCH_IDS = 20000
 
+# -- the statements, built once per process -------------------------------------
+# The statements do not depend on the date: the cut-offs are parameters bound when they run
+# (:attr:`Deletion.bind`), so each is built once and SQLAlchemy compiles it once (an erasure
+# runs them for one client at a time).
+
+#: The cut-off of each hold, as a date parameter given when the statement runs.
+_CUT: dict[Hold, BindParameter[Any]] = {hold: bindparam(name, type_=Date) for hold, name in _PARAM.items()}
+
+
+def _act(mode: Mode, table: Table) -> Act:
+    return table.erase if mode == "erase" else table.purge
+
+
+def _swept(table: Table, cut: dict[Hold, BindParameter[Any]]) -> Condition:
+    """Restricted rows kept detached by an earlier erase or purge whose hold has ended."""
+    t, link = sql_table(table.name), table.link
+    assert link is not None and table.hold is not None
+    return and_(t.c.restricted == true(), t.c[link.column].is_(None), not_(held_sql(table, t, cut[table.hold])))
+
+
+def _part(table: Table, part: Part, cut: dict[Hold, BindParameter[Any]]) -> Condition:
+    """See :meth:`Deletion.clause`."""
+    t = sql_table(table.name)
+    if part == "reached":
+        return _reached(table)
+    if part == "gone":
+        return t.c.id.in_(_gone(table.name))
+    if part == "sweep":
+        return _swept(table, cut)
+    claim = claim_sql(t.c[table.claim_state]) if table.claim_state else None
+    if part == "claim":
+        return and_(_reached(table), claim) if claim is not None else false()
+    detach = [_reached(table), t.c.id.not_in(_gone(table.name))]
+    return and_(*detach, not_(claim)) if claim is not None else and_(*detach)
+
+
+@cache
+def _staging(sweep: bool) -> tuple[Executable, ...]:
+    """The statements that stage the pets and the rows of the hold tables (after ``gone_client``)."""
+    pet = sql_table("pet")
+    out: list[Executable] = [insert(_GONE["pet"]).from_select(["id"], select(pet.c.id).where(_reached(entry("pet"))))]
+    for table in holders():
+        t, gone = sql_table(table.name), _GONE[table.name]
+        assert table.hold is not None
+        conditions = [_reached(table), not_(held_sql(table, t, _CUT[table.hold]))]
+        if table.claim_state:
+            conditions.append(not_(claim_sql(t.c[table.claim_state])))
+        rows: Any = select(t.c.id).where(*conditions)
+        if sweep:
+            rows = union(rows, select(t.c.id).where(_swept(table, _CUT)))
+        out.append(insert(gone).from_select(["id"], rows))
+        if table.hold_pair:
+            # A group goes whole or not at all (an invoice and its credit notes).
+            r, s, g = t.alias("r_"), gone.alias("s_"), t.alias("g_")
+            broken = exists().where(_in_group(table, g, r), g.c.id.not_in(_gone(table.name)))
+            out.append(delete(gone).where(gone.c.id.in_(
+                select(r.c.id).join_from(r, s, s.c.id == r.c.id).where(broken))))
+    return tuple(out)
+
+
+_DDL: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _ddl(uow: UnitOfWork) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(create, drop) of the staged tables, compiled once per database kind (SQLAlchemy compiles
+    DDL anew on every run, and an erasure creates and drops them twice)."""
+    dialect = uow.conn.dialect
+    if dialect.name not in _DDL:
+        _DDL[dialect.name] = (
+            tuple(str(CreateTable(t).compile(dialect=dialect)) for t in _GONE.values()),
+            tuple(str(DropTable(t, if_exists=True).compile(dialect=dialect)) for t in _GONE.values()))
+    return _DDL[dialect.name]
+
+
+def _delete_where(mode: Mode, table: Table, sliced: bool = False) -> Optional[Condition]:
+    """The rows of ``table`` the deletion deletes (None: it deletes none); ``sliced``: of a
+    staged table, only the staged ids ``:lo <= id < :hi``."""
+    act = _act(mode, table)
+    if act is Act.KEEP:
+        return None
+    t = sql_table(table.name)
+    if table.name in _STAGED:
+        return t.c.id.in_(_gone(table.name, sliced, 0 if table.name == "client" else None))
+    if act is Act.FOLLOW:
+        link = table.link
+        assert link is not None
+        return t.c[link.column].in_(_gone(link.parent))
+    return _reached(table)
+
+
+def _restrict(mode: Mode, table: Table) -> Optional[Step]:
+    """The update that keeps rows of ``table`` restricted (a hold, or a card kept for a claim)."""
+    act = _act(mode, table)
+    t = sql_table(table.name)
+    sets: dict[str, Any] = {c: null() for c in table.restrict_clears}
+    if act is Act.CLAIM:
+        return Step("keeping client cards for claims", None, update(t).where(
+            t.c.id.in_(_gone("client", keep_card=1))).values({**sets, "restricted": True}))
+    if act is not Act.HOLD:
+        return None
+    if table.owner_snapshot:
+        name_col, address_col = table.owner_snapshot
+        c = sql_table("client").alias("c")
+
+        def owner(value: ColumnElement[Any]) -> ColumnElement[Any]:
+            return select(value).where(c.c.id == _owner_id(table)).correlate(t).scalar_subquery()
+
+        sets[name_col] = func.coalesce(t.c[name_col], owner(c.c.name))
+        sets[address_col] = func.coalesce(t.c[address_col], owner(owner_address(c)))
+    # Detached from the person (client and pet), not from other records.
+    sets.update({link.column: null() for link in table.links if link.parent in ("client", "pet")})
+    assert table.hold is not None
+    # In slices of the table's own ids: the statement journal of an update keeps every page it changes.
+    return Step(f"keeping {table.label.replace('_', ' ')} under {table.hold.value} hold", None,
+                update(t).where(_part(table, "detach", _CUT), *_sliced(t.c.id))
+                .values({**sets, "restricted": True}), t)
+
+
+@cache
+def _steps(mode: Mode) -> tuple[Step, ...]:
+    """The statements, children before parents (the map backwards)."""
+    out: list[Step] = []
+    for table in reversed(MAP):
+        restrict = _restrict(mode, table)
+        if restrict is not None:
+            out.append(restrict)
+        sliced = table.name in _STAGED  # by the staged ids, in slices
+        where = _delete_where(mode, table, sliced)
+        if where is None:
+            continue
+        out.append(Step(f"deleting {table.label.replace('_', ' ')}", table.name,
+                        delete(sql_table(table.name)).where(where), _GONE[table.name] if sliced else None))
+    return tuple(out)
+
+
+@cache
+def _counts(mode: Mode) -> tuple[tuple[str, Select[Any]], ...]:
+    out = []
+    for table in MAP:
+        where = _delete_where(mode, table)
+        if where is not None:
+            out.append((table.label, select(func.count()).select_from(sql_table(table.name)).where(where)))
+    return tuple(out)
+
+
+@cache
+def erased_client() -> Select[Any]:
+    """``id, keep_card`` of the client ``:cid`` an erasure stages: the card is kept (restricted)
+    while a claim runs."""
+    c = sql_table("client")
+    return select(c.c.id, case((claim_exists(c.c.id), 1), else_=0)).where(c.c.id == bindparam("cid"))
+
+
+@cache
+def reached_rows(name: str, ref: str) -> Select[Any]:
+    """The rows of hold table ``name`` a staged deletion reaches, by their hold's date: ``id``,
+    ``ref`` (column ``ref``), ``claim`` (kept linked for a claim) and ``gone`` (deleted)."""
+    table, t = entry(name), sql_table(name)
+    assert table.hold_date is not None
+    return (select(t.c.id, t.c[ref].label("ref"), _part(table, "claim", _CUT).label("claim"),
+                   _part(table, "gone", _CUT).label("gone"))
+            .where(_part(table, "reached", _CUT)).order_by(t.c[table.hold_date], t.c.id))
+
+
+_WHERE = "\nWHERE "
+_WHERE_TEXT: dict[tuple[str, str, str, tuple[str, ...]], str] = {}
+
 
 class Deletion:
     """One erase or purge: stage what goes (:meth:`stage`), then :meth:`run` the steps."""
@@ -330,54 +504,38 @@ class Deletion:
         self.periods = periods
         self.sweep = sweep
         self.params = cutoffs(as_of, periods)
-        #: the cut-off of each hold, as a date parameter with its value (ISO text in SQLite)
+        #: the cut-offs as dates, the parameters the statements run with (ISO text in SQLite)
+        self.bind: dict[str, date] = {name: date.fromisoformat(value) for name, value in self.params.items()}
+        #: the cut-off of each hold, as a parameter with its value (for :meth:`clause`)
         self.cut: dict[Hold, BindParameter[Any]] = {
-            hold: bindparam(name, date.fromisoformat(self.params[name]), type_=Date) for hold, name in _PARAM.items()}
+            hold: bindparam(name, self.bind[name], type_=Date) for hold, name in _PARAM.items()}
 
     # -- which rows ---------------------------------------------------------
 
     def act(self, table: Table) -> Act:
-        return table.erase if self.mode == "erase" else table.purge
-
-    def _held(self, table: Table) -> Condition:
-        assert table.hold is not None
-        return held_sql(table, sql_table(table.name), self.cut[table.hold])
-
-    def _swept(self, table: Table) -> Condition:
-        """Restricted rows kept detached by an earlier erase or purge whose hold has ended."""
-        t, link = sql_table(table.name), table.link
-        assert link is not None
-        return and_(t.c.restricted == true(), t.c[link.column].is_(None), not_(self._held(table)))
+        return _act(self.mode, table)
 
     def clause(self, table: Table, part: Part) -> Condition:
         """A condition on ``table`` (its :func:`sql_table`): the rows of one part of the deletion.
 
         ``reached``: belonging to a client or pet that goes; ``gone``: deleted;
         ``claim``: reached and kept linked for a claim; ``detach``: reached and
-        kept detached by a hold; ``sweep``: restricted rows whose hold ended.
+        kept detached by a hold; ``sweep``: restricted rows whose hold ended
+        (the cut-off is a parameter with its value: the condition runs as it is).
         """
-        t = sql_table(table.name)
-        if part == "reached":
-            return _reached(table)
-        if part == "gone":
-            return t.c.id.in_(_gone(table.name))
-        if part == "sweep":
-            return self._swept(table)
-        claim = claim_sql(t.c[table.claim_state]) if table.claim_state else None
-        if part == "claim":
-            return and_(_reached(table), claim) if claim is not None else false()
-        detach = [_reached(table), t.c.id.not_in(_gone(table.name))]
-        return and_(*detach, not_(claim)) if claim is not None else and_(*detach)
-
-    _WHERE = "\nWHERE "
+        return _part(table, part, self.cut)
 
     def where(self, table: Table, part: Part) -> str:
         """:meth:`clause` as text with its values written in (columns qualified by the table's name),
         for a text query ``... FROM <table> WHERE``: compiled in a SELECT from the table, so that its
         subqueries correlate to it. For erasure.py's text queries only, until they take :meth:`clause`
         (then this, :func:`claim_exists_sql` and the text form of :meth:`stage` go)."""
-        query = _literal_sql(select(sql_table(table.name).c.id).where(self.clause(table, part)), self.uow)
-        return f"({query.split(self._WHERE, 1)[1]})"
+        dialect = self.uow.conn.dialect.name if self.uow is not None else ""
+        key = (table.name, part, dialect, tuple(self.params.values()))
+        if key not in _WHERE_TEXT:
+            query = _literal_sql(select(sql_table(table.name).c.id).where(self.clause(table, part)), self.uow)
+            _WHERE_TEXT[key] = f"({query.split(_WHERE, 1)[1]})"
+        return _WHERE_TEXT[key]
 
     # -- staging ------------------------------------------------------------
 
@@ -386,27 +544,12 @@ class Deletion:
         select, or SQL text with ``params``)."""
         x = self.uow.execute
         self.drop()
-        for gone in _GONE.values():
-            x(CreateTable(gone))
+        for create in _ddl(self.uow)[0]:
+            x(text(create))
         chosen = text(clients).columns(column("id"), column("keep_card")) if isinstance(clients, str) else clients
         x(insert(_GONE["client"]).from_select(["id", "keep_card"], chosen), {**self.params, **(params or {})})
-        pet = sql_table("pet")
-        x(insert(_GONE["pet"]).from_select(["id"], select(pet.c.id).where(_reached(entry("pet")))))
-        for table in holders():
-            t, gone = sql_table(table.name), _GONE[table.name]
-            conditions = [_reached(table), not_(self._held(table))]
-            if table.claim_state:
-                conditions.append(not_(claim_sql(t.c[table.claim_state])))
-            rows: Any = select(t.c.id).where(*conditions)
-            if self.sweep:
-                rows = union(rows, select(t.c.id).where(self._swept(table)))
-            x(insert(gone).from_select(["id"], rows))
-            if table.hold_pair:
-                # A group goes whole or not at all (an invoice and its credit notes).
-                r, s, g = t.alias("r_"), gone.alias("s_"), t.alias("g_")
-                broken = exists().where(_in_group(table, g, r), g.c.id.not_in(_gone(table.name)))
-                x(delete(gone).where(gone.c.id.in_(
-                    select(r.c.id).join_from(r, s, s.c.id == r.c.id).where(broken))))
+        for statement in _staging(self.sweep):
+            x(statement, self.bind)
 
     @staticmethod
     def staged(name: str) -> CoreTable:
@@ -414,8 +557,8 @@ class Deletion:
         return _GONE[name]
 
     def drop(self) -> None:
-        for gone in _GONE.values():
-            self.uow.execute(DropTable(gone, if_exists=True))
+        for drop in _ddl(self.uow)[1]:
+            self.uow.execute(text(drop))
 
     def drop_quietly(self) -> None:
         try:
@@ -425,72 +568,13 @@ class Deletion:
 
     # -- the statements -----------------------------------------------------
 
-    def _delete_where(self, table: Table, sliced: bool = False) -> Optional[Condition]:
-        """The rows of ``table`` this deletion deletes (None: it deletes none); ``sliced``: of a
-        staged table, only the staged ids ``:lo <= id < :hi``."""
-        act = self.act(table)
-        if act is Act.KEEP:
-            return None
-        t = sql_table(table.name)
-        if table.name in _STAGED:
-            return t.c.id.in_(_gone(table.name, sliced, 0 if table.name == "client" else None))
-        if act is Act.FOLLOW:
-            link = table.link
-            assert link is not None
-            return t.c[link.column].in_(_gone(link.parent))
-        return _reached(table)
-
-    def _restrict(self, table: Table) -> Optional[Step]:
-        """The update that keeps rows of ``table`` restricted (a hold, or a card kept for a claim)."""
-        act = self.act(table)
-        t = sql_table(table.name)
-        sets: dict[str, Any] = {c: null() for c in table.restrict_clears}
-        if act is Act.CLAIM:
-            return Step("keeping client cards for claims", None, update(t).where(
-                t.c.id.in_(_gone("client", keep_card=1))).values({**sets, "restricted": True}))
-        if act is not Act.HOLD:
-            return None
-        if table.owner_snapshot:
-            name_col, address_col = table.owner_snapshot
-            c = sql_table("client").alias("c")
-
-            def owner(value: ColumnElement[Any]) -> ColumnElement[Any]:
-                return select(value).where(c.c.id == _owner_id(table)).correlate(t).scalar_subquery()
-
-            sets[name_col] = func.coalesce(t.c[name_col], owner(c.c.name))
-            sets[address_col] = func.coalesce(t.c[address_col], owner(owner_address(c)))
-        # Detached from the person (client and pet), not from other records.
-        sets.update({link.column: null() for link in table.links if link.parent in ("client", "pet")})
-        assert table.hold is not None
-        # In slices of the table's own ids: the statement journal of an update keeps every page it changes.
-        return Step(f"keeping {table.label.replace('_', ' ')} under {table.hold.value} hold", None,
-                    update(t).where(self.clause(table, "detach"), *_sliced(t.c.id))
-                    .values({**sets, "restricted": True}), t)
-
     def steps(self) -> list[Step]:
         """The statements, children before parents (the map backwards)."""
-        out: list[Step] = []
-        for table in reversed(MAP):
-            restrict = self._restrict(table)
-            if restrict is not None:
-                out.append(restrict)
-            sliced = table.name in _STAGED  # by the staged ids, in slices
-            where = self._delete_where(table, sliced)
-            if where is None:
-                continue
-            out.append(Step(f"deleting {table.label.replace('_', ' ')}", table.name,
-                            delete(sql_table(table.name)).where(where), _GONE[table.name] if sliced else None))
-        return out
+        return list(_steps(self.mode))
 
     def counts(self) -> dict[str, int]:
         """Rows each table would lose, by map label (before :meth:`run`)."""
-        out: dict[str, int] = {}
-        for table in MAP:
-            where = self._delete_where(table)
-            if where is not None:
-                count = select(func.count()).select_from(sql_table(table.name)).where(where)
-                out[table.label] = int(self.uow.execute(count).scalar() or 0)
-        return out
+        return {label: int(self.uow.execute(count).scalar() or 0) for label, count in _counts(self.mode)}
 
     def _run_batched(self, step: Step) -> int:
         assert step.batched is not None
