@@ -4,9 +4,11 @@ Dates: one rule for every document (access report, register, PDFs, letters):
 the day without a leading zero, the month written out in lower case in Dutch
 (capitalised in English), the year in full: ``2 december 2026``.
 
-:data:`WORDS`: the labels more than one document prints (Dutch, English);
-each document's own words stay in its module, in a table of the same shape
-(:data:`Labels`) that starts with the shared ones it prints (:func:`shared`).
+Words: every word a document prints (access report, invoice, referral letter,
+register) is in one data file, ``documents.toml``, Dutch beside English, so a
+translator, a privacy officer or a reviewer reads every word of every document there.
+:func:`catalog` reads one section of it as a :data:`Labels` table; its ``[shared]``
+section holds the labels more than one document prints (:data:`WORDS`, :func:`shared`).
 """
 
 from __future__ import annotations
@@ -15,55 +17,46 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Union
 
-__all__ = ["MONTHS", "WORDS", "Labels", "decimal", "format_date", "lang_index", "shared", "translator"]
+__all__ = ["MONTHS", "Labels", "catalog", "decimal", "format_date", "lang_index", "shared", "translator"]
 
 #: A table of labels: key -> (Dutch, English).
 Labels = dict[str, tuple[str, str]]
 
-#: Labels more than one document prints (access report, register, invoice, referral letter).
-WORDS: Labels = {
-    "controller": ("Verwerkingsverantwoordelijke", "Controller"),
-    "generated": ("Opgesteld op", "Generated on"),
-    "privacy_contact": ("Contactpersoon gegevensbescherming", "Data-protection contact"),
-    "transfers": ("Doorgifte buiten de EER", "Transfers outside the EEA"),
-    "statement_version": ("Versie privacyverklaring", "Privacy statement version"),
-    "purpose": ("Doel", "Purpose"),
-    "legal_basis": ("Grondslag", "Legal basis"),
-    "none": ("geen", "none"),
-    "yes": ("ja", "yes"),
-    "no": ("nee", "no"),
-    "date": ("Datum", "Date"),
-    "name": ("Naam", "Name"),
-    "address": ("Adres", "Address"),
-    "phone": ("Telefoon", "Phone"),
-    "email": ("E-mail", "E-mail"),
-    "vat_number": ("Btw-nummer", "VAT number"),
-    "client_number": ("Klantnummer", "Client number"),
-    "owner": ("Eigenaar", "Owner"),
-    # the patient card
-    "pet_number": ("Patiëntnummer", "Patient number"),
-    "species": ("Diersoort", "Species"),
-    "breed": ("Ras", "Breed"),
-    "sex": ("Geslacht", "Sex"),
-    "birth_date": ("Geboortedatum", "Birth date"),
-    "colour": ("Kleur", "Colour"),
-    "coat": ("Vacht", "Coat"),
-    "chip": ("Chipnummer", "Chip number"),
-    "insured": ("Verzekerd", "Insured"),
-    # the medical record and the invoice lines
-    "vaccinations": ("Vaccinaties", "Vaccinations"),
-    "reason": ("Reden", "Reason"),
-    "findings": ("Bevindingen", "Findings"),
-    "diagnosis": ("Diagnose", "Diagnosis"),
-    "treatment": ("Behandeling", "Treatment"),
-    "vet": ("Dierenarts", "Vet"),
-    "vaccine": ("Vaccin", "Vaccine"),
-    "batch": ("Batch", "Batch"),
-    "next_due": ("Volgende", "Next due"),
-    "dispensed": ("Meegegeven", "Dispensed"),
-    "description": ("Omschrijving", "Description"),
-    "quantity": ("Aantal", "Quantity"),
-}
+_CATALOG: dict[str, Labels] = {}
+
+
+def _sections(table: dict[str, Any], prefix: str = "") -> dict[str, Labels]:
+    """Each table of the file by its dotted name (``report.cols``), its entries as (Dutch, English)."""
+    out: dict[str, Labels] = {prefix: {}} if prefix else {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            out.update(_sections(value, f"{prefix}.{key}" if prefix else key))
+        elif isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) and v for v in value):
+            out[prefix][key] = (value[0], value[1])
+        else:
+            raise ValueError(f"documents.toml [{prefix}] {key}: must be two non-empty texts, Dutch and English")
+    return out
+
+
+def catalog(section: str) -> Labels:
+    """The labels of one section of ``documents.toml`` (``"report"``, ``"report.cols"``, ``"shared"``):
+    the file is read once, on first use. An unknown section is a KeyError that names it."""
+    if not _CATALOG:
+        import tomllib
+        from importlib.resources import files
+
+        _CATALOG.update(_sections(tomllib.loads(files("vetcards").joinpath("documents.toml").read_text("utf-8"))))
+    try:
+        return _CATALOG[section]
+    except KeyError:
+        raise KeyError(f"documents.toml has no [{section}]") from None
+
+
+def __getattr__(name: str) -> Labels:
+    """:data:`WORDS`, the ``[shared]`` labels, read on first use (PEP 562)."""
+    if name == "WORDS":
+        return catalog("shared")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def decimal(value: object, lang: str = "nl") -> str:
@@ -72,9 +65,14 @@ def decimal(value: object, lang: str = "nl") -> str:
     return text.replace(".", ",") if lang == "nl" else text
 
 
-def shared(*keys: str) -> Labels:
-    """The shared labels ``keys``: a document's own table starts with them (``{**shared("phone"), ...}``)."""
-    return {key: WORDS[key] for key in keys}
+def shared(*keys: str, **renamed: str) -> Labels:
+    """The ``[shared]`` labels ``keys`` (and ``as_key="shared_key"``, a shared label under a document's
+    own key): a document's table starts with them (``{**shared("phone"), **catalog("letter")}``)."""
+    words = catalog("shared")
+    missing = [k for k in (*keys, *renamed.values()) if k not in words]
+    if missing:
+        raise KeyError(f"documents.toml [shared] has no {', '.join(missing)}")
+    return {**{key: words[key] for key in keys}, **{key: words[name] for key, name in renamed.items()}}
 
 
 def lang_index(lang: str) -> int:

@@ -25,54 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from .address import address_lines
-from .dutch import WORDS, Labels, decimal, shared, translator
+from .dutch import Labels, catalog, decimal, shared, translator
 from .pdf import Document, format_date, format_eur, write
 from .vocab import KIND_CREDIT_NOTE, label
 
 __all__ = ["document", "render_pdf", "write_pdf"]
 
-#: The words of the document, Dutch and English.
-_T: Labels = {
-    **shared("reason", "description", "quantity"),
-    "client": WORDS["client_number"],
-    "pet": WORDS["pet_number"],
-    "invoice": ("Factuur", "Invoice"),
-    "credit_note": ("Creditnota", "Credit note"),
-    "vat_number": ("BTW-nummer", "VAT number"),
-    "kvk": ("KvK-nummer", "Chamber of Commerce number"),
-    "to": ("Aan:", "To:"),
-    "number_invoice": ("Factuurnummer", "Invoice number"),
-    "number_credit_note": ("Creditnotanummer", "Credit note number"),
-    "date_invoice": ("Factuurdatum", "Invoice date"),
-    "date_credit_note": ("Datum creditnota", "Credit note date"),
-    "supply_date": ("Leverdatum", "Date of supply"),
-    "credits": ("Creditnota voor factuur", "Credit note for invoice"),
-    "of": ("van", "of"),
-    "unknown": ("onbekend", "unknown"),
-    "method": ("Betaalwijze", "Payment method"),
-    "unit_price": ("Prijs per eenheid excl. BTW", "Unit price excl. VAT"),
-    "rate_pct": ("BTW %", "VAT %"),
-    "net": ("Bedrag excl. BTW", "Amount excl. VAT"),
-    "rate": ("BTW-tarief", "VAT rate"),
-    "vat": ("BTW-bedrag", "VAT amount"),
-    "gross": ("Bedrag incl. BTW", "Amount incl. VAT"),
-    "total_net": ("Totaal excl. BTW", "Total excl. VAT"),
-    "total_vat": ("Totaal BTW", "Total VAT"),
-    "total_gross": ("Totaal incl. BTW", "Total incl. VAT"),
-    "corrects": ("Deze creditnota corrigeert factuur {n}. Een reeds betaald bedrag wordt terugbetaald.",
-                 "This credit note corrects invoice {n}. An amount already paid will be refunded."),
-    "paid": ("Voldaan{how} op {on}.", "Paid{how} on {on}."),
-    "paid_by": (" per {m}", " by {m}"),
-    "credited": ("Deze factuur is gecrediteerd met creditnota {n}.", "This invoice was credited by credit note {n}."),
-    "paid_so_far": ("Reeds betaald", "Paid so far"),
-    "to_pay": ("Nog te betalen", "Still to pay"),
-    "please": ("Gelieve het bedrag{due} over te maken{iban} ten name van {name}, onder vermelding van het "
-               "factuurnummer.",
-               "Please transfer the amount{due}{iban} to {name}, quoting the invoice number."),
-    "due": (" uiterlijk {d}", " by {d}"),
-    "iban_to": (" op IBAN {i}", " to IBAN {i}"),
-    "collection": ("Deze factuur is uit handen gegeven ter incasso.", "This invoice has been passed on for collection."),
-}
+#: The words of the document, Dutch and English: documents.toml [invoice].
+_T: Labels = {**shared("reason", "description", "quantity", client="client_number", pet="pet_number"),
+              **catalog("invoice")}
 
 
 def _iban(value: str) -> str:

@@ -13,7 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Optional
 
 from . import settings, vocab
-from .dutch import Labels, lang_index, shared
+from .dutch import Labels, catalog, lang_index, shared
 from .recipients import list_recipients, required_purpose
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -22,35 +22,14 @@ if TYPE_CHECKING:  # pragma: no cover
 #: A text of the register in Dutch and English.
 Text = tuple[str, str]
 
-SECURITY_MEASURES: tuple[Text, ...] = (
-    ("versleuteling van de hele database: SQLCipher 4 (AES-256, HMAC-SHA512-authenticatie per pagina); een "
-     "wachtwoordzin wordt versterkt met PBKDF2-HMAC-SHA512, 256.000 iteraties; sleutelbestanden bevatten een "
-     "willekeurige sleutel van 256 bits en worden geweigerd als groep of anderen ze kunnen lezen",
-     "encryption at rest of the whole database: SQLCipher 4 (AES-256, HMAC-SHA512 page authentication); "
-     "a passphrase is stretched with PBKDF2-HMAC-SHA512, 256,000 iterations; key files hold a random "
-     "256-bit key and are refused when readable by group or others"),
-    ("geen onversleutelde gegevens op schijf: secure_delete aan, tijdelijke opslag in het geheugen, nieuwe "
-     "bestanden en exports met modus 0600",
-     "no plaintext on disk: secure_delete on, temporary storage in memory, new files and exports mode 0600"),
-    ("auditlog met hashketen van elke wijziging, inzage, export, verstrekking, wissing en opschoning "
-     "(alleen nummers en aantallen; `vetcards audit verify` controleert de keten)",
-     "hash-chained audit log of every change, access, export, disclosure, erasure and purge "
-     "(ids and counts only; `vetcards audit verify` checks the chain)"),
-    ("toestemming per doel vastgelegd met datum, versie van de privacyverklaring en manier; intrekken met "
-     "één opdracht",
-     "consent recorded per purpose with date, statement version and method; withdrawal in one command"),
-    ("verstrekkingenlogboek van elke verstrekking aan een ontvanger (wie, welke gegevens, wanneer, grondslag "
-     "of toestemming)",
-     "disclosure log of every transfer to a recipient (who, what categories, when, basis or consent)"),
-    ("beperking van de verwerking (art. 18): gegevens die alleen voor een wettelijke bewaarplicht bewaard "
-     "blijven, staan niet in lijsten, herinneringen en statistieken",
-     "restriction of processing (art. 18): data kept only for a legal hold are hidden from lists, "
-     "reminders and statistics"),
-    ("statistieken zijn totalen; cellen onder 5 worden onderdrukt",
-     "statistics are aggregate counts with cells under 5 suppressed"),
-    ("wisregister apart van de database, na het terugzetten van een back-up opnieuw toegepast",
-     "erasure ledger kept apart from the database, re-applied after a backup restore"),
-)
+#: The labels of the register: documents.toml [register] (its title too).
+_W: Labels = {
+    **shared("generated", "controller", "address", "vat_number", "phone", "email", "privacy_contact",
+             "statement_version", "purpose", "legal_basis", "none", "transfers"),
+    **catalog("register"),
+}
+#: The security measures it lists, in order: documents.toml [register.security_measures].
+SECURITY_MEASURES: tuple[Text, ...] = tuple(catalog("register.security_measures").values())
 
 _CLIENTS: Text = ("klanten (eigenaren van dieren)", "clients (animal owners)")
 _CONSENTED: Text = ("klanten (eigenaren van dieren) die toestemming gaven", "clients (animal owners) who consented")
@@ -183,7 +162,7 @@ def build(uow: UnitOfWork, *, today: Optional[date] = None, lang: str = "en") ->
         ]
     address = ", ".join(x for x in (s["street"], f"{s['postcode']} {s['city']}".strip()) if x)
     return {
-        "title": _in(TITLE, lang),
+        "title": _in(_W["title"], lang),
         "generated_on": (today or date.today()).isoformat(),
         "controller": {"name": s["name"] or None, "address": address or None,
                        "kvk": s["kvk"] or None, "vat_number": s["vat_number"] or None,
@@ -199,35 +178,9 @@ def build(uow: UnitOfWork, *, today: Optional[date] = None, lang: str = "en") ->
              "categories": r["categories"]}
             for r in by_purpose.get(None, [])
         ],
-        "transfers_outside_eea": _in(NO_TRANSFERS, lang),
+        "transfers_outside_eea": _in(_W["no_transfers"], lang),
         "security_measures": _in(list(SECURITY_MEASURES), lang),
     }
-
-
-TITLE: Text = ("Register van verwerkingsactiviteiten (AVG art. 30 lid 1)",
-               "Record of processing activities (GDPR art. 30(1))")
-NO_TRANSFERS: Text = ("geen vastgelegd", "none recorded")
-#: The labels of the printed register.
-_W: Labels = {
-    **shared("generated", "controller", "address", "vat_number", "phone", "email", "privacy_contact",
-             "statement_version", "purpose", "legal_basis", "none", "transfers"),
-    "not_set": ("(niet ingesteld: vetcards practice set --name ...)", "(not set: vetcards practice set --name ...)"),
-    "kvk": ("KvK", "KvK"),
-    "privacy_email": ("E-mail gegevensbescherming", "Data-protection e-mail"),
-    "retention_settings": ("Bewaartermijnen: inactiviteit {0} jaar, fiscaal {1} jaar, diergeneesmiddelen {2} jaar",
-                           "Retention settings: inactivity {0} years, fiscal {1} years, medicine records {2} years"),
-    "categories": ("Categorieën van gegevens", "Data categories"),
-    "data_subjects": ("Betrokkenen", "Data subjects"),
-    "act_categories": ("Gegevens", "Data categories"),
-    "recipients": ("Ontvangers", "Recipients"),
-    "retention": ("Bewaartermijn", "Retention"),
-    "agreement": ("overeenkomst van {0}", "agreement {0}"),
-    "no_agreement": ("geen datum van overeenkomst vastgelegd", "no agreement date recorded"),
-    "may_receive": ("mag ontvangen", "may receive"),
-    "other": ("Overige ontvangers (grondslag per verstrekking: overeenkomst of wettelijke plicht)",
-              "Other recipients (basis per disclosure: contract or legal obligation)"),
-    "security": ("Beveiligingsmaatregelen", "Security measures"),
-}
 
 
 def render_text(reg: dict[str, Any], lang: str = "nl") -> str:

@@ -16,41 +16,18 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from .address import address_lines
-from .dutch import WORDS, Labels, shared, translator
+from .dutch import Labels, catalog, shared, translator
 from .pdf import Document, format_date, format_kg
 from .vocab import label
 
 __all__ = ["render"]
 
-#: The letter's words: (Dutch, English).
+#: The letter's words: (Dutch, English), documents.toml [letter].
 _T: Labels = {
     **shared("phone", "email", "owner", "name", "species", "breed", "sex", "birth_date", "colour", "coat", "chip",
              "insured", "yes", "no", "vaccinations", "findings", "diagnosis", "treatment", "vet", "vaccine", "batch",
-             "next_due", "dispensed"),
-    "date": WORDS["date"],
-    "client": WORDS["client_number"],
-    "number": WORDS["pet_number"],
-    "visit_reason": WORDS["reason"],
-    "title": ("Verwijzing", "Referral"),
-    "to": ("Aan", "To"),
-    "about": ("Betreft: verwijzing van {pet} ({species}), patiëntnummer {number}",
-              "Re: referral of {pet} ({species}), patient number {number}"),
-    "reason": ("Reden van verwijzing", "Reason for referral"),
-    "no_reason": ("Niet opgegeven; zie het dossier hieronder.", "Not given; see the record below."),
-    "patient": ("Patiënt", "Patient"),
-    "deceased_on": ("Overleden op", "Died on"),
-    "weights": ("Gewicht", "Weight"),
-    "visits": ("Consulten", "Visits"),
-    "medicines": ("Medicatie", "Medicines"),
-    "none": ("Geen.", "None."),
-    "product": ("Product", "Product"),
-    "quantity": ("Hoeveelheid", "Quantity"),
-    "expiry": ("Vervaldatum", "Expiry"),
-    "voided": ("{n} vervallen registratie(s) (ingevoerd in fout of vervangen door een correctie) zijn weggelaten.",
-               "{n} voided record(s) (entered in error or replaced by a correction) are left out."),
-    "greeting": ("Met collegiale groet,", "Kind regards,"),
-    "consent": ("Deze verwijzing is op verzoek en met toestemming van de eigenaar verstuurd.",
-                "This referral is sent at the owner's request and with their consent."),
+             "next_due", "dispensed", "date", client="client_number", number="pet_number", visit_reason="reason"),
+    **catalog("letter"),
 }
 
 

@@ -20,113 +20,23 @@ from html import escape
 from typing import Any, Optional
 
 from . import vocab
-from .dutch import WORDS, Labels, decimal, format_date, lang_index, shared
+from .dutch import Labels, catalog, decimal, format_date, lang_index, shared
 from .vocab import LANGS
 
-#: The report's headings and sentences: (Dutch, English).
+#: The report's headings and sentences: (Dutch, English), from documents.toml [report].
 T: Labels = {
     **shared("controller", "generated", "privacy_contact", "transfers", "vaccinations", "none", "yes", "no"),
-    "title": ("Inzage in uw persoonsgegevens", "Access to your personal data"),
-    "not_set": ("niet ingesteld", "not set"),
-    "privacy_contact_none": (
-        "De praktijk heeft geen aparte contactpersoon voor gegevensbescherming opgegeven; "
-        "u kunt uw vragen en verzoeken aan de praktijk zelf richten.",
-        "The practice has not named a separate data-protection contact; you can send your "
-        "questions and requests to the practice itself."),
-    "categories": ("Categorieën van persoonsgegevens", "Categories of personal data"),
-    "categories_intro": ("Wij verwerken de volgende soorten gegevens over u en uw dieren:",
-                         "We process these kinds of data on you and your animals:"),
-    "recipient_kinds": ("Soorten ontvangers aan wie wij gegevens kunnen verstrekken, alleen met een "
-                        "grondslag (uw toestemming, een overeenkomst of een wettelijke plicht)",
-                        "Kinds of recipients we may disclose data to, only with a legal basis (your "
-                        "consent, a contract or a legal obligation)"),
-    "automated": ("Geautomatiseerde besluitvorming en profilering", "Automated decision-making and profiling"),
-    "automated_text": (
-        "Wij nemen geen besluiten over u die uitsluitend op geautomatiseerde verwerking berusten, en "
-        "wij maken geen profielen van u (AVG artikel 22). Herinneringskaarten worden alleen verstuurd "
-        "op grond van de datum van de volgende vaccinatie en uw toestemming.",
-        "We take no decisions about you based solely on automated processing, and we do not profile "
-        "you (GDPR article 22). Reminder cards are sent only on the due date of the next vaccination "
-        "and your consent."),
-    "transfers_none": (
-        "Geen doorgifte buiten de EER: wij geven uw gegevens niet door aan landen buiten de Europese "
-        "Economische Ruimte of aan internationale organisaties.",
-        "No transfers outside the EEA: we do not transfer your data to countries outside the European "
-        "Economic Area or to international organisations."),
-    "corrects": ("corrigeert", "corrects"),
-    "supply_date": ("leverdatum", "date of supply"),
-    "voided": ("vervallen", "voided"),
-    "correction_of": ("correctie van de regel van", "correction of the entry of"),
-    "this_practice": ("deze praktijk", "this practice"),
-    "intro": (
-        "Dit overzicht bevat alle gegevens die wij over u en uw dieren bewaren, waarvoor wij ze gebruiken, "
-        "met wie wij ze delen, hoe lang wij ze bewaren en welke rechten u heeft (AVG artikel 15).",
-        "This report lists all data we hold on you and your animals, what we use them for, with whom we "
-        "share them, how long we keep them and what your rights are (GDPR article 15)."),
-    "your_data": ("Uw gegevens", "Your details"),
-    "consents": ("Toestemmingen", "Consents"),
-    "pets": ("Uw dieren", "Your animals"),
-    "weights": ("Gewichten", "Weights"),
-    "visits": ("Bezoeken", "Visits"),
-    "medicines": ("Diergeneesmiddelen", "Veterinary medicines"),
-    "invoices": ("Facturen", "Invoices"),
-    "recipients": ("Ontvangers van uw gegevens", "Recipients of your data"),
-    "purposes": ("Doeleinden", "Purposes"),
-    "retention": ("Bewaartermijnen", "Retention periods"),
-    "source": ("Herkomst van de gegevens", "Source of the data"),
-    "requests": ("Uw verzoeken", "Your requests"),
-    "rights": ("Uw rechten", "Your rights"),
-    "restricted": ("beperkt (alleen bewaard vanwege een wettelijke plicht)",
-                   "restricted (kept only for a legal duty)"),
-    "no_recipients": ("Wij hebben uw gegevens aan niemand verstrekt.", "We have not disclosed your data to anyone."),
-    "last_activity": ("Laatste activiteit", "Last activity"),
-    "delete_after": ("Zonder nieuwe activiteit verwijderd na", "Without new activity deleted after"),
-    "complaint": ("Klacht bij de toezichthouder", "Complaint to the supervisory authority"),
-    "complaint_text": ("U kunt een klacht indienen bij", "You can lodge a complaint with"),
+    **catalog("report"),
 }
 
-#: The label of each column (a key of the export's records), (Dutch, English).
+#: The label of each column (a key of the export's records), from documents.toml [report.cols].
 COLS: Labels = {
     **shared("name", "address", "phone", "email", "vat_number", "birth_date", "statement_version", "purpose",
              "species", "breed", "sex", "chip", "colour", "coat", "insured", "reason", "findings", "diagnosis",
-             "treatment", "vet", "vaccine", "batch", "next_due", "quantity", "dispensed", "description"),
-    **dict.fromkeys(("measured_on", "visit_date", "record_date", "invoice_date", "disclosed_on"), WORDS["date"]),
-    "basis": WORDS["legal_basis"],
-    "number": ("Nummer", "Number"),
-    "street": ("Straat", "Street"),
-    "postcode": ("Postcode", "Postcode"),
-    "city": ("Plaats", "City"),
-    "landline": ("Vaste telefoon", "Landline"),
-    "country": ("Land", "Country"),
-    "kvk": ("KvK", "KvK (Chamber of Commerce)"),
-    "created_at": ("Ingeschreven", "Registered"),
-    "legal_hold_reason": ("Wettelijke bewaarplicht", "Legal hold"),
-    "restricted": ("Beperkt", "Restricted"),
-    "marked": ("Opmerking", "Note"),
-    "given_on": ("Gegeven op", "Given on"),
-    "method": ("Hoe", "How"),
-    "withdrawn_on": ("Ingetrokken op", "Withdrawn on"),
-    "controller_name": ("Gegeven aan", "Given to"),
-    "deceased_on": ("Overleden op", "Deceased on"),
-    "grams": ("Gewicht (kg)", "Weight (kg)"),
-    "pet_number": ("Dier", "Animal"),
-    "product": ("Middel", "Product"),
-    "expiry": ("Houdbaar tot", "Expiry"),
-    "net": ("Excl. btw", "Net"),
-    "vat": ("Btw", "VAT"),
-    "gross": ("Totaal", "Total"),
-    "paid": ("Betaald", "Paid"),
-    "unit_price": ("Prijs per stuk", "Unit price"),
-    "vat_rate": ("Btw %", "VAT %"),
-    "paid_on": ("Betaald op", "Paid on"),
-    "amount": ("Bedrag", "Amount"),
-    "recipient": ("Ontvanger", "Recipient"),
-    "categories": ("Gegevens", "Data"),
-    "at_client_request": ("Op uw verzoek", "At your request"),
-    "type": ("Soort", "Type"),
-    "received_on": ("Ontvangen", "Received"),
-    "due_on": ("Uiterlijk", "Due"),
-    "closed_on": ("Afgehandeld", "Closed"),
+             "treatment", "vet", "vaccine", "batch", "next_due", "quantity", "dispensed", "description",
+             basis="legal_basis", **dict.fromkeys(("measured_on", "visit_date", "record_date", "disclosed_on"),
+                                                  "date")),
+    **catalog("report.cols"),
 }
 
 #: Which vocabulary a coded column's values come from (vetcards.vocab): every
