@@ -4,9 +4,10 @@ Dates: one rule for every document (access report, register, PDFs, letters):
 the day without a leading zero, the month written out in lower case in Dutch
 (capitalised in English), the year in full: ``2 december 2026``.
 
-Words: every word a document prints (access report, invoice, referral letter,
-register) is in one data file, ``documents.toml``, Dutch beside English, so a
-translator, a privacy officer or a reviewer reads every word of every document there.
+Words: the labels and fixed sentences of every document that leaves the practice (access
+report, invoice, referral letter, register) are data, Dutch beside English, in one file,
+``documents.toml``: a translator, a privacy officer or a reviewer reads them all there (texts
+built from the settings stay in code: the register's activities, the report's retention periods).
 :func:`catalog` reads one section of it as a :data:`Labels` table; its ``[shared]``
 section holds the labels more than one document prints (:data:`WORDS`, :func:`shared`).
 """
@@ -43,9 +44,9 @@ def catalog(section: str) -> Labels:
     the file is read once, on first use. An unknown section is a KeyError that names it."""
     if not _CATALOG:
         import tomllib
-        from importlib.resources import files
+        from pathlib import Path
 
-        _CATALOG.update(_sections(tomllib.loads(files("vetcards").joinpath("documents.toml").read_text("utf-8"))))
+        _CATALOG.update(_sections(tomllib.loads(Path(__file__).with_name("documents.toml").read_text("utf-8"))))
     try:
         return _CATALOG[section]
     except KeyError:
