@@ -140,13 +140,10 @@ def temp_table(name: str, *columns: Column[Any]) -> CoreTable:
     return CoreTable(name, _TEMP, *columns, prefixes=["TEMPORARY"])
 
 
-def _id() -> Column[int]:
-    return Column("id", Integer, primary_key=True, autoincrement=False)
-
-
 _STAGED = ("client", "pet", *(t.name for t in holders()))
 _GONE: dict[str, CoreTable] = {
-    name: temp_table(f"gone_{name}", _id(), *([Column("keep_card", Integer, nullable=False)] if name == "client" else []))
+    name: temp_table(f"gone_{name}", Column("id", Integer, primary_key=True, autoincrement=False),
+                     *([Column("keep_card", Integer, nullable=False)] if name == "client" else []))
     for name in _STAGED}
 
 #: The slice of staged ids a batched step takes (:data:`BATCH_IDS`).
@@ -511,9 +508,6 @@ class Deletion:
             hold: bindparam(name, self.bind[name], type_=Date) for hold, name in _PARAM.items()}
 
     # -- which rows ---------------------------------------------------------
-
-    def act(self, table: Table) -> Act:
-        return _act(self.mode, table)
 
     def clause(self, table: Table, part: Part) -> Condition:
         """A condition on ``table`` (its :func:`sql_table`): the rows of one part of the deletion.
