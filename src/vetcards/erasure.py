@@ -67,7 +67,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from sqlalchemy import text
 
 from . import audit, datamap, ledger, refs, rules, settings, validation, vocab
-from .deletion import Deletion, claim_exists_sql, hold_until, term_dates
+from .deletion import Deletion, erased_client, hold_until, reached_rows, term_dates
 from .errors import HoldError, InvalidInput
 from .ledger import ledger_path_for
 
@@ -261,8 +261,7 @@ _KEPT_FIELDS = {
 def _stage(uow: UnitOfWork, client_id: int, as_of: date, periods: rules.Periods) -> Deletion:
     """The deletion of one client, staged: the card is kept (restricted) while a claim runs."""
     deletion = Deletion(uow, "erase", as_of, periods)
-    deletion.stage(f"SELECT c.id, CASE WHEN {claim_exists_sql('c.id')} THEN 1 ELSE 0 END "
-                   "FROM client c WHERE c.id = :cid", {"cid": client_id})
+    deletion.stage(erased_client(), {"cid": client_id})
     return deletion
 
 
@@ -280,11 +279,8 @@ class _Held:
 def _held_rows(uow: UnitOfWork, deletion: Deletion, name: str, number: str) -> list[_Held]:
     """The rows of a hold table reached by the erasure, by the end of their term, with what becomes of each."""
     table = datamap.entry(name)
-    assert table.hold is not None and table.hold_date is not None
-    rows = list(uow.execute(text(
-        f"SELECT id, {number} AS ref, {deletion.where(table, 'claim')} AS claim, "
-        f"{deletion.where(table, 'gone')} AS gone FROM {name} WHERE {deletion.where(table, 'reached')} "
-        f"ORDER BY {table.hold_date}, id"), deletion.params))
+    assert table.hold is not None
+    rows = list(uow.execute(reached_rows(name, number)))
     dates = term_dates(uow, table, [r.id for r in rows])
     held = [_Held(r.id, str(r.ref), bool(r.claim), bool(r.gone),
                   hold_until(table.hold, dates[r.id], deletion.periods)) for r in rows]
