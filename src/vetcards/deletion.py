@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal, Optional, Union
+from typing import TYPE_CHECKING, Any, Literal, Optional
 
 from sqlalchemy import (
     Boolean,
@@ -62,7 +62,6 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    literal_column,
     not_,
     null,
     or_,
@@ -81,12 +80,12 @@ from . import rules
 from .datamap import MAP, Act, Hold, Table, entry, holders
 
 if TYPE_CHECKING:
-    from sqlalchemy.sql import ClauseElement, ColumnElement, Executable, FromClause, Select
+    from sqlalchemy.sql import ColumnElement, Executable, FromClause, Select
     from sqlalchemy.sql.expression import BindParameter, TableClause
 
     from .db import UnitOfWork
 
-__all__ = ["BATCH_IDS", "Deletion", "Step", "claim_exists", "claim_exists_sql", "claim_sql", "cutoffs", "erased_client",
+__all__ = ["BATCH_IDS", "Deletion", "Step", "claim_exists", "claim_sql", "cutoffs", "erased_client",
            "held_sql", "hold_until", "owner_address", "reached_rows", "sql_table", "temp_table", "term_dates"]
 
 Mode = Literal["erase", "purge"]
@@ -153,12 +152,6 @@ _HI: BindParameter[Any] = bindparam("hi")
 
 def _sliced(ids: ColumnElement[Any]) -> list[Condition]:
     return [ids >= _LO, ids < _HI]
-
-
-def _literal_sql(clause: ClauseElement, uow: Optional[UnitOfWork]) -> str:
-    """``clause`` as SQL text with its values written in (for callers that splice it into text)."""
-    dialect = uow.conn.dialect if uow is not None else None
-    return str(clause.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 # -- the rules, as SQL ----------------------------------------------------------
@@ -252,11 +245,6 @@ def claim_exists(client_id: ColumnElement[Any]) -> Condition:
 
 
 @cache
-def claim_exists_sql(client_id: str) -> str:
-    """:func:`claim_exists` as text, for ``client_id`` an SQL expression (``c.id``) of a text query."""
-    return _literal_sql(claim_exists(literal_column(client_id)), None)
-
-
 def owner_address(c: FromClause) -> ColumnElement[Any]:
     """The owner's address on a kept record, from the client card ``c`` (the country only when not NL)."""
     country = case((c.c.country != "NL", literal(", ").concat(c.c.country)), else_=literal(""))
@@ -486,10 +474,6 @@ def reached_rows(name: str, ref: str) -> Select[Any]:
             .where(_part(table, "reached", _CUT)).order_by(t.c[table.hold_date], t.c.id))
 
 
-_WHERE = "\nWHERE "
-_WHERE_TEXT: dict[tuple[str, str, str, tuple[str, ...]], str] = {}
-
-
 class Deletion:
     """One erase or purge: stage what goes (:meth:`stage`), then :meth:`run` the steps."""
 
@@ -519,29 +503,16 @@ class Deletion:
         """
         return _part(table, part, self.cut)
 
-    def where(self, table: Table, part: Part) -> str:
-        """:meth:`clause` as text with its values written in (columns qualified by the table's name),
-        for a text query ``... FROM <table> WHERE``: compiled in a SELECT from the table, so that its
-        subqueries correlate to it. For erasure.py's text queries only, until they take :meth:`clause`
-        (then this, :func:`claim_exists_sql` and the text form of :meth:`stage` go)."""
-        dialect = self.uow.conn.dialect.name if self.uow is not None else ""
-        key = (table.name, part, dialect, tuple(self.params.values()))
-        if key not in _WHERE_TEXT:
-            query = _literal_sql(select(sql_table(table.name).c.id).where(self.clause(table, part)), self.uow)
-            _WHERE_TEXT[key] = f"({query.split(_WHERE, 1)[1]})"
-        return _WHERE_TEXT[key]
-
     # -- staging ------------------------------------------------------------
 
-    def stage(self, clients: Union[str, Select[Any]], params: Optional[dict[str, Any]] = None) -> None:
-        """Fill the temp tables; ``clients`` selects ``id, keep_card`` of the clients that go (a Core
-        select, or SQL text with ``params``)."""
+    def stage(self, clients: Select[Any], params: Optional[dict[str, Any]] = None) -> None:
+        """Fill the temp tables; ``clients`` selects ``id, keep_card`` of the clients that go (its
+        own values in ``params``)."""
         x = self.uow.execute
         self.drop()
         for create in _ddl(self.uow)[0]:
             x(text(create))
-        chosen = text(clients).columns(column("id"), column("keep_card")) if isinstance(clients, str) else clients
-        x(insert(_GONE["client"]).from_select(["id", "keep_card"], chosen), {**self.params, **(params or {})})
+        x(insert(_GONE["client"]).from_select(["id", "keep_card"], clients), {**self.params, **(params or {})})
         for statement in _staging(self.sweep):
             x(statement, self.bind)
 
