@@ -78,6 +78,18 @@ def log(uow: UnitOfWork, entries: Sequence[Entry]) -> list[int]:
     return list(range(first, first + len(entries)))
 
 
+def recipients_of(uow: UnitOfWork, client_id: int) -> list[tuple[str, str, int, str]]:
+    """``(name, kind, disclosures, last date)`` of every recipient the client's data went to, by name:
+    whom an erasure must tell (art. 19). Not audited: the caller's use case is."""
+    d = _disclosure.c
+    recipient = table("recipient", column("id"), column("name"), column("kind"))
+    r = recipient.c
+    stmt = (select(r.name, r.kind, func.count().label("n"), func.max(d.disclosed_on).label("last"))
+            .select_from(_disclosure.join(recipient, r.id == d.recipient_id))
+            .where(d.client_id == client_id).group_by(r.id, r.name, r.kind).order_by(func.lower(r.name), r.id))
+    return [(row.name, row.kind, int(row.n), str(row.last)) for row in uow.execute(stmt)]
+
+
 def list_disclosures(uow: UnitOfWork, client_ref: Optional[str] = None,
                      recipient_ref: Optional[str] = None) -> list[dict[str, Any]]:
     """The disclosure log, optionally of one client or one recipient (restricted clients left out).

@@ -64,10 +64,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
-from sqlalchemy import text
-
 from . import audit, datamap, ledger, refs, rules, settings, validation, vocab
 from .deletion import Deletion, erased_client, hold_until, reached_rows, term_dates
+from .disclosures import recipients_of
 from .errors import HoldError, InvalidInput
 from .ledger import ledger_path_for
 
@@ -335,15 +334,7 @@ def plan_erasure(uow: UnitOfWork, client_ref: str, as_of: date,
                                  basis_med, _KEPT_FIELDS[REASON_MEDICINE]))
 
     # Recipients to tell (art. 19), before the disclosure log goes.
-    recipients = [
-        NotifyRecipient(r.name, r.kind, int(r.n), str(r.last))
-        for r in uow.execute(
-            text("SELECT r.name, r.kind, count(*) AS n, max(d.disclosed_on) AS last "
-                 "FROM disclosure d JOIN recipient r ON r.id = d.recipient_id "
-                 "WHERE d.client_id = :cid GROUP BY r.id ORDER BY lower(r.name), r.id"),
-            {"cid": cid},
-        )
-    ]
+    recipients = [NotifyRecipient(*told) for told in recipients_of(uow, cid)]
     client_table = datamap.entry("client")
     erased["client_phone_email"] = (
         sum(1 for f in client_table.restrict_clears if client[f]) if claim_hold else 0)
