@@ -39,9 +39,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import TYPE_CHECKING, Any, Optional, Union
 
-from sqlalchemy import Date, column, false, func, insert, or_, select, table, update
+from sqlalchemy import Date, bindparam, column, false, func, insert, or_, select, table, update
 
 from .. import audit, money, settings, validation
 from ..defaults import utcnow
@@ -103,6 +104,14 @@ def format_quantity(quantity: Decimal) -> str:
     return out
 
 
+# Statements an invoice runs every time: built once, their values bound when they run.
+_COUNTER_GET = select(_COUNTER.c.value).where(_COUNTER.c.name == bindparam("counter"))
+_COUNTER_SET = update(_COUNTER).where(_COUNTER.c.name == bindparam("counter")).values(value=bindparam("value"))
+_LATEST_ISSUE = select(func.max(_INVOICE.c.invoice_date)).where(
+    _INVOICE.c.invoice_date.between(bindparam("first", type_=Date), bindparam("last", type_=Date)),
+    _INVOICE.c.kind.in_(INVOICE_KINDS))
+
+
 def next_seq(uow: UnitOfWork, year: int, count: int = 1) -> int:
     """Take ``count`` numbers of ``year`` from its stored counter; returns the first.
 
@@ -112,12 +121,12 @@ def next_seq(uow: UnitOfWork, year: int, count: int = 1) -> int:
     0004, so that is 0 in practice).
     """
     name = f"{COUNTER_PREFIX}{year}"
-    current = uow.execute(select(_COUNTER.c.value).where(_COUNTER.c.name == name)).scalar()
+    current = uow.execute(_COUNTER_GET, {"counter": name}).scalar()
     if current is None:
         current = uow.execute(select(func.max(_INVOICE.c.seq)).where(_INVOICE.c.year == year)).scalar() or 0
         uow.execute(insert(_COUNTER).values(name=name, value=current + count))
     else:
-        uow.execute(update(_COUNTER).where(_COUNTER.c.name == name).values(value=current + count))
+        uow.execute(_COUNTER_SET, {"counter": name, "value": current + count})
     return int(current) + 1
 
 
@@ -155,10 +164,7 @@ def _latest_issue_date(uow: UnitOfWork, year: int) -> Optional[date]:
     # A range on invoice_date (the year of a number is its date's year) lets
     # SQLite read the maximum from ix_invoice_invoice_date instead of scanning
     # the year's invoices (a per-invoice cost in the batch benchmark).
-    stmt = select(func.max(_INVOICE.c.invoice_date)).where(
-        _INVOICE.c.invoice_date.between(date(year, 1, 1), date(year, 12, 31)),
-        _INVOICE.c.kind.in_(INVOICE_KINDS))
-    latest = uow.execute(stmt).scalar()
+    latest = uow.execute(_LATEST_ISSUE, {"first": date(year, 1, 1), "last": date(year, 12, 31)}).scalar()
     return None if latest is None else date.fromisoformat(str(latest))
 
 
@@ -355,6 +361,13 @@ _PETS = (select(_PET.c.id, _PET.c.number, _PET.c.client_id)
          .join_from(_PET, _CLIENT, _CLIENT.c.id == _PET.c.client_id).where(_CLIENT.c.restricted == false()))
 
 
+@cache
+def _by_refs(table: TableClause, stmt: Select[Any]) -> Select[Any]:
+    """``stmt`` limited to the rows whose id is in ``:ids`` or whose number is in ``:numbers``."""
+    return stmt.where(or_(table.c.id.in_(bindparam("ids", expanding=True)),
+                          table.c.number.in_(bindparam("numbers", expanding=True))))
+
+
 def _lookup(uow: UnitOfWork, table: TableClause, stmt: Select[Any], refs: set[_Ref]) -> dict[_Ref, RowMapping]:
     """Rows by parsed ref (``("id", 12)`` / ``("number", "K000012")``), one query for all refs."""
     ids = sorted(v for how, v in refs if how == "id" and isinstance(v, int))
@@ -362,7 +375,7 @@ def _lookup(uow: UnitOfWork, table: TableClause, stmt: Select[Any], refs: set[_R
     if not ids and not numbers:
         return {}
     found: dict[_Ref, RowMapping] = {}
-    rows = uow.execute(stmt.where(or_(table.c.id.in_(ids), table.c.number.in_(numbers)))).mappings()
+    rows = uow.execute(_by_refs(table, stmt), {"ids": ids, "numbers": numbers}).mappings()
     for row in rows:
         found[("id", row["id"])] = row
         found[("number", row["number"])] = row
