@@ -181,9 +181,10 @@ REFERRAL_OPTIONAL = ("contact", "chip")
 _VOIDABLE = ("visit", "vaccination", "medicine_record")
 
 
-def _record_of(uow: UnitOfWork, pid: int) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
-    """The medical record of one pet, each list oldest first, its date under ``date``: as the bundle
-    has always had it (voided records too), and without the voided records (the letter)."""
+def _record_of(uow: UnitOfWork, pid: int) -> tuple[dict[str, list[dict[str, Any]]], int]:
+    """The medical record of one pet as it stands, each list oldest first, its date under ``date``, and
+    how many voided records (entered in error, or replaced by the correction that is in it) it leaves out:
+    a specialist never receives a record the practice has taken back (the bundle and the letter alike)."""
 
     def rows(name: str, dated: str, *cols: str) -> list[dict[str, Any]]:
         extra = ("voided_at",) if name in _VOIDABLE else ()
@@ -201,11 +202,8 @@ def _record_of(uow: UnitOfWork, pid: int) -> tuple[dict[str, list[dict[str, Any]
         "vaccinations": rows("vaccination", "given_on", "vaccine", "batch", "next_due"),
         "medicines": meds,
     }
-    current = {k: [r for r in v if r.get("voided_at") is None] for k, v in every.items()}
-    for records in every.values():
-        for r in records:
-            r.pop("voided_at", None)
-    return every, current
+    current = {k: [r for r in v if r.pop("voided_at", None) is None] for k, v in every.items()}
+    return current, sum(len(every[k]) - len(current[k]) for k in every)
 
 
 def referral(uow: UnitOfWork, pet_ref: str, recipient_ref: str, *, today: date,
@@ -245,13 +243,12 @@ def referral(uow: UnitOfWork, pet_ref: str, recipient_ref: str, *, today: date,
         "owner": owner_out,
         "patient": patient,
     }
-    every, current = _record_of(uow, pet["id"])
-    bundle["record"] = every
+    current, voided = _record_of(uow, pet["id"])
+    bundle["record"] = current  # as the letter: without what was voided (the letter says how many)
     extra: dict[str, bytes] = {}
     if letter:
         from . import referral_letter
 
-        voided = sum(len(every[k]) - len(current[k]) for k in every)
         extra["letter"] = referral_letter.render(bundle, settings.get_all(uow), record=current,
                                                  owner_country=owner["country"], voided=voided, lang=lang)
     [did] = log(uow, [Entry(client_id=owner["id"], recipient_id=recipient["id"], disclosed_on=today,

@@ -78,6 +78,10 @@ def test_a_voided_record_is_left_out_of_the_letter(referral, tmp_path):
     text = pdf_text(tmp_path / "v.pdf")
     assert "kreupel linksvoor" not in text and "1 vervallen registratie(s)" in text
     assert "Nobivac L4" in text
+    # The bundle a specialist's software reads leaves it out too (in the same form).
+    bundle = json.loads(out.read_text())
+    assert bundle["record"]["visits"] == []
+    assert [v["vaccine"] for v in bundle["record"]["vaccinations"]] == ["Nobivac L4"]
 
 
 def test_a_letter_that_cannot_be_printed_writes_nothing_and_logs_nothing(referral, tmp_path):
