@@ -223,7 +223,8 @@ def test_books_export_json_has_restricted_invoices_and_totals_per_rate(vet, kept
 
 def test_books_export_csv_for_a_dutch_bookkeeper(vet, kept, tmp_path):
     out = tmp_path / "boeken-2019.csv"
-    vet.ok("books", "export", "--year", "2019", "--format", "csv", "--out", str(out))
+    r = vet.ok("books", "export", "--year", "2019", "--format", "csv", "--out", str(out))
+    assert f"written to {out}: 1 invoice or credit note (1 restricted), 1 payment\n" in r.stderr
     assert out.stat().st_mode & 0o777 == 0o600
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")), delimiter=";"))
     line = next(r for r in rows if r["record"] == "line")

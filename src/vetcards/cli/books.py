@@ -12,6 +12,7 @@ import typer
 from . import output
 from .options import format_option
 from .state import get_state
+from .words import count
 
 app = typer.Typer(help="The books of a year: every invoice, credit note and payment, for the bookkeeper.",
                   no_args_is_help=True)
@@ -48,5 +49,7 @@ def export(
             sys.stdout.flush()
         summary = books.export_books(uow, year, fmt.value, target, sys.stdout.buffer if target is None else None)
     if target is not None:
-        output.message(f"books of {summary['year']} written to {target}: {summary['invoices']} invoices and "
-                       f"credit notes ({summary['restricted']} restricted), {summary['payments']} payments")
+        n = summary["invoices"]
+        documents = f"{n} invoice or credit note" if n == 1 else f"{n} invoices and credit notes"
+        output.message(f"books of {summary['year']} written to {target}: {documents} "
+                       f"({summary['restricted']} restricted), {count(summary['payments'], 'payment')}")
