@@ -43,7 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: The Alembic revision this version of vetcards writes. A test checks that it
 #: equals the head of ``vetcards/migrations``; keep them in step.
-SCHEMA_HEAD = "0009"
+SCHEMA_HEAD = "0010"
 
 #: Set on a connection's ``info`` by :func:`vetcards.audit.record_many`: this transaction added audit
 #: entries, so its commit moves the audit head (:mod:`vetcards.audit_head`).

@@ -272,6 +272,7 @@ class Invoice(SQLModel, table=True):
     supply_date: Optional[date] = None
     payment_method: str = Field(max_length=10)  # cash | pin | account
     status: str = Field(default="open", max_length=20)
+    collected_on: Optional[date] = None  # the day it went to collection (migration 0010)
     customer_name: str = Field(max_length=200)
     customer_street: str = Field(max_length=200)
     customer_postcode: str = Field(max_length=7)

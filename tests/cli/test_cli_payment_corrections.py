@@ -33,6 +33,24 @@ def fails(vet, *args, code=1):
     return lines[0]
 
 
+def test_void_of_the_payment_that_settled_an_invoice_in_collection_puts_it_back_in_collection(practice, client):
+    """An invoice handed over for collection and then paid is owed again when that payment was booked
+    in error: it goes back to the collection agency's list, not to open (the day it went is kept)."""
+    vet = practice
+    number = create(vet, client, "Operatie;1;100,00", "account", "2026-03-02")   # 121.00
+    assert vet.ok("invoice", "collect", number, "--json").json()["status"] == "in_collection"
+    [(collected_on,)] = vet.sql("SELECT collected_on FROM invoice WHERE number = ?", (number,))
+    assert collected_on is not None
+    paid = vet.ok("invoice", "pay", number, "--amount", "121,00", "--method", "transfer", "--date", "2026-03-20",
+                  "--json").json()
+    assert paid["status"] == "paid"
+    out = vet.ok("invoice", "void-payment", number, str(paid["id"]), "--reason", "storting van een ander",
+                 "--json").json()
+    assert (out["status"], out["balance_cents"]) == ("in_collection", 12100)
+    assert vet.ok("invoice", "show", number, "--format", "json").json()["status"] == "in_collection"
+    assert vet.sql("SELECT collected_on FROM invoice WHERE number = ?", (number,)) == [(collected_on,)]
+
+
 def test_void_a_stray_payment(practice, client):
     vet = practice
     number = create(vet, client, "Operatie;1;100,00", "account", "2026-03-02")   # 121.00

@@ -117,6 +117,7 @@ REVISIONS = [
     ("0007", "0006", "recipients of another controller (imported history), kept out of the register"),
     ("0008", "0007", "corrections with a trail, clients abroad, a second phone"),
     ("0009", "0008", "index payments by date"),
+    ("0010", "0009", "the day an invoice went to collection"),
 ]
 
 
@@ -260,3 +261,31 @@ def test_one_clients_invoices_are_found_through_the_client_index(vet):
     plan = " ".join(str(r) for r in vet.sql(
         "EXPLAIN QUERY PLAN SELECT * FROM invoice i WHERE i.restricted = 0 AND i.client_id = 1"))
     assert "ix_invoice_client_id" in plan
+
+
+def test_0010_gives_an_invoice_handed_over_before_it_the_day_of_its_collect_entry(vet):
+    """A database from before 0010 knows when an invoice went to collection only from the audit log:
+    the upgrade reads it once and fills ``collected_on``; other invoices stay NULL."""
+    from alembic import command
+
+    from vetcards import db as dbmod
+    from vetcards import migrate
+    from vetcards.keys import read_key_file
+
+    vet.set_practice()
+    k = vet.add_client("Anna Jansen", birth_date="01-02-1980")
+    handed, other = (vet.ok("invoice", "create", k, "--line", "Consult;1;45,00", "--payment", "account",
+                            "--json").json()["number"] for _ in range(2))
+    vet.ok("invoice", "collect", handed)
+    [(entry_ts,)] = vet.sql("SELECT ts FROM audit_log WHERE action = 'invoice.collect'")
+    engine = dbmod._make_engine(vet.db, read_key_file(vet.key_file), write=True)
+    try:
+        cfg = migrate._config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0009")
+    finally:
+        engine.dispose()
+    assert "collected_on" not in {row[1] for row in vet.sql("PRAGMA table_info(invoice)")}
+    vet.ok("client", "list")  # opening it runs 0010 again
+    assert dict(vet.sql("SELECT number, collected_on FROM invoice")) == {handed: entry_ts[:10], other: None}

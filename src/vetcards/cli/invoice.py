@@ -238,7 +238,7 @@ def collect(ctx: typer.Context, invoice: InvoiceArg, json_out: JsonOpt = False) 
     from .. import invoicing, money
 
     with get_state(ctx).unit() as uow:
-        inv, balance = invoicing.collect(uow, invoice)
+        inv, balance = invoicing.collect(uow, invoice, today=today())
         result = {"id": inv.id, "number": inv.number, "status": inv.status,
                   "balance_cents": balance, "balance": money.format_cents(balance)}
     Output(json_out).result(result, f"invoice {result['number']} is in collection "

@@ -483,8 +483,8 @@ def _issue(uow: UnitOfWork, requests: Sequence[InvoiceRequest], today: date, bat
         invoice_rows.append(invoice_row(
             id=invoice_id, number=number, year=year, seq=seq, kind=KIND_INVOICE, credits_invoice_id=None,
             client_id=client["id"], pet_id=pet_id, invoice_date=invoice_date, supply_date=c.supply_date,
-            payment_method=method,
-            status=status, customer_name=client["name"], customer_street=client["street"],
+            payment_method=method, status=status, collected_on=None,
+            customer_name=client["name"], customer_street=client["street"],
             customer_postcode=client["postcode"], customer_city=client["city"], customer_country=client["country"],
             customer_birth_date=client["birth_date"] if method == "account" else None,
             **supplier, net_cents=totals.net_cents, vat_cents=totals.vat_cents, gross_cents=gross,

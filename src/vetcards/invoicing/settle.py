@@ -140,8 +140,8 @@ def pay_invoice(
     return invoice, payment, balance
 
 
-def collect(uow: UnitOfWork, ref: str) -> tuple[Invoice, int]:
-    """Hand an open invoice over for collection; returns (invoice, balance in cents)."""
+def collect(uow: UnitOfWork, ref: str, *, today: Optional[date] = None) -> tuple[Invoice, int]:
+    """Hand an open invoice over for collection on ``today``; returns (invoice, balance in cents)."""
     invoice = get_invoice(uow, ref)
     if invoice.kind == KIND_CREDIT_NOTE:
         raise Conflict(f"invoice {invoice.number} is a credit note; it cannot be collected")
@@ -150,6 +150,7 @@ def collect(uow: UnitOfWork, ref: str) -> tuple[Invoice, int]:
         raise Conflict(f"invoice {invoice.number} is {state}; only an open invoice can go to collection")
     balance = invoice.gross_cents - paid_cents(uow, invoice.id)
     invoice.status = "in_collection"
+    invoice.collected_on = today or date.today()
     uow.add(invoice)
     uow.flush()
     audit.record(uow, "invoice.collect", "invoice", [invoice.number], {"balance_cents": balance})
@@ -212,6 +213,7 @@ def credit(
         id=note_id, number=number, year=year, seq=seq, kind=KIND_CREDIT_NOTE,
         credits_invoice_id=original.id, client_id=original.client_id, pet_id=original.pet_id,
         invoice_date=credit_date, supply_date=None, payment_method=original.payment_method, status="credited",
+        collected_on=None,
         customer_name=original.customer_name, customer_street=original.customer_street,
         customer_postcode=original.customer_postcode, customer_city=original.customer_city,
         customer_country=original.customer_country,
@@ -267,7 +269,8 @@ def void_payment(
 
     The payment row stays, marked (``voided_at``, ``void_reason``); from now
     on it counts nowhere. A paid invoice that is no longer paid in full is
-    open again (an invoice in collection stays there). A payment on an
+    owed again: back in collection when it had been handed over
+    (``collected_on``), else open (an invoice in collection stays there). A payment on an
     invoice whose credit note has refunds cannot be voided while the refunds
     would then exceed what was paid (void the refund first).
     """
@@ -290,7 +293,7 @@ def void_payment(
             raise Conflict(f"credit note {note.number if note else ''} refunds "
                            f"{money.format_cents(refunded)} of this payment; void that refund first")
         if invoice.status == "paid" and paid_after < invoice.gross_cents:
-            invoice.status = "open"
+            invoice.status = "open" if invoice.collected_on is None else "in_collection"
             uow.add(invoice)
     payment.voided_at = utcnow()
     payment.void_reason = reason_text
