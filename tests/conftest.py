@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -111,6 +111,11 @@ class Vet:
             else:
                 args += [f"--{k.replace('_', '-')}", v]
         return self.ok(*args).json()["number"]
+
+    def add_invoice(self, client: str, line: str, payment: str, day: str) -> str:
+        """``invoice create`` of one line on ``day``; its number."""
+        return self.ok("invoice", "create", client, "--line", line, "--payment", payment, "--date", day,
+                       "--json").json()["number"]
 
     def set_practice(self, name: str = "Dierenkliniek De Linde") -> Vet:
         """Practice details an invoice must carry (art. 35a Wet OB); tests assert these values."""
@@ -231,6 +236,16 @@ def tables_holding(text_dump: str, value: str) -> set[str]:
     return out
 
 
+def init_practice(folder: Path) -> Vet:
+    """A practice made by the real ``init`` in ``folder`` (created), with its own key file:
+    another practice beside ``vet`` (an export's source, an import's target), or a template."""
+    folder.mkdir(parents=True, exist_ok=True)
+    v = Vet(dir=folder, db=folder / "practice.db", key_file=folder / "practice.key")
+    r = v.run("init", "--new-key-file", str(v.key_file), env={"VETCARDS_KEY_FILE": ""})
+    assert r.exit_code == 0, r.stderr
+    return v
+
+
 @pytest.fixture(scope="session")
 def vet_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One practice made by the real ``init`` (Alembic upgrade and all), once per
@@ -238,9 +253,7 @@ def vet_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import sqlcipher3
 
     folder = tmp_path_factory.mktemp("vet-template")
-    v = Vet(dir=folder, db=folder / "practice.db", key_file=folder / "practice.key")
-    r = v.run("init", "--new-key-file", str(v.key_file), env={"VETCARDS_KEY_FILE": ""})
-    assert r.exit_code == 0, r.stderr
+    v = init_practice(folder)
     # Everything in the main file, no WAL to carry along: a copy is then one file.
     conn = sqlcipher3.connect(str(v.db))
     try:
@@ -267,6 +280,23 @@ def vet(vet_template: Path, tmp_path: Path) -> Vet:
     v.key_file.chmod(0o600)
     v.db.chmod(0o600)
     return v
+
+
+@pytest.fixture
+def db(vet: Vet) -> Iterator[Any]:
+    """The test database opened for writing, as a use case gets it (library ring)."""
+    from vetcards.db import open_database
+    from vetcards.keys import read_key_file
+
+    database = open_database(vet.db, read_key_file(vet.key_file), write=True)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def practice(vet: Vet) -> Vet:
+    """A database whose practice details are set (what every invoice must carry)."""
+    return vet.set_practice()
 
 
 @pytest.fixture(autouse=True)

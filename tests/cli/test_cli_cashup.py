@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
-
-
-@pytest.fixture
-def practice(vet):
-    return vet.set_practice()
-
-
-def create(vet, client, line, payment, day):
-    return vet.ok("invoice", "create", client, "--line", line, "--payment", payment, "--date", day,
-                  "--json").json()["number"]
-
 
 def test_cashup_json_and_table(practice):
     vet = practice
     anna = vet.add_client("Anna Jansen", birth_date="01-02-1980")
     bert = vet.add_client("Bert Bakker", birth_date="01-01-1970")
-    before = create(vet, bert, "Operatie;1;200,00", "account", "2026-11-30")          # 242.00
-    create(vet, anna, "Consult;1;45,00", "pin", "2026-12-01")                          # 54.45
-    create(vet, anna, "Voer;2;10,00;9", "cash", "2026-12-01")                          # 21.80
-    acc = create(vet, bert, "Controle;1;30,00", "account", "2026-12-01")               # 36.30
-    create(vet, anna, "Chip;1;20,00;outside", "cash", "2026-12-01")                    # 20.00, 0 %
+    before = vet.add_invoice(bert, "Operatie;1;200,00", "account", "2026-11-30")          # 242.00
+    vet.add_invoice(anna, "Consult;1;45,00", "pin", "2026-12-01")                          # 54.45
+    vet.add_invoice(anna, "Voer;2;10,00;9", "cash", "2026-12-01")                          # 21.80
+    acc = vet.add_invoice(bert, "Controle;1;30,00", "account", "2026-12-01")               # 36.30
+    vet.add_invoice(anna, "Chip;1;20,00;outside", "cash", "2026-12-01")                    # 20.00, 0 %
     vet.ok("invoice", "pay", before, "--amount", "42,00", "--method", "pin", "--date", "01-12-2026")
     stray = vet.ok("invoice", "pay", acc, "--amount", "1,00", "--method", "cash", "--date", "2026-12-01",
                    "--json").json()["id"]

@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
-
 ERASE = ("--verified-by", "Jet Balie", "--id-document", "passport")
-
-
-@pytest.fixture
-def practice(vet):
-    return vet.set_practice()
-
-
-def create(vet, client, line, payment, day):
-    return vet.ok("invoice", "create", client, "--line", line, "--payment", payment, "--date", day,
-                  "--json").json()["number"]
 
 
 def test_debtors_ages_and_totals(practice):
     vet = practice
     anna = vet.add_client("Anna Jansen", birth_date="01-02-1980")
     bert = vet.add_client("Bert Bakker", birth_date="01-01-1970")
-    a = create(vet, anna, "A;1;10,00", "account", "2026-01-01")   # due 2026-01-15: 91 days on 04-16
-    b = create(vet, bert, "B;1;20,00", "account", "2026-01-02")   # due 01-16: 90
-    c = create(vet, bert, "C;1;30,00", "account", "2026-02-15")   # due 03-01: 46
-    d = create(vet, anna, "D;1;40,00", "account", "2026-03-17")   # due 03-31: 16
-    create(vet, anna, "E;1;50,00", "pin", "2026-03-18")           # paid: not a debtor
+    a = vet.add_invoice(anna, "A;1;10,00", "account", "2026-01-01")   # due 2026-01-15: 91 days on 04-16
+    b = vet.add_invoice(bert, "B;1;20,00", "account", "2026-01-02")   # due 01-16: 90
+    c = vet.add_invoice(bert, "C;1;30,00", "account", "2026-02-15")   # due 03-01: 46
+    d = vet.add_invoice(anna, "D;1;40,00", "account", "2026-03-17")   # due 03-31: 16
+    vet.add_invoice(anna, "E;1;50,00", "pin", "2026-03-18")           # paid: not a debtor
     vet.ok("invoice", "pay", c, "--amount", "6,30", "--method", "transfer", "--date", "2026-03-01")
     vet.ok("invoice", "collect", a)
 
@@ -53,7 +41,7 @@ def test_debtors_ages_and_totals(practice):
 def test_erased_client_claim_is_a_debtor_marked_restricted(practice):
     vet = practice
     anna = vet.add_client("Anna Jansen", birth_date="01-02-1980")
-    claim = create(vet, anna, "Operatie;1;100,00", "account", "2026-06-01")
+    claim = vet.add_invoice(anna, "Operatie;1;100,00", "account", "2026-06-01")
     vet.ok("erase", anna, *ERASE, "--yes")
     assert claim not in vet.ok("invoice", "list", "--format", "csv").stdout  # hidden from the normal list
     rows = vet.ok("debtors", "--as-of", "2026-07-01", "--json").json()
@@ -74,12 +62,12 @@ def test_client_show_open_balance(practice):
     """One rule for "open": the card shows what debtors lists for the client, voided payments not counted."""
     vet = practice
     anna = vet.add_client("Anna Jansen", birth_date="01-02-1980")
-    a = create(vet, anna, "Operatie;1;150,00", "account", "2026-09-01")   # 181.50
+    a = vet.add_invoice(anna, "Operatie;1;150,00", "account", "2026-09-01")   # 181.50
     vet.ok("invoice", "pay", a, "--amount", "20,00", "--method", "cash", "--date", "2026-09-02")
-    b = create(vet, anna, "Consult;1;9,59", "pin", "2026-09-03")          # 11.60, paid at once
+    b = vet.add_invoice(anna, "Consult;1;9,59", "pin", "2026-09-03")          # 11.60, paid at once
     pid = vet.sql("SELECT p.id FROM payment p JOIN invoice i ON i.id = p.invoice_id WHERE i.number = ?", (b,))[0][0]
     vet.ok("invoice", "void-payment", b, str(pid), "--reason", "pin mislukt")
-    create(vet, anna, "Voer;1;10,00", "cash", "2026-09-04")               # paid: owes nothing
+    vet.add_invoice(anna, "Voer;1;10,00", "cash", "2026-09-04")               # paid: owes nothing
     card = vet.ok("client", "show", anna, "--format", "json").json()
     assert (card["open_cents"], card["open"]) == (16150 + 1160, "173.10")
     assert sum(r["open_cents"] for r in vet.ok("debtors", "--json").json() if r["client"] == anna) == 17310

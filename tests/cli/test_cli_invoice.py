@@ -29,11 +29,6 @@ NAME = "Anna Jansen"
 
 
 @pytest.fixture
-def practice(vet):
-    return vet.set_practice()
-
-
-@pytest.fixture
 def client(practice):
     return practice.add_client(NAME, birth_date="01-02-1980")
 

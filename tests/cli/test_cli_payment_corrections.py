@@ -7,18 +7,8 @@ import pytest
 
 
 @pytest.fixture
-def practice(vet):
-    return vet.set_practice()
-
-
-@pytest.fixture
 def client(practice):
     return practice.add_client("Anna Jansen", birth_date="01-02-1980")
-
-
-def create(vet, client, line, payment, day):
-    return vet.ok("invoice", "create", client, "--line", line, "--payment", payment, "--date", day,
-                  "--json").json()["number"]
 
 
 def fails(vet, *args, code=1):
@@ -37,7 +27,7 @@ def test_void_of_the_payment_that_settled_an_invoice_in_collection_puts_it_back_
     """An invoice handed over for collection and then paid is owed again when that payment was booked
     in error: it goes back to the collection agency's list, not to open (the day it went is kept)."""
     vet = practice
-    number = create(vet, client, "Operatie;1;100,00", "account", "2026-03-02")   # 121.00
+    number = vet.add_invoice(client, "Operatie;1;100,00", "account", "2026-03-02")   # 121.00
     assert vet.ok("invoice", "collect", number, "--json").json()["status"] == "in_collection"
     [(collected_on,)] = vet.sql("SELECT collected_on FROM invoice WHERE number = ?", (number,))
     assert collected_on is not None
@@ -53,7 +43,7 @@ def test_void_of_the_payment_that_settled_an_invoice_in_collection_puts_it_back_
 
 def test_void_a_stray_payment(practice, client):
     vet = practice
-    number = create(vet, client, "Operatie;1;100,00", "account", "2026-03-02")   # 121.00
+    number = vet.add_invoice(client, "Operatie;1;100,00", "account", "2026-03-02")   # 121.00
     good = vet.ok("invoice", "pay", number, "--amount", "121,00", "--method", "pin", "--date", "2026-03-03",
                   "--json").json()
     assert good["status"] == "paid"
@@ -85,7 +75,7 @@ def test_void_a_stray_payment(practice, client):
 
 def test_refund_on_a_credit_note(practice, client):
     vet = practice
-    number = create(vet, client, "Consult;1;45,00", "pin", "2026-05-04")          # 54.45 paid at once
+    number = vet.add_invoice(client, "Consult;1;45,00", "pin", "2026-05-04")          # 54.45 paid at once
     note = vet.ok("invoice", "credit", number, "--reason", "dubbel geboekt", "--date", "2026-05-04",
                   "--json").json()["number"]
     err = fails(vet, "invoice", "refund", note, "--amount", "54,46", "--method", "pin")
@@ -108,7 +98,7 @@ def test_refund_on_a_credit_note(practice, client):
 
 def test_books_export_marks_a_voided_payment(practice, client):
     vet = practice
-    number = create(vet, client, "Consult;1;10,00", "pin", "2026-07-01")          # 12.10
+    number = vet.add_invoice(client, "Consult;1;10,00", "pin", "2026-07-01")          # 12.10
     pid = vet.sql("SELECT id FROM payment")[0][0]
     vet.ok("invoice", "void-payment", number, str(pid), "--reason", "test")
     vet.ok("invoice", "pay", number, "--amount", "12,10", "--method", "cash", "--date", "2026-07-02")
@@ -122,9 +112,9 @@ def test_books_export_marks_a_voided_payment(practice, client):
 
 def test_invoice_list_by_date(practice, client):
     vet = practice
-    a = create(vet, client, "A;1;10,00", "pin", "2026-06-01")
-    b = create(vet, client, "B;1;10,00", "account", "2026-06-02")
-    c = create(vet, client, "C;1;10,00", "pin", "2026-06-30")
+    a = vet.add_invoice(client, "A;1;10,00", "pin", "2026-06-01")
+    b = vet.add_invoice(client, "B;1;10,00", "account", "2026-06-02")
+    c = vet.add_invoice(client, "C;1;10,00", "pin", "2026-06-30")
 
     def listed(*args):
         return [r["number"] for r in vet.ok("invoice", "list", *args, "--format", "json").json()]
@@ -142,7 +132,7 @@ def test_invoice_list_by_date(practice, client):
 def test_a_payment_and_a_refund_take_the_same_amount_and_method(practice, client):
     """One rule for money paid in or back: the amount first, then the method, any case, one line."""
     vet = practice
-    number = create(vet, client, "Operatie;1;100,00", "account", "2026-03-02")   # 121.00
+    number = vet.add_invoice(client, "Operatie;1;100,00", "account", "2026-03-02")   # 121.00
     for command in (("invoice", "pay", number), ("invoice", "refund", number)):
         assert fails(vet, *command, "--amount", "12,345", "--method", "bitcoin").startswith("error: --amount: ")
         assert fails(vet, *command, "--amount", "10", "--method", "bitcoin") == \

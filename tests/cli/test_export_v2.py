@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, init_practice
 
 DOCS = ROOT / "docs"
 V1_FILE = ROOT / "tests" / "data" / "export-v1.json"
@@ -26,22 +26,11 @@ def validator(version: str = "2"):
 
 
 def second_practice(vet, tmp_path: Path, name: str):
-    other = type(vet)(dir=tmp_path / name, db=tmp_path / name / "practice.db",
-                      key_file=tmp_path / name / "practice.key")
-    other.dir.mkdir()
-    r = other.run("init", "--new-key-file", str(other.key_file), env={"VETCARDS_KEY_FILE": ""})
-    assert r.exit_code == 0, r.stderr
-    return other
+    return init_practice(tmp_path / name)
 
 
 def _module_practice(tmp_path_factory, name: str):
-    from conftest import Vet
-
-    d = tmp_path_factory.mktemp(name)
-    vet = Vet(dir=d, db=d / "practice.db", key_file=d / "practice.key")
-    r = vet.run("init", "--new-key-file", str(vet.key_file), env={"VETCARDS_KEY_FILE": ""})
-    assert r.exit_code == 0, r.stderr
-    return vet
+    return init_practice(tmp_path_factory.mktemp(name))
 
 
 @pytest.fixture(scope="module")

@@ -9,15 +9,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import init_practice
 
 
 @pytest.fixture
 def exported(vet, tmp_path):
     """A file exported by another practice: one client with an invoice and a credit note."""
-    other = type(vet)(dir=tmp_path / "a", db=tmp_path / "a" / "practice.db", key_file=tmp_path / "a" / "practice.key")
-    other.dir.mkdir()
-    r = other.run("init", "--new-key-file", str(other.key_file), env={"VETCARDS_KEY_FILE": ""})
-    assert r.exit_code == 0, r.stderr
+    other = init_practice(tmp_path / "a")
     other.set_practice("Dierenkliniek Elders")
     k = other.add_client("Anna Jansen", reminders=True)
     inv = other.ok("invoice", "create", k, "--line", "Consult;1;45,00", "--line", "Registratie NDG;1;10,00;outside",
@@ -47,10 +45,7 @@ def test_imported_invoices_are_shown_by_the_number_the_list_prints(vet, exported
 
 @pytest.fixture
 def exported_with_consent(vet, tmp_path):
-    other = type(vet)(dir=tmp_path / "c", db=tmp_path / "c" / "practice.db", key_file=tmp_path / "c" / "practice.key")
-    other.dir.mkdir()
-    r = other.run("init", "--new-key-file", str(other.key_file), env={"VETCARDS_KEY_FILE": ""})
-    assert r.exit_code == 0, r.stderr
+    other = init_practice(tmp_path / "c")
     other.set_practice("Dierenkliniek Elders")
     k = other.add_client("Anna Jansen", reminders=True)
     dog = other.add_pet(k, "Bello")
@@ -84,10 +79,7 @@ def test_imported_consents_are_history_of_the_other_practice(vet, exported_with_
 
 
 def test_the_other_practice_s_recipients_stay_out_of_this_register(vet, tmp_path):
-    other = type(vet)(dir=tmp_path / "d", db=tmp_path / "d" / "practice.db", key_file=tmp_path / "d" / "practice.key")
-    other.dir.mkdir()
-    r = other.run("init", "--new-key-file", str(other.key_file), env={"VETCARDS_KEY_FILE": ""})
-    assert r.exit_code == 0, r.stderr
+    other = init_practice(tmp_path / "d")
     other.set_practice("Dierenkliniek Elders")
     k = other.add_client("Anna Jansen")
     other.ok("recipient", "add", "--name", "Verwijskliniek Noord", "--kind", "specialist",

@@ -61,11 +61,6 @@ def test_issue_date_rule_names_the_field_it_is_given():
 # --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def practice(vet):
-    return vet.set_practice()
-
-
 def create(vet, client, *extra, line="Consult;1;45,00", payment="pin"):
     return vet.ok("invoice", "create", client, "--line", line, "--payment", payment, *extra, "--json").json()
 

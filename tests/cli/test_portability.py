@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, init_practice
 
 from vetcards import export, export_schema, importer
 
@@ -207,12 +207,7 @@ def normalised(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def second_practice(vet, tmp_path: Path, name: str = "b"):
-    other = type(vet)(dir=tmp_path / name, db=tmp_path / name / "practice.db",
-                      key_file=tmp_path / name / "practice.key")
-    other.dir.mkdir()
-    r = other.run("init", "--new-key-file", str(other.key_file), env={"VETCARDS_KEY_FILE": ""})
-    assert r.exit_code == 0, r.stderr
-    return other
+    return init_practice(tmp_path / name)
 
 
 def validator():
@@ -478,13 +473,7 @@ def test_open_request_of_the_other_practice_is_not_carried(vet, good_doc, tmp_pa
 
 
 def _module_practice(tmp_path_factory, name: str):
-    from conftest import Vet  # the fixture's class, for a module-scoped practice
-
-    d = tmp_path_factory.mktemp(name)
-    vet = Vet(dir=d, db=d / "practice.db", key_file=d / "practice.key")
-    r = vet.run("init", "--new-key-file", str(vet.key_file), env={"VETCARDS_KEY_FILE": ""})
-    assert r.exit_code == 0, r.stderr
-    return vet
+    return init_practice(tmp_path_factory.mktemp(name))
 
 
 @pytest.fixture(scope="module")

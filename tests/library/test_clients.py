@@ -7,20 +7,11 @@ from datetime import UTC, date
 import pytest
 
 from vetcards import audit, clients
-from vetcards.db import open_database
 from vetcards.errors import InvalidInput
-from vetcards.keys import read_key_file
 
 TODAY = date(2026, 11, 27)
 RAW = {"name": "Anna Jansen", "street": "Dorpsstraat 1", "postcode": "1234ab", "city": "Utrecht",
        "phone": "06 12345678", "birth_date": "29-02-1980"}
-
-
-@pytest.fixture
-def db(vet):
-    database = open_database(vet.db, read_key_file(vet.key_file), write=True)
-    yield database
-    database.close()
 
 
 def add(db, raw=RAW, **kw):

@@ -12,23 +12,9 @@ from datetime import date
 import pytest
 
 from vetcards import daybook, invoice_views, invoicing
-from vetcards.db import open_database
 from vetcards.errors import Conflict, InvalidInput, NotFound, UsageError
-from vetcards.keys import read_key_file
 
 TODAY = date(2026, 11, 27)
-
-
-@pytest.fixture
-def practice(vet):
-    return vet.set_practice()
-
-
-@pytest.fixture
-def db(practice):
-    database = open_database(practice.db, read_key_file(practice.key_file), write=True)
-    yield database
-    database.close()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 from conftest import PRACTICE_BTW as BTW
-from conftest import ROOT
+from conftest import ROOT, init_practice
 from sqlalchemy import text
 
 from vetcards import invoice_views, invoicing, money
@@ -25,18 +25,6 @@ TODAY = date(2026, 11, 27)
 
 NAME = "Anna Jansen-Ødegård"
 STREET = "Dorpsstraat 17"
-
-
-@pytest.fixture
-def practice(vet):
-    return vet.set_practice()
-
-
-@pytest.fixture
-def db(practice):
-    database = open_database(practice.db, read_key_file(practice.key_file), write=True)
-    yield database
-    database.close()
 
 
 @pytest.fixture
@@ -498,14 +486,7 @@ def test_view_amount_format_matches_money():
 
 def _second_practice(tmp_path):
     """Another fresh practice with the same settings, for side-by-side runs."""
-    from conftest import Vet
-
-    d = tmp_path / "second"
-    d.mkdir()
-    v = Vet(dir=d, db=d / "practice.db", key_file=d / "practice.key")
-    r = v.run("init", "--new-key-file", str(v.key_file), env={"VETCARDS_KEY_FILE": ""})
-    assert r.exit_code == 0, r.stderr
-    return v.set_practice()
+    return init_practice(tmp_path / "second").set_practice()
 
 
 def _people(v):

@@ -11,21 +11,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import StatementError
 
 from vetcards import defaults, rows
-from vetcards.db import open_database
 from vetcards.invoicing.bulk import BulkInsert
-from vetcards.keys import read_key_file
 
 #: How SQLAlchemy's SQLite DateTime stores a moment (the models' created_at).
 MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$")
 #: A moment with microseconds, not in UTC on purpose: stored as its wall time, as the model does.
 AT = datetime(2026, 3, 1, 9, 5, 7, 12, tzinfo=timezone(timedelta(hours=1)))
-
-
-@pytest.fixture
-def db(vet):
-    database = open_database(vet.db, read_key_file(vet.key_file), write=True)
-    yield database
-    database.close()
 
 
 def stored(uow, table: str, row_id: int) -> dict[str, tuple[str, str]]:
